@@ -1,0 +1,107 @@
+"""The ``seqrec`` command: train, transcribe, evaluate, synth."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+VERBS = ("train", "transcribe", "evaluate", "synth")
+
+
+def _transcribe(args: argparse.Namespace) -> int:
+    from seqrec.data.manifest import read_manifest
+    from seqrec.recognizer import Recognizer
+
+    rec = Recognizer.load(args.model, device=args.device)
+    inputs: list = []
+    for item in args.inputs:
+        inputs += read_manifest(item) if item.endswith(".jsonl") else [item]
+    results = rec.transcribe(inputs, batch_size=args.batch_size, progress=args.output is not None)
+    if args.format == "json":
+        lines = [json.dumps(r.to_dict(), ensure_ascii=False) for r in results]
+    else:
+        lines = [f"{r.source}\t{r.text}" for r in results]
+    text = "\n".join(lines) + "\n"
+    if args.output:
+        Path(args.output).write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+    failed = [r for r in results if r.error]
+    for r in failed:
+        print(f"error: {r.error}", file=sys.stderr)
+    return 1 if failed else 0
+
+
+def _evaluate(args: argparse.Namespace) -> int:
+    from seqrec.evaluation import evaluate
+    from seqrec.recognizer import Recognizer
+
+    result = evaluate(
+        Recognizer.load(args.model, device=args.device), args.manifest, args.batch_size
+    )
+    print(result.table())
+    if args.report:
+        print(f"report written to {result.write(args.report)}")
+    return 0
+
+
+def _synth(args: argparse.Namespace) -> int:
+    if args.modality != "speech":
+        print(f"seqrec synth: '{args.modality}' corpora are not available yet", file=sys.stderr)
+        return 2
+    from seqrec.synth.speech_corpus import build_speech_corpus
+
+    paths = build_speech_corpus(
+        args.out_dir, args.num_train, args.num_valid, args.num_test, args.sample_rate, args.seed
+    )
+    for split, path in paths.items():
+        print(f"{split}: {path}")
+    return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="seqrec", description=__doc__)
+    sub = parser.add_subparsers(dest="verb", required=True)
+    sub.add_parser("train", help="train with Lightning: seqrec train --config conf/NAME.yaml ...")
+
+    p = sub.add_parser("transcribe", help="transcribe audio files or manifests")
+    p.add_argument("model", help="checkpoint file or training folder")
+    p.add_argument("inputs", nargs="+", help="audio files and/or .jsonl manifests")
+    p.add_argument("--format", choices=("text", "json"), default="text")
+    p.add_argument("-o", "--output", help="write here instead of stdout")
+    p.add_argument("--batch-size", type=int, default=16)
+    p.add_argument("--device", default="cpu")
+    p.set_defaults(run=_transcribe)
+
+    p = sub.add_parser("evaluate", help="WER/CER of a model on a manifest")
+    p.add_argument("model")
+    p.add_argument("manifest")
+    p.add_argument("--report", help="folder for summary.json and utterances.jsonl")
+    p.add_argument("--batch-size", type=int, default=16)
+    p.add_argument("--device", default="cpu")
+    p.set_defaults(run=_evaluate)
+
+    p = sub.add_parser("synth", help="build an offline demo corpus")
+    p.add_argument("modality", choices=("speech", "ink"))
+    p.add_argument("out_dir")
+    p.add_argument("--num-train", type=int, default=1200)
+    p.add_argument("--num-valid", type=int, default=100)
+    p.add_argument("--num-test", type=int, default=200)
+    p.add_argument("--sample-rate", type=int, default=16000)
+    p.add_argument("--seed", type=int, default=0)
+    p.set_defaults(run=_synth)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``seqrec`` console script."""
+    argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] == "train":
+        from seqrec.training.cli import train
+
+        train(argv[1:])
+        return 0
+    args = _parser().parse_args(argv)
+    return args.run(args)

@@ -1,0 +1,76 @@
+"""Torch dataset of checked manifest entries and its padding collate function.
+
+Dimensions: B batch, S signal samples, U tokens.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import torch
+from torch.utils.data import Dataset
+
+from seqrec.data.signals import load_signal
+from seqrec.data.validate import CheckedEntry
+from seqrec.text.tokenizer import CharTokenizer
+
+
+@dataclass
+class Example:
+    signal: torch.Tensor  # (S,)
+    tokens: torch.Tensor  # (U,)
+    text: str
+
+
+@dataclass
+class Batch:
+    """Padded signals (B, S) and targets (B, U) with their lengths (B,) and reference texts."""
+
+    signals: torch.Tensor
+    signal_lengths: torch.Tensor
+    targets: torch.Tensor
+    target_lengths: torch.Tensor
+    texts: list[str]
+
+    def to(self, device: torch.device | str) -> Batch:
+        return Batch(
+            self.signals.to(device),
+            self.signal_lengths.to(device),
+            self.targets.to(device),
+            self.target_lengths.to(device),
+            self.texts,
+        )
+
+
+class SignalDataset(Dataset[Example]):
+    """Loads each checked entry's signal and token ids on access."""
+
+    def __init__(
+        self, items: Sequence[CheckedEntry], tokenizer: CharTokenizer, sample_rate: int
+    ) -> None:
+        self.items = list(items)
+        self.tokenizer = tokenizer
+        self.sample_rate = sample_rate
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def __getitem__(self, index: int) -> Example:
+        item = self.items[index]
+        signal = torch.from_numpy(load_signal(item.entry, self.sample_rate))
+        tokens = torch.tensor(self.tokenizer.encode(item.text), dtype=torch.long)
+        return Example(signal, tokens, item.text)
+
+
+def pad_signals(signals: Sequence[torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
+    """Right-pad signals (S_i, ...) with zeros to (B, S_max, ...); also returns lengths (B,)."""
+    lengths = torch.tensor([len(s) for s in signals], dtype=torch.long)
+    return torch.nn.utils.rnn.pad_sequence(list(signals), batch_first=True), lengths
+
+
+def collate(examples: Sequence[Example]) -> Batch:
+    """Pad a list of examples into a Batch."""
+    signals, signal_lengths = pad_signals([e.signal for e in examples])
+    targets, target_lengths = pad_signals([e.tokens for e in examples])
+    return Batch(signals, signal_lengths, targets, target_lengths, [e.text for e in examples])

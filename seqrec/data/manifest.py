@@ -1,0 +1,105 @@
+"""JSONL manifests (NeMo keys): one utterance per line, paths relative to the manifest."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+SIGNAL_KEYS = ("audio_filepath", "ink_filepath")
+
+
+class ManifestError(ValueError):
+    """A manifest line that cannot be parsed; the message names the file and line."""
+
+
+@dataclass
+class ManifestEntry:
+    """One manifest line: a signal file (audio or ink), its transcript and where it came from."""
+
+    path: Path
+    text: str
+    kind: str = "audio"
+    offset: float = 0.0
+    duration: float | None = None
+    manifest: Path | None = None
+    line: int = 0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def where(self) -> str:
+        """``manifest:line`` for error messages."""
+        return f"{self.manifest}:{self.line}" if self.manifest else str(self.path)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The NeMo-style JSON object of this entry (path left as stored)."""
+        key = "ink_filepath" if self.kind == "ink" else "audio_filepath"
+        out: dict[str, Any] = {key: str(self.path)}
+        if self.offset:
+            out["offset"] = self.offset
+        if self.duration is not None:
+            out["duration"] = self.duration
+        out["text"] = self.text
+        out.update(self.extra)
+        return out
+
+    @classmethod
+    def from_dict(cls, obj: dict[str, Any], base_dir: Path | None = None) -> ManifestEntry:
+        """Build an entry from a manifest object; relative paths resolve against ``base_dir``."""
+        keys = [k for k in SIGNAL_KEYS if k in obj]
+        if len(keys) != 1:
+            raise ManifestError(f"needs exactly one of {SIGNAL_KEYS}, got keys {sorted(obj)}")
+        key = keys[0]
+        path = Path(obj[key])
+        if base_dir is not None and not path.is_absolute():
+            path = base_dir / path
+        if "text" not in obj or not isinstance(obj["text"], str):
+            raise ManifestError("missing string key 'text'")
+        known = {key, "text", "offset", "duration"}
+        duration = obj.get("duration")
+        return cls(
+            path=path,
+            text=obj["text"],
+            kind="ink" if key == "ink_filepath" else "audio",
+            offset=float(obj.get("offset", 0.0) or 0.0),
+            duration=None if duration is None else float(duration),
+            extra={k: v for k, v in obj.items() if k not in known},
+        )
+
+
+def read_manifest(path: str | Path) -> list[ManifestEntry]:
+    """Read a JSONL manifest; a line that is not a valid object raises ManifestError naming it."""
+    path = Path(path)
+    if not path.is_file():
+        raise ManifestError(f"{path}: manifest not found")
+    entries = []
+    with path.open(encoding="utf-8") as f:
+        for number, raw in enumerate(f, start=1):
+            if not raw.strip():
+                continue
+            try:
+                obj = json.loads(raw)
+                if not isinstance(obj, dict):
+                    raise ManifestError("line is not a JSON object")
+                entry = ManifestEntry.from_dict(obj, base_dir=path.parent)
+            except (json.JSONDecodeError, ManifestError, TypeError, ValueError) as err:
+                raise ManifestError(f"{path}:{number}: {err}") from None
+            entry.manifest, entry.line = path, number
+            entries.append(entry)
+    return entries
+
+
+def write_manifest(path: str | Path, rows: Iterable[dict[str, Any] | ManifestEntry]) -> Path:
+    """Write manifest rows (dicts or entries) as JSONL; creates the parent folder."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8") as f:
+        for row in rows:
+            obj = row.to_dict() if isinstance(row, ManifestEntry) else row
+            f.write(json.dumps(obj, ensure_ascii=False) + "\n")
+    return path
+
+
+__all__ = ["ManifestEntry", "ManifestError", "read_manifest", "write_manifest"]

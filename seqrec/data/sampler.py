@@ -1,0 +1,71 @@
+"""Length-bucketed dynamic batches, sharded across distributed ranks."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator, Sequence
+
+import numpy as np
+from torch.utils.data import Sampler
+
+
+class BucketBatchSampler(Sampler[list[int]]):
+    """Batches of similar-length items under a padded-length budget.
+
+    Items are sorted by length and cut into ``num_buckets`` buckets of equal count; each
+    bucket has a fixed batch size (budget // longest item, at most ``batch_size``), so
+    the number of batches is the same every epoch while their contents are reshuffled
+    (``set_epoch``). Batches are padded to a multiple of ``num_replicas`` by repeating,
+    and rank ``r`` takes every ``num_replicas``-th: all ranks step equally often.
+    """
+
+    def __init__(
+        self,
+        lengths: Sequence[int],
+        batch_size: int,
+        max_batch_length: int | None = None,
+        num_buckets: int = 10,
+        shuffle: bool = True,
+        seed: int = 0,
+        num_replicas: int = 1,
+        rank: int = 0,
+    ) -> None:
+        if not lengths:
+            raise ValueError("cannot batch an empty dataset")
+        self.lengths = np.asarray(lengths)
+        self.shuffle, self.seed, self.epoch = shuffle, seed, 0
+        self.num_replicas, self.rank = num_replicas, rank
+        order = np.argsort(self.lengths, kind="stable")
+        # Never more buckets than full batches, so small corpora do not get tiny batches.
+        num_buckets = max(1, min(num_buckets, len(order) // batch_size))
+        self.buckets = np.array_split(order, num_buckets)
+        self.bucket_batch = []
+        for bucket in self.buckets:
+            size = batch_size
+            if max_batch_length:
+                size = max(1, min(batch_size, max_batch_length // int(self.lengths[bucket].max())))
+            self.bucket_batch.append(size)
+        total = sum(
+            math.ceil(len(b) / s) for b, s in zip(self.buckets, self.bucket_batch, strict=True)
+        )
+        self.num_batches = math.ceil(total / num_replicas)
+
+    def set_epoch(self, epoch: int) -> None:
+        self.epoch = epoch
+
+    def _all_batches(self) -> list[list[int]]:
+        rng = np.random.default_rng(self.seed + self.epoch)
+        batches = []
+        for bucket, size in zip(self.buckets, self.bucket_batch, strict=True):
+            items = rng.permutation(bucket) if self.shuffle else bucket
+            batches += [items[i : i + size].tolist() for i in range(0, len(items), size)]
+        if self.shuffle:
+            batches = [batches[i] for i in rng.permutation(len(batches))]
+        padded = self.num_batches * self.num_replicas
+        return (batches * math.ceil(padded / len(batches)))[:padded]
+
+    def __iter__(self) -> Iterator[list[int]]:
+        return iter(self._all_batches()[self.rank :: self.num_replicas])
+
+    def __len__(self) -> int:
+        return self.num_batches

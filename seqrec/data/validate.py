@@ -1,0 +1,94 @@
+"""Checks every manifest line before training starts and reports the bad ones by line."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from tqdm.auto import tqdm
+
+from seqrec.data.manifest import ManifestEntry
+from seqrec.data.signals import SignalError, load_signal
+from seqrec.text.normalize import TextNormalizer
+from seqrec.text.tokenizer import CharTokenizer
+
+log = logging.getLogger(__name__)
+ON_BAD_INPUT = ("skip", "fail")
+
+
+@dataclass(frozen=True)
+class BadInput:
+    """One unusable manifest line: where it is and why."""
+
+    where: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.reason}"
+
+
+class BadInputError(ValueError):
+    """Raised under ``on_bad_input="fail"``; lists every bad line."""
+
+
+@dataclass(frozen=True)
+class CheckedEntry:
+    """A usable entry with its normalised text and its length in signal samples."""
+
+    entry: ManifestEntry
+    text: str
+    num_samples: int
+
+
+def ctc_min_frames(tokens: Sequence[int]) -> int:
+    """Frames CTC needs to emit ``tokens``: one per token plus a blank between repeats."""
+    return len(tokens) + sum(a == b for a, b in zip(tokens, tokens[1:], strict=False))
+
+
+def check_entries(
+    entries: Sequence[ManifestEntry],
+    sample_rate: int,
+    tokenizer: CharTokenizer,
+    normalizer: TextNormalizer,
+    output_frames: Callable[[int], int],
+    progress: bool = True,
+) -> tuple[list[CheckedEntry], list[BadInput]]:
+    """Split entries into usable ones and problems (missing, unreadable, empty, all-zero or NaN
+    signal; characters outside the vocabulary; transcript longer than CTC can emit in the
+    ``output_frames(num_samples)`` frames the model produces)."""
+    good, bad = [], []
+    for entry in tqdm(entries, desc="checking inputs", unit="utt", disable=not progress):
+        text = normalizer(entry.text)
+        unknown = tokenizer.unknown(text)
+        if unknown:
+            bad.append(BadInput(entry.where, f"characters not in the vocabulary: {unknown!r}"))
+            continue
+        try:
+            num_samples = len(load_signal(entry, sample_rate))
+        except SignalError as err:
+            bad.append(BadInput(entry.where, str(err)))
+            continue
+        need, have = ctc_min_frames(tokenizer.encode(text)), output_frames(num_samples)
+        if need > have:
+            bad.append(
+                BadInput(
+                    entry.where,
+                    f"{entry.path}: transcript needs {need} CTC frames but the signal gives {have}",
+                )
+            )
+            continue
+        good.append(CheckedEntry(entry, text, num_samples))
+    return good, bad
+
+
+def apply_policy(bad: Sequence[BadInput], policy: str, name: str, total: int) -> None:
+    """Log or raise the problems found in manifest ``name`` according to ``policy``."""
+    if policy not in ON_BAD_INPUT:
+        raise ValueError(f"on_bad_input must be one of {ON_BAD_INPUT}, got {policy!r}")
+    if not bad:
+        return
+    listing = "\n".join(f"  {b}" for b in bad)
+    if policy == "fail":
+        raise BadInputError(f"{len(bad)} of {total} lines of {name} are unusable:\n{listing}")
+    log.warning("skipping %d of %d lines of %s:\n%s", len(bad), total, name, listing)

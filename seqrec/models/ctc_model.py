@@ -1,0 +1,67 @@
+"""The recognizer network: front end, normalisation, augmentation, subsampling, RNN, CTC head.
+
+Dimensions: B batch, S signal samples, T frames, T' subsampled frames, F features, V classes.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from seqrec.features.normalize import FeatureNormalizer
+from seqrec.models.encoder import RNNEncoder
+from seqrec.models.subsample import build_subsampling
+
+
+class CTCModel(nn.Module):
+    """Signals (B, S) with lengths (B,) -> log-probabilities (B, T', V) with lengths (B,).
+
+    ``frontend`` turns signals into features and exposes ``num_features`` and
+    ``frame_lengths``; everything after it is modality-agnostic.
+    """
+
+    def __init__(
+        self,
+        frontend: nn.Module,
+        vocab_size: int,
+        normalization: str = "utterance",
+        augment: nn.Module | None = None,
+        subsampling: str = "stack",
+        subsampling_factor: int = 4,
+        rnn_type: str = "lstm",
+        hidden_size: int = 256,
+        num_layers: int = 3,
+        bidirectional: bool = True,
+        dropout: float = 0.1,
+    ) -> None:
+        super().__init__()
+        self.frontend = frontend
+        self.normalizer = FeatureNormalizer(frontend.num_features, normalization)
+        self.augment = augment if augment is not None else nn.Identity()
+        self.subsample = build_subsampling(
+            subsampling, frontend.num_features, subsampling_factor, hidden_size
+        )
+        self.encoder = RNNEncoder(
+            self.subsample.output_size, hidden_size, num_layers, rnn_type, bidirectional, dropout
+        )
+        self.dropout = nn.Dropout(dropout)
+        self.head = nn.Linear(self.encoder.output_size, vocab_size)
+
+    def features(
+        self, signals: torch.Tensor, lengths: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Normalised features (B, T, F) and frame lengths (B,), before augmentation."""
+        feats, frame_lengths = self.frontend(signals, lengths)
+        return self.normalizer(feats, frame_lengths), frame_lengths
+
+    def output_lengths(self, lengths: torch.Tensor) -> torch.Tensor:
+        """Output frames (B,) the model emits for signals of ``lengths`` (B,)."""
+        return self.subsample.output_lengths(self.frontend.frame_lengths(lengths))
+
+    def forward(
+        self, signals: torch.Tensor, lengths: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        feats, frame_lengths = self.features(signals, lengths)
+        x, out_lengths = self.subsample(self.augment(feats), frame_lengths)
+        x = self.encoder(x, out_lengths)
+        return self.head(self.dropout(x)).log_softmax(-1), out_lengths

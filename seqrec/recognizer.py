@@ -1,0 +1,156 @@
+"""The Python API: load a trained model and transcribe files, arrays and tensors.
+
+Dimensions: B batch, S samples, T' output frames, V classes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from tqdm.auto import tqdm
+
+from seqrec.audio.io import AudioError, audio_problem, to_model_rate
+from seqrec.data.dataset import pad_signals
+from seqrec.data.manifest import ManifestEntry
+from seqrec.data.signals import SignalError, load_signal
+from seqrec.decoding.greedy import greedy_texts
+from seqrec.models.build import build_ctc_model
+from seqrec.models.ctc_model import CTCModel
+from seqrec.text.normalize import TextNormalizer
+from seqrec.text.tokenizer import CharTokenizer
+
+Input = str | Path | np.ndarray | torch.Tensor | ManifestEntry
+
+
+@dataclass
+class Transcription:
+    """One result of ``Recognizer.transcribe``: the text, or an error naming the input."""
+
+    text: str
+    error: str | None = None
+    source: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"source": self.source, "text": self.text, "error": self.error}
+
+
+def find_checkpoint(model: str | Path) -> Path:
+    """A checkpoint file, or the best one inside a model or training folder."""
+    path = Path(model)
+    if path.is_file():
+        return path
+    for candidate in ("best.ckpt", "checkpoints/best.ckpt", "last.ckpt", "checkpoints/last.ckpt"):
+        if (path / candidate).is_file():
+            return path / candidate
+    raise FileNotFoundError(f"{path}: no checkpoint file, and no best.ckpt or last.ckpt inside")
+
+
+class Recognizer:
+    """A trained CTC model with its tokenizer, text normaliser and signal settings."""
+
+    def __init__(self, model: CTCModel, hparams: dict[str, Any], device: str = "cpu") -> None:
+        self.model = model.to(device).eval()
+        self.hparams = hparams
+        self.device = torch.device(device)
+        self.sample_rate = int(hparams["sample_rate"])
+        self.tokenizer = CharTokenizer.from_dict(hparams["text"]["tokenizer"])
+        self.normalizer = TextNormalizer.from_dict(hparams["text"]["normalizer"])
+
+    @classmethod
+    def load(cls, model: str | Path, device: str = "cpu") -> Recognizer:
+        """Load a Lightning checkpoint written by ``seqrec train`` (or a folder holding one)."""
+        path = find_checkpoint(model)
+        ckpt = torch.load(path, map_location="cpu", weights_only=True)
+        if "hyper_parameters" not in ckpt or "state_dict" not in ckpt:
+            raise ValueError(f"{path}: not a seqrec checkpoint (no hyper-parameters or weights)")
+        hparams = dict(ckpt["hyper_parameters"])
+        network = build_ctc_model(hparams)
+        state = {k.removeprefix("model."): v for k, v in ckpt["state_dict"].items()}
+        network.load_state_dict({k: v for k, v in state.items() if not k.startswith("metrics.")})
+        return cls(network, hparams, device)
+
+    def _signal(self, item: Input, sample_rate: int | None) -> np.ndarray:
+        """The model-rate mono signal (S,) of one input; raises SignalError/AudioError."""
+        if isinstance(item, ManifestEntry):
+            return load_signal(item, self.sample_rate)
+        if isinstance(item, (str, Path)):
+            entry = ManifestEntry(path=Path(item), text="")
+            return load_signal(entry, self.sample_rate)
+        if isinstance(item, torch.Tensor):
+            item = item.detach().cpu().numpy()
+            if item.ndim == 2 and item.shape[0] < item.shape[1]:
+                item = item.T  # torch convention (C, S) -> (S, C)
+        if isinstance(item, np.ndarray):
+            wave = to_model_rate(item, sample_rate or self.sample_rate, self.sample_rate)
+            problem = audio_problem(wave)
+            if problem:
+                raise AudioError(problem)
+            return wave
+        raise TypeError(f"cannot transcribe an input of type {type(item).__name__}")
+
+    @torch.inference_mode()
+    def _decode(self, signals: list[np.ndarray]) -> list[str]:
+        padded, lengths = pad_signals([torch.from_numpy(s) for s in signals])
+        log_probs, out_lengths = self.model(padded.to(self.device), lengths.to(self.device))
+        return greedy_texts(log_probs, out_lengths, self.tokenizer)
+
+    def transcribe(
+        self,
+        inputs: Sequence[Input] | Input,
+        batch_size: int = 16,
+        sample_rate: int | None = None,
+        progress: bool = False,
+    ) -> list[Transcription]:
+        """One Transcription per input, in order. Inputs are paths, manifest entries, or
+        waveforms (S,) / (S, C) / torch (C, S) at ``sample_rate`` (default: the model's).
+        An unusable input gets ``.error`` set and never costs the others their results."""
+        if isinstance(inputs, (str, Path, np.ndarray, torch.Tensor, ManifestEntry)):
+            inputs = [inputs]
+        results = [Transcription("", source=_describe(x, i)) for i, x in enumerate(inputs)]
+        chunk = batch_size * 32  # inputs decoded and length-sorted together; bounds memory
+        starts = range(0, len(inputs), chunk)
+        with tqdm(
+            total=len(inputs), desc="transcribing", unit="input", disable=not progress
+        ) as bar:
+            for start in starts:
+                self._transcribe_chunk(
+                    inputs, results, start, start + chunk, batch_size, sample_rate
+                )
+                bar.update(min(chunk, len(inputs) - start))
+        return results
+
+    def _transcribe_chunk(
+        self,
+        inputs: Sequence[Input],
+        results: list[Transcription],
+        start: int,
+        stop: int,
+        batch_size: int,
+        sample_rate: int | None,
+    ) -> None:
+        loaded: list[tuple[int, np.ndarray]] = []
+        for i in range(start, min(stop, len(inputs))):
+            try:
+                loaded.append((i, self._signal(inputs[i], sample_rate)))
+            except (SignalError, AudioError, TypeError, ValueError) as err:
+                message, source = str(err), results[i].source
+                results[i].error = message if source in message else f"{source}: {message}"
+        loaded.sort(key=lambda pair: len(pair[1]))
+        for b in range(0, len(loaded), batch_size):
+            batch = loaded[b : b + batch_size]
+            texts = self._decode([signal for _, signal in batch])
+            for (i, _), text in zip(batch, texts, strict=True):
+                results[i].text = text
+
+
+def _describe(item: Input, index: int) -> str:
+    if isinstance(item, ManifestEntry):
+        return str(item.path)
+    if isinstance(item, (str, Path)):
+        return str(item)
+    return f"input {index}"

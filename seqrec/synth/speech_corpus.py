@@ -1,0 +1,251 @@
+"""Offline demo speech corpus: spoken digit strings and short commands from espeak-ng voices."""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import soundfile as sf
+import torch
+from torchaudio.transforms import Resample
+from tqdm import tqdm
+
+from seqrec.data.manifest import write_manifest
+from seqrec.synth.espeak import EspeakSynthesizer
+
+CORPUS_VERSION = 1
+SPLITS = ("train", "valid", "test")
+DIGIT_WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
+PHRASE_WORDS = (
+    "call", "me", "at", "yes", "no", "stop", "go", "left", "right", "up",
+    "down", "on", "off", "open", "close", "the", "door", "lights", "turn", "now",
+)  # fmt: skip
+DIGIT_FRACTION = 0.7
+DIGIT_COUNT = (1, 5)
+PHRASE_LENGTH = (2, 4)
+VOICE_FRACTIONS = {"valid": 0.1, "test": 0.2}  # train gets the rest
+MIN_VOICES_PER_SPLIT = 3
+RATE_RANGE = (130, 220)
+PITCH_RANGE = (30, 70)
+SNR_RANGE_DB = (15.0, 35.0)
+PEAK_RANGE = (0.7, 0.95)
+MARGIN_S = 0.05
+SILENCE_DB = -40.0
+PARAMS_FILE = "synth_params.json"
+
+
+@dataclass(frozen=True)
+class UtteranceSpec:
+    """Everything random about one utterance, drawn up front so the corpus is seed-deterministic."""
+
+    split: str
+    index: int
+    text: str
+    voice: str
+    rate: int
+    pitch: int
+    snr_db: float
+    pink_noise: bool
+    peak: float
+    noise_seed: int
+
+    @property
+    def relative_path(self) -> str:
+        """Audio path relative to the corpus folder."""
+        return f"audio/{self.split}/{self.split}_{self.index:05d}.wav"
+
+
+def split_voices(voices: list[str], rng: np.random.Generator) -> dict[str, list[str]]:
+    """Shuffle ``voices`` and cut them into disjoint train / valid / test voice lists."""
+    if len(voices) < MIN_VOICES_PER_SPLIT * len(SPLITS):
+        raise ValueError(f"need at least {MIN_VOICES_PER_SPLIT * len(SPLITS)} voices")
+    shuffled = [voices[i] for i in rng.permutation(len(voices))]
+    counts = {
+        name: max(MIN_VOICES_PER_SPLIT, round(frac * len(voices)))
+        for name, frac in VOICE_FRACTIONS.items()
+    }
+    test = shuffled[: counts["test"]]
+    valid = shuffled[counts["test"] : counts["test"] + counts["valid"]]
+    train = shuffled[counts["test"] + counts["valid"] :]
+    return {"train": sorted(train), "valid": sorted(valid), "test": sorted(test)}
+
+
+def random_text(rng: np.random.Generator) -> str:
+    """A digit string spoken as words (70%) or a short command phrase (30%)."""
+    if rng.random() < DIGIT_FRACTION:
+        count = int(rng.integers(DIGIT_COUNT[0], DIGIT_COUNT[1] + 1))
+        return " ".join(DIGIT_WORDS[i] for i in rng.integers(0, len(DIGIT_WORDS), count))
+    count = int(rng.integers(PHRASE_LENGTH[0], PHRASE_LENGTH[1] + 1))
+    return " ".join(PHRASE_WORDS[i] for i in rng.choice(len(PHRASE_WORDS), count, replace=False))
+
+
+def plan_split(
+    split: str, count: int, voices: list[str], rng: np.random.Generator
+) -> list[UtteranceSpec]:
+    """Draw text, voice, speaking rate, pitch, noise and gain of ``count`` utterances."""
+    return [
+        UtteranceSpec(
+            split=split,
+            index=index,
+            text=random_text(rng),
+            voice=voices[int(rng.integers(0, len(voices)))],
+            rate=int(rng.integers(RATE_RANGE[0], RATE_RANGE[1] + 1)),
+            pitch=int(rng.integers(PITCH_RANGE[0], PITCH_RANGE[1] + 1)),
+            snr_db=float(rng.uniform(*SNR_RANGE_DB)),
+            pink_noise=bool(rng.random() < 0.5),
+            peak=float(rng.uniform(*PEAK_RANGE)),
+            noise_seed=int(rng.integers(0, 2**31)),
+        )
+        for index in range(count)
+    ]
+
+
+def fit_margins(audio: np.ndarray, sample_rate: int) -> np.ndarray:
+    """Trim samples below -40 dB of the peak at both ends and pad to 50 ms of silence each side.
+
+    espeak-ng starts and stops speaking right at the buffer edges, so the margins are padding.
+    """
+    peak = float(np.abs(audio).max(initial=0.0))
+    loud = np.flatnonzero(np.abs(audio) > peak * 10 ** (SILENCE_DB / 20))
+    if loud.size == 0:
+        return audio
+    margin = int(MARGIN_S * sample_rate)
+    return np.pad(audio[loud[0] : loud[-1] + 1], margin)
+
+
+@cache
+def _resampler(orig_rate: int, new_rate: int) -> Resample:
+    """A torchaudio resampler whose sinc kernel is computed once per rate pair."""
+    return Resample(orig_rate, new_rate)
+
+
+def resample(audio: np.ndarray, orig_rate: int, new_rate: int) -> np.ndarray:
+    """Band-limited resampling with torchaudio."""
+    if orig_rate == new_rate:
+        return audio
+    return _resampler(orig_rate, new_rate)(torch.from_numpy(audio)).numpy()
+
+
+def make_noise(length: int, pink: bool, rng: np.random.Generator) -> np.ndarray:
+    """Unit-variance white noise, or pink-ish noise (1/f power) shaped in the frequency domain."""
+    if not pink:
+        return rng.standard_normal(length)
+    size = 1 << max(length - 1, 1).bit_length()  # a power of two keeps the FFT fast
+    spectrum = np.fft.rfft(rng.standard_normal(size))
+    spectrum /= np.sqrt(np.maximum(np.arange(spectrum.size), 1))
+    noise = np.fft.irfft(spectrum, n=size)[:length]
+    return noise / max(float(noise.std()), 1e-12)
+
+
+def add_noise(audio: np.ndarray, snr_db: float, pink: bool, rng: np.random.Generator) -> np.ndarray:
+    """Add noise at ``snr_db`` relative to the mean power of ``audio``."""
+    signal_power = float(np.mean(audio.astype(np.float64) ** 2))
+    noise = make_noise(audio.size, pink, rng) * np.sqrt(signal_power / 10 ** (snr_db / 10))
+    return audio + noise.astype(np.float32)
+
+
+def peak_normalize(audio: np.ndarray, peak: float) -> np.ndarray:
+    """Scale ``audio`` so that its largest magnitude is ``peak``."""
+    return audio * (peak / max(float(np.abs(audio).max(initial=0.0)), 1e-9))
+
+
+def render(spec: UtteranceSpec, synth: EspeakSynthesizer, sample_rate: int) -> np.ndarray:
+    """Synthesise, fit margins, resample, add noise and normalise one utterance."""
+    audio = synth.synthesize(spec.text, spec.voice, rate=spec.rate, pitch=spec.pitch)
+    if audio.size == 0:
+        raise RuntimeError(f"espeak-ng produced no audio for {spec.text!r} ({spec.voice})")
+    audio = resample(fit_margins(audio, synth.sample_rate), synth.sample_rate, sample_rate)
+    audio = add_noise(audio, spec.snr_db, spec.pink_noise, np.random.default_rng(spec.noise_seed))
+    return peak_normalize(audio, spec.peak).astype(np.float32)
+
+
+def write_utterance(
+    spec: UtteranceSpec, audio: np.ndarray, out_dir: Path, sample_rate: int
+) -> dict[str, Any]:
+    """Write the 16-bit WAV file of ``spec`` and return its manifest row."""
+    path = out_dir / spec.relative_path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    buffer = io.BytesIO()  # a file written by soundfile directly is fsync-ed on close: slow
+    sf.write(buffer, audio, sample_rate, subtype="PCM_16", format="WAV")
+    path.write_bytes(buffer.getvalue())
+    return {
+        "audio_filepath": spec.relative_path,
+        "duration": round(audio.size / sample_rate, 3),
+        "text": spec.text,
+        "voice": spec.voice,
+    }
+
+
+@contextmanager
+def _single_torch_thread() -> Iterator[None]:
+    """Run torch single-threaded: short resampling convolutions only lose from thread hand-offs."""
+    previous = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(previous)
+
+
+def _is_built(out_dir: Path, params: dict[str, Any]) -> bool:
+    """Whether ``out_dir`` already holds all manifests made with ``params``."""
+    params_path = out_dir / PARAMS_FILE
+    if not params_path.is_file() or not all((out_dir / f"{s}.jsonl").is_file() for s in SPLITS):
+        return False
+    try:
+        return json.loads(params_path.read_text(encoding="utf-8")) == params
+    except json.JSONDecodeError:
+        return False
+
+
+def build_speech_corpus(
+    out_dir: str | Path,
+    num_train: int = 1200,
+    num_valid: int = 100,
+    num_test: int = 200,
+    sample_rate: int = 16000,
+    seed: int = 0,
+    progress: bool = True,
+) -> dict[str, Path]:
+    """Synthesise the demo corpus under ``out_dir``; returns the manifest path of each split.
+
+    Voices of the three splits are disjoint. A folder already built with the same arguments is
+    reused as is (checked through ``synth_params.json``).
+    """
+    out_dir = Path(out_dir)
+    counts = {"train": num_train, "valid": num_valid, "test": num_test}
+    manifests = {split: out_dir / f"{split}.jsonl" for split in SPLITS}
+    params = {"version": CORPUS_VERSION, "sample_rate": sample_rate, "seed": seed, **counts}
+    if _is_built(out_dir, params):
+        return manifests
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / PARAMS_FILE).unlink(missing_ok=True)  # an interrupted rebuild must not look done
+
+    synth = EspeakSynthesizer()
+    voices = split_voices(synth.variants(), np.random.default_rng(seed))
+    plans = {  # one generator per split: the test set does not change with num_train
+        split: plan_split(split, counts[split], voices[split], np.random.default_rng([seed, i]))
+        for i, split in enumerate(SPLITS, start=1)
+    }
+    bar = tqdm(total=sum(counts.values()), desc="synth speech", disable=not progress)
+    with _single_torch_thread(), bar:
+        for split in SPLITS:
+            synth.reset()  # espeak-ng audio depends on what the process synthesised before
+            rows = []
+            for spec in plans[split]:
+                audio = render(spec, synth, sample_rate)
+                rows.append(write_utterance(spec, audio, out_dir, sample_rate))
+                bar.update()
+            write_manifest(manifests[split], rows)
+    (out_dir / PARAMS_FILE).write_text(json.dumps(params, indent=2) + "\n", encoding="utf-8")
+    return manifests
+
+
+__all__ = ["UtteranceSpec", "build_speech_corpus", "split_voices"]

@@ -1,0 +1,38 @@
+"""Transcript normalisation applied identically to training targets and scoring references."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import asdict, dataclass
+from typing import Any
+
+_SPACES = re.compile(r"\s+")
+
+
+@dataclass(frozen=True)
+class TextNormalizer:
+    """Case folding, punctuation removal and whitespace collapsing, each configurable."""
+
+    lowercase: bool = True
+    remove_punctuation: bool = True
+
+    def __call__(self, text: str) -> str:
+        """Normalise one transcript."""
+        text = unicodedata.normalize("NFC", text)
+        if self.lowercase:
+            text = text.lower()
+        if self.remove_punctuation:
+            # Apostrophes inside words ("don't") carry meaning; other punctuation becomes space.
+            text = "".join(
+                " " if unicodedata.category(c).startswith("P") and c != "'" else c for c in text
+            )
+            text = re.sub(r"(?<!\w)'|'(?!\w)", " ", text)
+        return _SPACES.sub(" ", text).strip()
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, obj: dict[str, Any]) -> TextNormalizer:
+        return cls(**obj)

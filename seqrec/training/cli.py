@@ -1,0 +1,71 @@
+"""``seqrec train``: LightningCLI with seqrec's links, checkpoint layout and defaults.
+
+Every Trainer option passes straight through (``--trainer.devices 2`` ...); nothing of
+Lightning's is copied here.
+"""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+from lightning.pytorch.callbacks import ModelCheckpoint
+from lightning.pytorch.cli import LightningArgumentParser, LightningCLI
+
+from seqrec.data.datamodule import SeqRecDataModule
+from seqrec.training.module import SeqRecModule
+
+TRAINER_DEFAULTS = {
+    "default_root_dir": "exp/seqrec",
+    "max_epochs": 20,
+    "gradient_clip_val": 5.0,
+    "log_every_n_steps": 10,
+    # BucketBatchSampler shards batches across ranks itself.
+    "use_distributed_sampler": False,
+}
+
+
+def checkpoint_dir(root: str | None) -> str:
+    """``ROOT/checkpoints``, where best.ckpt and last.ckpt are written."""
+    return str(Path(root or ".") / "checkpoints")
+
+
+class SeqRecCLI(LightningCLI):
+    """Links data -> model (text settings, sample rate) and adds best/last checkpointing."""
+
+    def add_arguments_to_parser(self, parser: LightningArgumentParser) -> None:
+        parser.add_argument(
+            "--ckpt_path", type=str | None, default=None, help="resume: a path or 'last'"
+        )
+        parser.link_arguments("data.sample_rate", "model.sample_rate")
+        parser.link_arguments("data.text_config", "model.text", apply_on="instantiate")
+        parser.add_lightning_class_args(ModelCheckpoint, "checkpoint")
+        parser.set_defaults(
+            {
+                "checkpoint.monitor": "valid_wer",
+                "checkpoint.mode": "min",
+                "checkpoint.filename": "best",
+                "checkpoint.save_last": True,
+                "checkpoint.enable_version_counter": False,
+            }
+        )
+        parser.link_arguments("trainer.default_root_dir", "checkpoint.dirpath", checkpoint_dir)
+
+
+def train(args: list[str]) -> ModelCheckpoint:
+    """Run ``seqrec train`` with command-line style ``args``; returns the checkpoint callback."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*args parameter is intended.*")
+        cli = SeqRecCLI(
+            SeqRecModule,
+            SeqRecDataModule,
+            args=args,
+            run=False,
+            trainer_defaults=TRAINER_DEFAULTS,
+            seed_everything_default=0,
+            auto_configure_optimizers=False,
+            load_from_checkpoint_support=False,
+            save_config_kwargs={"overwrite": True},
+        )
+    cli.trainer.fit(cli.model, datamodule=cli.datamodule, ckpt_path=cli.config.ckpt_path)
+    return cli.trainer.checkpoint_callback

@@ -1,0 +1,30 @@
+"""Corpus error rate as a torchmetrics Metric, so sums are reduced correctly under DDP."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import torch
+from torchmetrics import Metric
+
+from seqrec.metrics import ErrorCounts
+
+
+class ErrorRate(Metric):
+    """Accumulates edit errors and reference length; ``compute`` gives errors / length."""
+
+    full_state_update = False
+
+    def __init__(self, count: Callable[[Sequence[str], Sequence[str]], ErrorCounts]) -> None:
+        super().__init__()
+        self.count = count
+        self.add_state("errors", default=torch.tensor(0.0), dist_reduce_fx="sum")
+        self.add_state("total", default=torch.tensor(0.0), dist_reduce_fx="sum")
+
+    def update(self, refs: Sequence[str], hyps: Sequence[str]) -> None:
+        counts = self.count(refs, hyps)
+        self.errors += counts.errors
+        self.total += counts.reference_length
+
+    def compute(self) -> torch.Tensor:
+        return self.errors / self.total.clamp_min(1.0)

@@ -1,0 +1,145 @@
+"""LightningModule: CTC training, validation WER/CER, checkpoints that carry everything.
+
+Dimensions: B batch, S samples, T' output frames, V classes, U target tokens.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict
+from functools import partial
+from typing import Any
+
+import lightning as L
+import torch
+from torch import nn
+
+from seqrec.data.dataset import Batch
+from seqrec.decoding.greedy import greedy_texts
+from seqrec.features.logmel import LogMelConfig
+from seqrec.features.specaugment import SpecAugmentConfig
+from seqrec.metrics import char_errors, word_errors
+from seqrec.models.build import build_ctc_model
+from seqrec.text.tokenizer import CharTokenizer
+from seqrec.training.error_rate import ErrorRate
+
+LR_SCHEDULES = ("warmup_cosine", "constant")
+
+
+def warmup_cosine(step: int, total: int, warmup: int, floor: float = 0.02) -> float:
+    """Learning-rate factor: linear warm-up, cosine decay to ``floor``, then flat.
+
+    Past ``total`` (training resumed with more epochs) it stays at ``floor``.
+    """
+    if step < warmup:
+        return (step + 1) / (warmup + 1)
+    progress = min(1.0, (step - warmup) / max(1, total - warmup))
+    return floor + (1 - floor) * 0.5 * (1 + math.cos(math.pi * progress))
+
+
+class SeqRecModule(L.LightningModule):
+    """Trains a CTCModel. ``text`` (tokenizer and normaliser) and ``sample_rate`` are linked
+    from the data module by ``seqrec train``; every other argument is a model setting."""
+
+    def __init__(
+        self,
+        text: dict[str, Any] | None = None,
+        sample_rate: int = 16000,
+        features: LogMelConfig = LogMelConfig(),
+        specaugment: SpecAugmentConfig | None = SpecAugmentConfig(),
+        normalization: str = "utterance",
+        subsampling: str = "stack",
+        subsampling_factor: int = 4,
+        rnn_type: str = "lstm",
+        hidden_size: int = 256,
+        num_layers: int = 3,
+        bidirectional: bool = True,
+        dropout: float = 0.1,
+        learning_rate: float = 2e-3,
+        weight_decay: float = 1e-2,
+        lr_schedule: str = "warmup_cosine",
+        warmup_ratio: float = 0.1,
+    ) -> None:
+        super().__init__()
+        if text is None:
+            raise ValueError("model.text (tokenizer and normaliser) must come from the data module")
+        if lr_schedule not in LR_SCHEDULES:
+            raise ValueError(f"lr_schedule must be one of {LR_SCHEDULES}, got {lr_schedule!r}")
+        self.save_hyperparameters(
+            {
+                "text": text,
+                "sample_rate": sample_rate,
+                "features": asdict(features),
+                "specaugment": asdict(specaugment) if specaugment else None,
+                "normalization": normalization,
+                "subsampling": subsampling,
+                "subsampling_factor": subsampling_factor,
+                "rnn_type": rnn_type,
+                "hidden_size": hidden_size,
+                "num_layers": num_layers,
+                "bidirectional": bidirectional,
+                "dropout": dropout,
+                "learning_rate": learning_rate,
+                "weight_decay": weight_decay,
+                "lr_schedule": lr_schedule,
+                "warmup_ratio": warmup_ratio,
+            }
+        )
+        self.model = build_ctc_model(self.hparams)
+        self.tokenizer = CharTokenizer.from_dict(text["tokenizer"])
+        self.ctc_loss = nn.CTCLoss(blank=0, zero_infinity=True)
+        self.metrics = nn.ModuleDict(
+            {
+                f"{split}_{unit}": ErrorRate(count)
+                for split in ("valid", "test")
+                for unit, count in (("wer", word_errors), ("cer", char_errors))
+            }
+        )
+
+    def compute_loss(self, batch: Batch) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Mean CTC loss of a batch, with the log-probs (B, T', V) and lengths (B,) behind it."""
+        log_probs, lengths = self.model(batch.signals, batch.signal_lengths)
+        loss = self.ctc_loss(
+            log_probs.transpose(0, 1), batch.targets, lengths, batch.target_lengths
+        )
+        return loss, log_probs, lengths
+
+    def training_step(self, batch: Batch, batch_idx: int) -> torch.Tensor:
+        loss, _, _ = self.compute_loss(batch)
+        self.log("train_loss", loss, prog_bar=True, batch_size=len(batch.texts))
+        return loss
+
+    def _evaluate(self, batch: Batch, split: str) -> None:
+        loss, log_probs, lengths = self.compute_loss(batch)
+        hyps = greedy_texts(log_probs, lengths, self.tokenizer)
+        n = len(batch.texts)
+        self.log(f"{split}_loss", loss, prog_bar=True, batch_size=n, sync_dist=True)
+        for unit in ("wer", "cer"):
+            metric = self.metrics[f"{split}_{unit}"]
+            metric.update(batch.texts, hyps)
+            self.log(f"{split}_{unit}", metric, prog_bar=True, batch_size=n)
+
+    def validation_step(self, batch: Batch, batch_idx: int) -> None:
+        self._evaluate(batch, "valid")
+
+    def test_step(self, batch: Batch, batch_idx: int) -> None:
+        self._evaluate(batch, "test")
+
+    def transfer_batch_to_device(self, batch: Batch, device: torch.device, dataloader_idx: int):
+        return batch.to(device)
+
+    def configure_optimizers(self) -> dict[str, Any]:
+        hp = self.hparams
+        optimizer = torch.optim.AdamW(
+            self.parameters(), lr=hp.learning_rate, weight_decay=hp.weight_decay
+        )
+        if hp.lr_schedule == "constant":
+            return {"optimizer": optimizer}
+        total = max(1, int(self.trainer.estimated_stepping_batches))
+        scheduler = torch.optim.lr_scheduler.LambdaLR(
+            optimizer, partial(warmup_cosine, total=total, warmup=int(hp.warmup_ratio * total))
+        )
+        return {
+            "optimizer": optimizer,
+            "lr_scheduler": {"scheduler": scheduler, "interval": "step"},
+        }

@@ -1,0 +1,68 @@
+from __future__ import annotations
+
+import librosa
+import numpy as np
+import pytest
+import torch
+
+from seqrec.audio.io import AudioError, load_audio
+from seqrec.features.logmel import LogMel, LogMelConfig
+from seqrec.features.normalize import FeatureNormalizer
+from seqrec.features.specaugment import SpecAugment, SpecAugmentConfig
+
+
+def test_load_audio_mixes_down_resamples_and_honours_offset(write_wav):
+    t = np.arange(16000) / 16000
+    stereo = np.stack([np.sin(2 * np.pi * 440 * t), np.zeros_like(t)], axis=1) * 0.5
+    path = write_wav("stereo.wav", stereo, 16000)
+    wave = load_audio(path, 8000)
+    assert wave.shape == (8000,) and wave.dtype == np.float32
+    assert np.abs(wave).max() == pytest.approx(0.25, abs=0.01)  # mono mix halves one channel
+    part = load_audio(path, 16000, offset=0.25, duration=0.5)
+    assert part.shape == (8000,)
+    with pytest.raises(AudioError, match="past the end"):
+        load_audio(path, 16000, offset=5.0)
+
+
+def test_logmel_matches_librosa_with_slaney_settings():
+    rng = np.random.default_rng(0)
+    wave = rng.standard_normal(16000).astype(np.float32)
+    cfg = LogMelConfig(n_mels=40, mel_scale="slaney", norm="slaney")
+    fe = LogMel(16000, cfg)
+    feats, lengths = fe(torch.from_numpy(wave)[None], torch.tensor([16000]))
+    ref = librosa.feature.melspectrogram(
+        y=wave,
+        sr=16000,
+        n_fft=512,
+        win_length=400,
+        hop_length=160,
+        n_mels=40,
+        center=True,
+        pad_mode="constant",
+        power=2.0,
+    )
+    assert feats.shape == (1, 101, 40) and lengths.tolist() == [101]
+    np.testing.assert_allclose(feats[0].numpy(), np.log(np.maximum(ref.T, 1e-6)), atol=2e-3)
+
+
+def test_utterance_normalisation_ignores_padding():
+    x = torch.randn(2, 50, 8) * 3 + 5
+    lengths = torch.tensor([50, 30])
+    y = FeatureNormalizer(8, "utterance")(x, lengths)
+    assert torch.allclose(y[1, :30].mean(0), torch.zeros(8), atol=1e-4)
+    assert torch.allclose(y[1, :30].std(0, unbiased=False), torch.ones(8), atol=1e-3)
+    assert torch.all(y[1, 30:] == 0)
+    # same utterance alone gives the same features
+    alone = FeatureNormalizer(8, "utterance")(x[1:, :30], lengths[1:])
+    assert torch.allclose(alone[0], y[1, :30], atol=1e-5)
+
+
+def test_specaugment_masks_only_in_training():
+    aug = SpecAugment(SpecAugmentConfig(freq_masks=2, freq_mask_width=10, time_masks=2))
+    x = torch.ones(4, 200, 40)
+    aug.train()
+    torch.manual_seed(0)
+    masked = aug(x)
+    assert masked.shape == x.shape and (masked == 0).any() and (masked == 1).any()
+    aug.eval()
+    assert torch.equal(aug(x), x)

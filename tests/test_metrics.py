@@ -1,0 +1,31 @@
+from __future__ import annotations
+
+import pytest
+
+import seqrec
+from seqrec.metrics import char_errors, word_errors
+
+
+def test_word_error_counts_are_exact():
+    refs, hyps = ["call me at nine", "yes no", "go"], ["call me nine", "yes no maybe", "stop"]
+    counts = word_errors(refs, hyps)
+    # "at" deleted, "maybe" inserted, "go" -> "stop" substituted.
+    assert (counts.substitutions, counts.deletions, counts.insertions, counts.hits) == (1, 1, 1, 5)
+    assert counts.reference_length == 7
+    assert seqrec.wer(refs, hyps) == 3 / 7
+
+
+def test_char_error_rate_counts_spaces():
+    assert seqrec.cer(["ab c"], ["ab"]) == pytest.approx(2 / 4)
+    assert char_errors(["abc"], ["axc"]).substitutions == 1
+
+
+def test_empty_reference_and_empty_hypothesis():
+    assert word_errors([""], ["hello there"]).insertions == 2
+    assert seqrec.wer(["one two"], [""]) == 1.0
+    assert seqrec.wer([""], [""]) == 0.0
+
+
+def test_mismatched_lengths_raise():
+    with pytest.raises(ValueError, match="2 references but 1"):
+        seqrec.wer(["a", "b"], ["a"])
