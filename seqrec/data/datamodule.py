@@ -8,7 +8,7 @@ import lightning as L
 import torch
 from torch.utils.data import DataLoader
 
-from seqrec.data.dataset import SignalDataset, collate
+from seqrec.data.dataset import Batch, SignalDataset, collate
 from seqrec.data.manifest import read_manifest
 from seqrec.data.sampler import BucketBatchSampler
 from seqrec.data.validate import CheckedEntry, apply_policy, check_entries
@@ -107,6 +107,9 @@ class SeqRecDataModule(L.LightningDataModule):
             num_workers=self.num_workers,
             persistent_workers=self.num_workers > 0,
         )
+
+    def transfer_batch_to_device(self, batch: Batch, device: torch.device, dataloader_idx: int):
+        return batch.to(device)
 
     def train_dataloader(self) -> DataLoader:
         return self._loader("train", shuffle=True)

@@ -20,7 +20,7 @@ from tqdm import tqdm
 from seqrec.data.manifest import write_manifest
 from seqrec.synth.espeak import EspeakSynthesizer
 
-CORPUS_VERSION = 1
+CORPUS_VERSION = 2
 SPLITS = ("train", "valid", "test")
 DIGIT_WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
 PHRASE_WORDS = (
@@ -32,7 +32,7 @@ DIGIT_COUNT = (1, 5)
 PHRASE_LENGTH = (2, 4)
 VOICE_FRACTIONS = {"valid": 0.1, "test": 0.2}  # train gets the rest
 MIN_VOICES_PER_SPLIT = 3
-RATE_RANGE = (130, 220)
+RATE_RANGE = (120, 190)
 PITCH_RANGE = (30, 70)
 SNR_RANGE_DB = (15.0, 35.0)
 PEAK_RANGE = (0.7, 0.95)

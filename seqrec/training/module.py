@@ -5,7 +5,9 @@ Dimensions: B batch, S samples, T' output frames, V classes, U target tokens.
 
 from __future__ import annotations
 
+import itertools
 import math
+from collections.abc import Iterable
 from dataclasses import asdict
 from functools import partial
 from typing import Any
@@ -17,6 +19,7 @@ from torch import nn
 from seqrec.data.dataset import Batch
 from seqrec.decoding.greedy import greedy_texts
 from seqrec.features.logmel import LogMelConfig
+from seqrec.features.normalize import length_mask
 from seqrec.features.specaugment import SpecAugmentConfig
 from seqrec.metrics import char_errors, word_errors
 from seqrec.models.build import build_ctc_model
@@ -24,6 +27,22 @@ from seqrec.text.tokenizer import CharTokenizer
 from seqrec.training.error_rate import ErrorRate
 
 LR_SCHEDULES = ("warmup_cosine", "constant")
+GLOBAL_STATS_BATCHES = 100
+
+
+@torch.no_grad()
+def feature_sums(
+    frontend: nn.Module, batches: Iterable[Batch], max_batches: int, device: torch.device
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Sum (F,), sum of squares (F,) and frame count () of features over the first batches."""
+    total = squares = count = torch.zeros((), device=device)
+    for batch in itertools.islice(batches, max_batches):
+        feats, lengths = frontend(batch.signals.to(device), batch.signal_lengths.to(device))
+        mask = length_mask(lengths, feats.shape[1]).unsqueeze(-1)
+        total = total + (feats * mask).sum((0, 1))
+        squares = squares + (feats**2 * mask).sum((0, 1))
+        count = count + mask.sum()
+    return total, squares, count
 
 
 def warmup_cosine(step: int, total: int, warmup: int, floor: float = 0.02) -> float:
@@ -125,8 +144,16 @@ class SeqRecModule(L.LightningModule):
     def test_step(self, batch: Batch, batch_idx: int) -> None:
         self._evaluate(batch, "test")
 
-    def transfer_batch_to_device(self, batch: Batch, device: torch.device, dataloader_idx: int):
-        return batch.to(device)
+    def on_fit_start(self) -> None:
+        """Estimate global feature statistics once, when ``normalization="global"``."""
+        normalizer = self.model.normalizer
+        if normalizer.mode != "global" or bool(normalizer.fitted):
+            return
+        loader = self.trainer.datamodule.train_dataloader()
+        sums = feature_sums(self.model.frontend, loader, GLOBAL_STATS_BATCHES, self.device)
+        total, squares, count = (self.trainer.strategy.reduce(x, reduce_op="sum") for x in sums)
+        mean = total / count
+        normalizer.set_stats(mean, (squares / count - mean**2).clamp_min(0).sqrt())
 
     def configure_optimizers(self) -> dict[str, Any]:
         hp = self.hparams

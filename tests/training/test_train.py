@@ -91,3 +91,13 @@ def test_two_process_ddp_on_cpu_trains_and_checkpoints(yesno_manifests, tiny_tra
     single = torch.load(single_root / "checkpoints/last.ckpt", weights_only=True)
     # each rank takes half of the epoch's batches
     assert ddp["global_step"] == -(-single["global_step"] // 2)
+
+
+def test_global_normalisation_is_estimated_and_saved(yesno_manifests, tiny_train, tmp_path):
+    args = tiny_train(yesno_manifests, tmp_path, "--trainer.max_epochs", "1")
+    train(args + ["--model.normalization", "global", "--trainer.limit_train_batches", "2"])
+    state = torch.load(tmp_path / "checkpoints/last.ckpt", weights_only=True)["state_dict"]
+    assert bool(state["model.normalizer.fitted"])
+    mean, std = state["model.normalizer.mean"], state["model.normalizer.std"]
+    assert mean.shape == (40,) and mean.abs().sum() > 0
+    assert torch.all(std > 0) and not torch.allclose(std, torch.ones(40))
