@@ -99,8 +99,8 @@ def result(name: str, value: str, aim: str) -> None:
     print(f"RESULT {name}: {value} (aim {aim})")
 
 
-def demo_model_hparams(text: dict | None = None) -> dict:
-    """Hyper-parameters of conf/speech_demo.yaml's model, built the way SeqRecModule does."""
+def demo_module(text: dict | None = None):  # -> SeqRecModule (imported lazily)
+    """A SeqRecModule with conf/speech_demo.yaml's model settings, randomly initialised."""
     from seqrec.features.logmel import LogMelConfig
     from seqrec.training.module import SeqRecModule
 
@@ -108,7 +108,7 @@ def demo_model_hparams(text: dict | None = None) -> dict:
         "tokenizer": {"characters": list(" abcdefghijklmnopqrstuvwxyz")},
         "normalizer": {"lowercase": True, "remove_punctuation": True},
     }
-    module = SeqRecModule(
+    return SeqRecModule(
         text=text,
         sample_rate=16000,
         features=LogMelConfig(n_mels=64),
@@ -117,7 +117,6 @@ def demo_model_hparams(text: dict | None = None) -> dict:
         dropout=0.1,
         learning_rate=0.003,
     )
-    return dict(module.hparams)
 
 
 def build_corpus(out_dir: Path, num_train: int, num_valid: int, num_test: int) -> dict[str, Path]:

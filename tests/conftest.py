@@ -65,6 +65,7 @@ def tiny_train_args(manifests: Path, root: Path, *extra: str) -> list[str]:
         "--trainer.enable_model_summary", "false",
         "--data.batch_size", "1",
         "--model.hidden_size", "64",
+        "--model.subsampling_factor", "4",
         "--model.learning_rate", "0.005",
         "--model.specaugment", "null",
         "--model.dropout", "0.0",

@@ -23,7 +23,7 @@ done
 
 if [[ $stage -le 0 && $stop_stage -ge 0 ]]; then
   echo "== stage 0: synthesise the demo corpus into $data"
-  seqrec synth speech "$data"
+  seqrec synth speech "$data" --num-train 3000
 fi
 
 if [[ $stage -le 1 && $stop_stage -ge 1 ]]; then

@@ -8,6 +8,7 @@ import lightning as L
 import torch
 from torch.utils.data import DataLoader
 
+from seqrec.audio.perturb import SpeedPerturbation
 from seqrec.data.dataset import Batch, SignalDataset, collate
 from seqrec.data.manifest import read_manifest
 from seqrec.data.sampler import BucketBatchSampler
@@ -20,7 +21,8 @@ class SeqRecDataModule(L.LightningDataModule):
     """Reads train/valid/test manifests, builds the tokenizer from the training transcripts,
     checks every line (``on_bad_input``: skip or fail) and serves bucketed batches.
 
-    ``max_batch_frames`` bounds padded feature frames per batch (10 ms frames for audio).
+    ``max_batch_frames`` bounds padded feature frames per batch (10 ms frames for audio);
+    ``speed_perturb`` (e.g. ``[0.9, 1.0, 1.1]``) resamples training audio at a random speed.
     """
 
     def __init__(
@@ -37,6 +39,7 @@ class SeqRecDataModule(L.LightningDataModule):
         lowercase: bool = True,
         remove_punctuation: bool = True,
         vocabulary: list[str] | None = None,
+        speed_perturb: list[float] | None = None,
         seed: int = 0,
     ) -> None:
         super().__init__()
@@ -46,6 +49,7 @@ class SeqRecDataModule(L.LightningDataModule):
         self.batch_size, self.max_batch_frames = batch_size, max_batch_frames
         self.num_buckets, self.num_workers = num_buckets, num_workers
         self.on_bad_input, self.seed = on_bad_input, seed
+        self.speed_perturb = speed_perturb
         self.normalizer = TextNormalizer(lowercase, remove_punctuation)
         self.entries = {"train": read_manifest(train_manifest)}
         if vocabulary is not None:
@@ -100,8 +104,11 @@ class SeqRecDataModule(L.LightningDataModule):
             num_replicas=self.trainer.world_size,
             rank=self.trainer.global_rank,
         )
+        perturb = None
+        if shuffle and self.speed_perturb:
+            perturb = SpeedPerturbation(self.speed_perturb, self.sample_rate)
         return DataLoader(
-            SignalDataset(items, self.tokenizer, self.sample_rate),
+            SignalDataset(items, self.tokenizer, self.sample_rate, perturb),
             batch_sampler=sampler,
             collate_fn=collate,
             num_workers=self.num_workers,

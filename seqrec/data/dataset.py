@@ -5,7 +5,7 @@ Dimensions: B batch, S signal samples, U tokens.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import torch
@@ -44,14 +44,19 @@ class Batch:
 
 
 class SignalDataset(Dataset[Example]):
-    """Loads each checked entry's signal and token ids on access."""
+    """Loads each checked entry's signal (optionally perturbed) and token ids on access."""
 
     def __init__(
-        self, items: Sequence[CheckedEntry], tokenizer: CharTokenizer, sample_rate: int
+        self,
+        items: Sequence[CheckedEntry],
+        tokenizer: CharTokenizer,
+        sample_rate: int,
+        perturb: Callable[[torch.Tensor], torch.Tensor] | None = None,
     ) -> None:
         self.items = list(items)
         self.tokenizer = tokenizer
         self.sample_rate = sample_rate
+        self.perturb = perturb
 
     def __len__(self) -> int:
         return len(self.items)
@@ -59,6 +64,8 @@ class SignalDataset(Dataset[Example]):
     def __getitem__(self, index: int) -> Example:
         item = self.items[index]
         signal = torch.from_numpy(load_signal(item.entry, self.sample_rate))
+        if self.perturb is not None:
+            signal = self.perturb(signal)
         tokens = torch.tensor(self.tokenizer.encode(item.text), dtype=torch.long)
         return Example(signal, tokens, item.text)
 

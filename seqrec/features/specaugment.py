@@ -17,7 +17,7 @@ class SpecAugmentConfig:
     """Mask counts and widths; ``time_mask_ratio`` caps a time mask at that share of the frames."""
 
     freq_masks: int = 2
-    freq_mask_width: int = 15
+    freq_mask_width: int = 10
     time_masks: int = 2
     time_mask_width: int = 20
     time_mask_ratio: float = 0.1

@@ -66,3 +66,14 @@ def test_specaugment_masks_only_in_training():
     assert masked.shape == x.shape and (masked == 0).any() and (masked == 1).any()
     aug.eval()
     assert torch.equal(aug(x), x)
+
+
+def test_speed_perturbation_changes_length_by_the_factor():
+    from seqrec.audio.perturb import SpeedPerturbation
+
+    wave = torch.randn(8000)
+    assert SpeedPerturbation([1.0], 8000)(wave) is wave
+    assert len(SpeedPerturbation([1.1], 8000)(wave)) == pytest.approx(8000 / 1.1, abs=2)
+    assert len(SpeedPerturbation([0.9], 8000)(wave)) == pytest.approx(8000 / 0.9, abs=2)
+    with pytest.raises(ValueError, match="positive"):
+        SpeedPerturbation([0.0], 8000)

@@ -1,0 +1,247 @@
+"""Training throughput of ``seqrec train`` vs a bare PyTorch loop on the same model and batches.
+
+``seqrec train`` (seqrec.training.cli.train, conf/speech_demo.yaml, a small synthetic espeak-ng
+corpus, validation off) runs 1 + R epochs. A callback timestamps the start and end of every
+epoch after the first (the first, like the input-checking pass before it, is warm-up) and,
+right after each timed epoch, runs one epoch of the baseline: the same network built with
+seqrec.models.build.build_ctc_model from the run's hyper-parameters, trained in a plain loop
+(same AdamW, learning-rate schedule, CTC loss and gradient-norm clipping) over pre-loaded,
+pre-padded batches of that epoch's composition (the run's own BucketBatchSampler). So each
+Lightning epoch and its baseline epoch are adjacent in time and do the same arithmetic.
+
+    python benchmarks/bench_train_overhead.py [--quick] [--corpus-dir DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import _common as C
+import lightning as L
+import torch
+from torch import nn
+
+from seqrec.data.dataset import Batch, collate
+from seqrec.models.build import build_ctc_model
+from seqrec.training.cli import train
+from seqrec.training.module import warmup_cosine
+
+GRAD_CLIP = 5.0  # seqrec.training.cli.TRAINER_DEFAULTS["gradient_clip_val"]
+
+
+@dataclass
+class EpochRecord:
+    """Wall time, steps and utterances of one timed epoch, both ways."""
+
+    epoch: int
+    lightning_s: float
+    bare_s: float
+    steps: int
+    utterances: int
+    first_batch_wait_s: float
+    shapes_match: bool
+    sampler_epoch: int
+
+
+class BareLoop:
+    """The baseline: the same network and optimisation, no Lightning, no data loading."""
+
+    def __init__(self, hparams: dict[str, Any], total_steps: int) -> None:
+        torch.manual_seed(0)
+        self.model = build_ctc_model(hparams).train()
+        self.ctc_loss = nn.CTCLoss(blank=0, zero_infinity=True)
+        lr, decay = hparams["learning_rate"], hparams["weight_decay"]
+        self.optimizer = torch.optim.AdamW(self.model.parameters(), lr=lr, weight_decay=decay)
+        self.scheduler = None
+        if hparams["lr_schedule"] == "warmup_cosine":
+            warmup = int(hparams["warmup_ratio"] * total_steps)
+            schedule = partial(warmup_cosine, total=total_steps, warmup=warmup)
+            self.scheduler = torch.optim.lr_scheduler.LambdaLR(self.optimizer, schedule)
+
+    def step(self, batch: Batch) -> float:
+        """One optimisation step on a padded batch; returns the loss."""
+        log_probs, lengths = self.model(batch.signals, batch.signal_lengths)
+        loss = self.ctc_loss(
+            log_probs.transpose(0, 1), batch.targets, lengths, batch.target_lengths
+        )
+        self.optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        nn.utils.clip_grad_norm_(self.model.parameters(), GRAD_CLIP)
+        self.optimizer.step()
+        if self.scheduler is not None:
+            self.scheduler.step()
+        return float(loss.detach())
+
+    def epoch(self, batches: list[Batch]) -> float:
+        """Wall seconds of one pass over ``batches``."""
+        start = time.perf_counter()
+        for batch in batches:
+            self.step(batch)
+        return time.perf_counter() - start
+
+
+@dataclass
+class _Epoch:
+    start: float = 0.0
+    first_batch: float = 0.0
+    sampler_epoch: int = -1
+    steps: int = 0
+    utterances: int = 0
+    shapes: list[tuple[int, ...]] = field(default_factory=list)
+
+
+class InterleavedTimer(L.Callback):
+    """Times every Lightning training epoch after the first and runs a baseline epoch on the
+    same batch composition right after it. Results land in ``InterleavedTimer.records``."""
+
+    records: list[EpochRecord] = []
+    hparams: dict[str, Any] = {}
+
+    def __init__(self) -> None:
+        self.bare: BareLoop | None = None
+        self.current = _Epoch()
+
+    def on_train_start(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
+        InterleavedTimer.records = []
+        InterleavedTimer.hparams = dict(pl_module.hparams)
+        self.bare = BareLoop(InterleavedTimer.hparams, int(trainer.estimated_stepping_batches))
+
+    def on_train_epoch_start(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
+        self.current = _Epoch(start=time.perf_counter())
+
+    def on_train_batch_start(
+        self, trainer: L.Trainer, pl_module: L.LightningModule, batch: Batch, batch_idx: int
+    ) -> None:
+        if batch_idx == 0:
+            self.current.first_batch = time.perf_counter()
+            # the epoch the run's sampler composed this epoch's batches with
+            self.current.sampler_epoch = trainer.train_dataloader.batch_sampler.epoch
+        self.current.steps += 1
+        self.current.utterances += len(batch.texts)
+        self.current.shapes.append(tuple(batch.signals.shape))
+
+    def on_train_epoch_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
+        end = time.perf_counter()
+        epoch, now = trainer.current_epoch, self.current
+        batches = self._batches(trainer, now.sampler_epoch)  # loaded outside any timing
+        assert self.bare is not None
+        bare_s = self.bare.epoch(batches)
+        if epoch == 0:
+            return  # warm-up, both ways
+        InterleavedTimer.records.append(
+            EpochRecord(
+                epoch=epoch,
+                lightning_s=end - now.start,
+                bare_s=bare_s,
+                steps=now.steps,
+                utterances=now.utterances,
+                first_batch_wait_s=now.first_batch - now.start,
+                shapes_match=[tuple(b.signals.shape) for b in batches] == now.shapes,
+                sampler_epoch=now.sampler_epoch,
+            )
+        )
+
+    @staticmethod
+    def _batches(trainer: L.Trainer, sampler_epoch: int) -> list[Batch]:
+        """The epoch's batches, exactly as the run's sampler composed them, padded."""
+        loader = trainer.train_dataloader
+        sampler, dataset = loader.batch_sampler, loader.dataset
+        sampler.set_epoch(sampler_epoch)  # the same value: iterating again repeats the epoch
+        return [collate([dataset[i] for i in ids]) for ids in sampler]
+
+
+def seqrec_train_args(manifests: dict[str, Path], root: Path, epochs: int) -> list[str]:
+    """``seqrec train`` arguments: the demo config on the synthetic corpus, validation off."""
+    return [
+        "--config", str(C.DEMO_CONFIG),
+        "--data.train_manifest", str(manifests["train"]),
+        "--data.valid_manifest", str(manifests["valid"]),
+        "--data.test_manifest", str(manifests["test"]),
+        "--trainer.default_root_dir", str(root),
+        "--trainer.max_epochs", str(epochs),
+        "--trainer.limit_val_batches", "0",
+        "--trainer.num_sanity_val_steps", "0",
+        "--trainer.enable_progress_bar", "false",
+        "--trainer.enable_model_summary", "false",
+        "--trainer.callbacks+=__main__.InterleavedTimer",
+    ]  # fmt: skip
+
+
+def summarize(records: list[EpochRecord]) -> tuple[float, float]:
+    """Print the per-epoch table; return median utterances/s of Lightning and the baseline."""
+    rows = [
+        [
+            r.epoch + 1,
+            r.steps,
+            r.utterances,
+            r.lightning_s,
+            r.bare_s,
+            r.first_batch_wait_s,
+            f"{100 * (r.lightning_s / r.bare_s - 1):+.1f}%",
+            "yes" if r.shapes_match else "NO",
+            r.sampler_epoch,
+        ]
+        for r in records
+    ]
+    headers = ["epoch", "steps", "utts", "seqrec s", "bare s", "1st batch wait s", "overhead"]
+    print(C.table([*headers, "same batches", "sampler epoch"], rows))
+    utts = records[0].utterances
+    return utts / C.median([r.lightning_s for r in records]), utts / C.median(
+        [r.bare_s for r in records]
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="a few-second smoke run")
+    parser.add_argument("--num-train", type=int, default=300)
+    parser.add_argument("--timed-epochs", type=int, default=4, help="R; 1 + R epochs run")
+    parser.add_argument("--corpus-dir", type=Path, help="reuse/keep the corpus here")
+    parser.add_argument("--threads", type=int, default=2)
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.num_train, args.timed_epochs = 64, 1
+    C.set_threads(args.threads)
+
+    with tempfile.TemporaryDirectory(prefix="seqrec-bench-") as tmp:
+        corpus = args.corpus_dir or Path(tmp) / "corpus"
+        start = time.perf_counter()
+        manifests = C.build_corpus(corpus, args.num_train, 20, 20)
+        print(f"corpus: {args.num_train} train utterances in {corpus} ", end="")
+        print(f"({time.perf_counter() - start:.0f} s to build)")
+        root = Path(tmp) / "exp"
+        train(seqrec_train_args(manifests, root, 1 + args.timed_epochs))
+        records = InterleavedTimer.records
+        ckpt = torch.load(root / "checkpoints" / "last.ckpt", weights_only=True)
+        same_hp = ckpt["hyper_parameters"] == InterleavedTimer.hparams
+
+    print(f"\n{C.machine()}")
+    print(f"baseline hyper-parameters identical to the checkpoint's: {same_hp}\n")
+    seqrec_rate, bare_rate = summarize(records)
+    if len(records) > 1 and len({r.sampler_epoch for r in records}) == 1:
+        print(
+            "note: the run's BucketBatchSampler kept epoch "
+            f"{records[0].sampler_epoch} throughout: its set_epoch was never called, so every "
+            "epoch trained on the same batches in the same order"
+        )
+    overhead = bare_rate / seqrec_rate - 1
+    print(
+        f"\nmedian over {len(records)} epochs: seqrec train {seqrec_rate:.1f} utt/s, "
+        f"bare loop {bare_rate:.1f} utt/s, overhead {100 * overhead:+.1f}%"
+    )
+    if not math.isfinite(overhead):
+        return 1
+    C.result("train_overhead", f"overhead={100 * overhead:+.1f}%", "<= 10%")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
