@@ -106,7 +106,8 @@ class SeqRecDataModule(L.LightningDataModule):
         )
         perturb = None
         if shuffle and self.speed_perturb:
-            perturb = SpeedPerturbation(self.speed_perturb, self.sample_rate)
+            seed = self.seed + self.trainer.global_rank
+            perturb = SpeedPerturbation(self.speed_perturb, self.sample_rate, seed)
         return DataLoader(
             SignalDataset(items, self.tokenizer, self.sample_rate, perturb),
             batch_sampler=sampler,
