@@ -5,6 +5,11 @@ mel scale and area norm, centred with zero padding, then the natural log. Report
 of audio processed per second, per utterance (batch 1) and batched (padded batches of 16,
 length-sorted as the Recognizer and the bucket sampler do), and the largest log-mel difference.
 
+librosa runs with its BLAS (OpenBLAS, via numpy/scipy) limited to one thread: that is faster
+for librosa here, and OpenBLAS threads left spinning after each call otherwise steal one of
+the two cores from torch's OpenMP threads whenever the candidates alternate, making torch up
+to 3x slower than it is alone. Candidates alternate chunk by chunk (16 utterances).
+
     python benchmarks/bench_logmel.py [--quick]
 """
 
@@ -18,6 +23,7 @@ import _common as C
 import librosa
 import numpy as np
 import torch
+from threadpoolctl import threadpool_limits
 
 from seqrec.data.dataset import pad_signals
 from seqrec.features.logmel import LogMel, LogMelConfig
@@ -26,7 +32,7 @@ SAMPLE_RATE = 16000
 N_MELS = 80
 N_FFT, WIN, HOP = 512, 400, 160
 LOG_FLOOR = 1e-6
-LIBROSA = "librosa, batch 1"
+LIBROSA = "librosa, batch 1, 1 BLAS thread"
 SINGLE = "seqrec LogMel, batch 1"
 BATCHED = "seqrec LogMel, padded batch"
 SINGLE_1T = "seqrec LogMel, batch 1, 1 thread"
@@ -116,7 +122,12 @@ def make_runs(
     tensors = [torch.from_numpy(w) for w in waves]
 
     def librosa_chunk(ids: list[int]) -> Callable[[], object]:
-        return lambda: [librosa_logmel(waves[i]) for i in ids]
+        def run() -> None:
+            with threadpool_limits(1, user_api="blas"):
+                for i in ids:
+                    librosa_logmel(waves[i])
+
+        return run
 
     def single_chunk(ids: list[int]) -> Callable[[], object]:
         @torch.inference_mode()

@@ -5,11 +5,15 @@ corpus, validation off) runs 1 + R epochs. A callback timestamps the start and e
 epoch after the first (the first, like the input-checking pass before it, is warm-up) and,
 right after each timed epoch, runs one epoch of the baseline: the same network built with
 seqrec.models.build.build_ctc_model from the run's hyper-parameters, trained in a plain loop
-(same AdamW, learning-rate schedule, CTC loss and gradient-norm clipping) over pre-loaded,
-pre-padded batches of that epoch's composition (the run's own BucketBatchSampler). So each
-Lightning epoch and its baseline epoch are adjacent in time and do the same arithmetic.
+(same AdamW, learning-rate schedule, CTC loss and gradient-norm clipping) over the very
+padded batches that Lightning epoch consumed (kept in memory: the baseline does no loading).
+So each Lightning epoch and its baseline epoch are adjacent in time and do the same
+arithmetic; the difference is Lightning, the DataLoader and its worker (audio decoding, speed
+perturbation, padding) running beside the training.
 
-    python benchmarks/bench_train_overhead.py [--quick] [--corpus-dir DIR]
+Options the script does not know are passed to ``seqrec train``, e.g. ``--data.num_workers 0``.
+
+    python benchmarks/bench_train_overhead.py [--quick] [--corpus-dir DIR] [seqrec train options]
 """
 
 from __future__ import annotations
@@ -29,7 +33,7 @@ import lightning as L
 import torch
 from torch import nn
 
-from seqrec.data.dataset import Batch, collate
+from seqrec.data.dataset import Batch
 from seqrec.models.build import build_ctc_model
 from seqrec.training.cli import train
 from seqrec.training.module import warmup_cosine
@@ -47,7 +51,8 @@ class EpochRecord:
     steps: int
     utterances: int
     first_batch_wait_s: float
-    shapes_match: bool
+    data_wait_s: float
+    step_s: float
     sampler_epoch: int
 
 
@@ -92,15 +97,20 @@ class BareLoop:
 class _Epoch:
     start: float = 0.0
     first_batch: float = 0.0
+    batch_start: float = 0.0
+    last_batch_end: float = 0.0
+    data_wait: float = 0.0
+    in_steps: float = 0.0
     sampler_epoch: int = -1
     steps: int = 0
     utterances: int = 0
-    shapes: list[tuple[int, ...]] = field(default_factory=list)
+    batches: list[Batch] = field(default_factory=list)
 
 
 class InterleavedTimer(L.Callback):
-    """Times every Lightning training epoch after the first and runs a baseline epoch on the
-    same batch composition right after it. Results land in ``InterleavedTimer.records``."""
+    """Times every Lightning training epoch after the first and, right after it, runs a
+    baseline epoch on the very batches that epoch consumed (kept as they reached the step).
+    Results land in ``InterleavedTimer.records``."""
 
     records: list[EpochRecord] = []
     hparams: dict[str, Any] = {}
@@ -120,20 +130,35 @@ class InterleavedTimer(L.Callback):
     def on_train_batch_start(
         self, trainer: L.Trainer, pl_module: L.LightningModule, batch: Batch, batch_idx: int
     ) -> None:
+        now = time.perf_counter()
         if batch_idx == 0:
-            self.current.first_batch = time.perf_counter()
+            self.current.first_batch = now
+            self.current.data_wait += now - self.current.start
             # the epoch the run's sampler composed this epoch's batches with
             self.current.sampler_epoch = trainer.train_dataloader.batch_sampler.epoch
+        else:
+            self.current.data_wait += now - self.current.last_batch_end
+        self.current.batch_start = now
         self.current.steps += 1
         self.current.utterances += len(batch.texts)
-        self.current.shapes.append(tuple(batch.signals.shape))
+        self.current.batches.append(batch)  # the padded batch exactly as the step gets it
+
+    def on_train_batch_end(
+        self,
+        trainer: L.Trainer,
+        pl_module: L.LightningModule,
+        outputs: Any,
+        batch: Batch,
+        batch_idx: int,
+    ) -> None:
+        self.current.last_batch_end = time.perf_counter()
+        self.current.in_steps += self.current.last_batch_end - self.current.batch_start
 
     def on_train_epoch_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
         end = time.perf_counter()
         epoch, now = trainer.current_epoch, self.current
-        batches = self._batches(trainer, now.sampler_epoch)  # loaded outside any timing
         assert self.bare is not None
-        bare_s = self.bare.epoch(batches)
+        bare_s = self.bare.epoch(now.batches)
         if epoch == 0:
             return  # warm-up, both ways
         InterleavedTimer.records.append(
@@ -144,21 +169,16 @@ class InterleavedTimer(L.Callback):
                 steps=now.steps,
                 utterances=now.utterances,
                 first_batch_wait_s=now.first_batch - now.start,
-                shapes_match=[tuple(b.signals.shape) for b in batches] == now.shapes,
+                data_wait_s=now.data_wait,
+                step_s=now.in_steps,
                 sampler_epoch=now.sampler_epoch,
             )
         )
 
-    @staticmethod
-    def _batches(trainer: L.Trainer, sampler_epoch: int) -> list[Batch]:
-        """The epoch's batches, exactly as the run's sampler composed them, padded."""
-        loader = trainer.train_dataloader
-        sampler, dataset = loader.batch_sampler, loader.dataset
-        sampler.set_epoch(sampler_epoch)  # the same value: iterating again repeats the epoch
-        return [collate([dataset[i] for i in ids]) for ids in sampler]
 
-
-def seqrec_train_args(manifests: dict[str, Path], root: Path, epochs: int) -> list[str]:
+def seqrec_train_args(
+    manifests: dict[str, Path], root: Path, epochs: int, extra: list[str]
+) -> list[str]:
     """``seqrec train`` arguments: the demo config on the synthetic corpus, validation off."""
     return [
         "--config", str(C.DEMO_CONFIG),
@@ -172,6 +192,7 @@ def seqrec_train_args(manifests: dict[str, Path], root: Path, epochs: int) -> li
         "--trainer.enable_progress_bar", "false",
         "--trainer.enable_model_summary", "false",
         "--trainer.callbacks+=__main__.InterleavedTimer",
+        *extra,
     ]  # fmt: skip
 
 
@@ -185,14 +206,20 @@ def summarize(records: list[EpochRecord]) -> tuple[float, float]:
             r.lightning_s,
             r.bare_s,
             r.first_batch_wait_s,
+            r.data_wait_s,
+            r.step_s,
             f"{100 * (r.lightning_s / r.bare_s - 1):+.1f}%",
-            "yes" if r.shapes_match else "NO",
             r.sampler_epoch,
         ]
         for r in records
     ]
-    headers = ["epoch", "steps", "utts", "seqrec s", "bare s", "1st batch wait s", "overhead"]
-    print(C.table([*headers, "same batches", "sampler epoch"], rows))
+    headers = ["epoch", "steps", "utts", "seqrec s", "bare s", "1st batch s", "data wait s"]
+    headers += ["in steps s", "overhead", "sampler epoch"]
+    print(C.table(headers, rows))
+    print(
+        "seqrec s: epoch start to end; 1st batch s: epoch start to first batch; data wait s: "
+        "all time outside on_train_batch_start..end; in steps s: inside them"
+    )
     utts = records[0].utterances
     return utts / C.median([r.lightning_s for r in records]), utts / C.median(
         [r.bare_s for r in records]
@@ -203,10 +230,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="a few-second smoke run")
     parser.add_argument("--num-train", type=int, default=300)
-    parser.add_argument("--timed-epochs", type=int, default=4, help="R; 1 + R epochs run")
+    parser.add_argument("--timed-epochs", type=int, default=5, help="R; 1 + R epochs run")
     parser.add_argument("--corpus-dir", type=Path, help="reuse/keep the corpus here")
     parser.add_argument("--threads", type=int, default=2)
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)  # unknown options go to seqrec train
     if args.quick:
         args.num_train, args.timed_epochs = 64, 1
     C.set_threads(args.threads)
@@ -218,7 +245,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"corpus: {args.num_train} train utterances in {corpus} ", end="")
         print(f"({time.perf_counter() - start:.0f} s to build)")
         root = Path(tmp) / "exp"
-        train(seqrec_train_args(manifests, root, 1 + args.timed_epochs))
+        train(seqrec_train_args(manifests, root, 1 + args.timed_epochs, extra))
         records = InterleavedTimer.records
         ckpt = torch.load(root / "checkpoints" / "last.ckpt", weights_only=True)
         same_hp = ckpt["hyper_parameters"] == InterleavedTimer.hparams
