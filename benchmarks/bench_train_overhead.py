@@ -230,7 +230,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="a few-second smoke run")
     parser.add_argument("--num-train", type=int, default=300)
-    parser.add_argument("--timed-epochs", type=int, default=5, help="R; 1 + R epochs run")
+    parser.add_argument("--timed-epochs", type=int, default=8, help="R; 1 + R epochs run")
     parser.add_argument("--corpus-dir", type=Path, help="reuse/keep the corpus here")
     parser.add_argument("--threads", type=int, default=2)
     args, extra = parser.parse_known_args(argv)  # unknown options go to seqrec train
