@@ -35,10 +35,10 @@ from torch import nn
 
 from seqrec.data.dataset import Batch
 from seqrec.models.build import build_ctc_model
-from seqrec.training.cli import train
+from seqrec.training.cli import TRAINER_DEFAULTS, train
 from seqrec.training.module import warmup_cosine
 
-GRAD_CLIP = 5.0  # seqrec.training.cli.TRAINER_DEFAULTS["gradient_clip_val"]
+GRAD_CLIP = TRAINER_DEFAULTS["gradient_clip_val"]  # the demo config keeps the default
 
 
 @dataclass

@@ -2,9 +2,10 @@
 
 The demo model (conf/speech_demo.yaml sizes, randomly initialised; speed does not depend on
 training) transcribes synthetic 1-4 s utterances given as numpy arrays and as WAV files.
-The baseline, in the same process and interleaved with it, is the bare CTCModel forward in
-inference mode on the same length-sorted batches, pre-padded: no file reading, no checks,
-no sorting, no greedy decoding. Their ratio is the cost of the API around the network.
+The baseline, in the same process and interleaved with it (every 64 utterances), is the bare
+CTCModel forward in inference mode on the same length-sorted batches, pre-padded: no file
+reading, no checks, no sorting, no greedy decoding. Their ratio is the cost of the API
+around the network.
 
     python benchmarks/bench_transcribe.py [--quick]
 """
@@ -15,6 +16,7 @@ import argparse
 import sys
 import tempfile
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 import _common as C
@@ -26,6 +28,9 @@ import seqrec
 from seqrec.data.dataset import pad_signals
 
 SAMPLE_RATE = 16000
+BARE = "bare model forward (pre-padded)"
+ARRAYS = "transcribe(numpy arrays)"
+PATHS = "transcribe(WAV paths)"
 
 
 def synthetic_utterances(count: int, min_s: float, max_s: float, seed: int = 0) -> list[np.ndarray]:
@@ -91,28 +96,33 @@ def main(argv: list[str] | None = None) -> int:
     rec = demo_recognizer()
     waves = synthetic_utterances(args.utterances, args.min_seconds, args.max_seconds)
     audio_s = sum(w.size for w in waves) / SAMPLE_RATE
+    bs = args.batch_size
+    groups = [waves[g : g + 4 * bs] for g in range(0, len(waves), 4 * bs)]
     with tempfile.TemporaryDirectory(prefix="seqrec-bench-") as tmp:
         paths = write_wavs(waves, Path(tmp))
-        bs = args.batch_size
+        path_groups = [paths[g : g + 4 * bs] for g in range(0, len(paths), 4 * bs)]
         runs = {
-            "bare model forward (pre-padded)": bare_forward(rec, waves, bs),
-            "transcribe(numpy arrays)": lambda: rec.transcribe(waves, batch_size=bs),
-            "transcribe(WAV paths)": lambda: rec.transcribe(paths, batch_size=bs),
+            BARE: [bare_forward(rec, group, bs) for group in groups],
+            ARRAYS: [partial(rec.transcribe, group, batch_size=bs) for group in groups],
+            PATHS: [partial(rec.transcribe, group, batch_size=bs) for group in path_groups],
         }
-        times = C.interleaved(runs, args.repeats)
+        times = C.interleaved_chunks(runs, args.repeats)
         errors = [r.error for r in rec.transcribe(paths, batch_size=bs) if r.error]
 
-    base = C.median(times["bare model forward (pre-padded)"])
+    base = C.median(times[BARE])
     rows = [
         [name, C.median(t), C.spread(t), audio_s / C.median(t), C.median(t) / base]
         for name, t in times.items()
     ]
     print(f"{args.utterances} utterances, {audio_s:.0f} s of audio, batch {bs}; {C.machine()}")
-    print(f"median of {args.repeats} interleaved repetitions; errors: {len(errors)}\n")
+    print(
+        f"median of {args.repeats} repetitions, candidates interleaved every {4 * bs} "
+        f"utterances (each group length-sorted by transcribe); errors: {len(errors)}\n"
+    )
     print(C.table(["path", "median s", "range s", "x real time", "time vs bare"], rows))
-    arrays = audio_s / C.median(times["transcribe(numpy arrays)"])
-    files = audio_s / C.median(times["transcribe(WAV paths)"])
-    api = C.median(times["transcribe(WAV paths)"]) / base - 1
+    arrays = audio_s / C.median(times[ARRAYS])
+    files = audio_s / C.median(times[PATHS])
+    api = C.median(times[PATHS]) / base - 1
     C.result(
         "transcribe",
         f"ratio={files:.0f}x real time from WAV files, {arrays:.0f}x from arrays "
