@@ -1,0 +1,31 @@
+"""Reading ink files by extension."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from seqrec.ink.ink import Ink, InkError
+
+
+def read_json_ink(path: Path) -> Ink:
+    """seqrec's own JSON ink (see Ink.to_dict)."""
+    try:
+        data = json.loads(path.read_text())
+    except FileNotFoundError:
+        raise InkError(f"{path}: file not found") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise InkError(f"{path}: unreadable JSON ink ({err})") from None
+    return Ink.from_dict(data, str(path))
+
+
+READERS = {".json": read_json_ink}
+
+
+def read_ink(path: Path) -> Ink:
+    """Dispatch on the file extension; InkError names the file for unknown ones."""
+    reader = READERS.get(path.suffix.lower())
+    if reader is None:
+        known = ", ".join(sorted(READERS))
+        raise InkError(f"{path}: unknown ink extension {path.suffix!r} (known: {known})")
+    return reader(path)
