@@ -144,6 +144,12 @@ class SeqRecModule(L.LightningModule):
     def test_step(self, batch: Batch, batch_idx: int) -> None:
         self._evaluate(batch, "test")
 
+    def on_train_epoch_start(self) -> None:
+        """Reshuffle the buckets: Lightning sets the epoch on samplers, not batch samplers."""
+        batch_sampler = getattr(self.trainer.train_dataloader, "batch_sampler", None)
+        if hasattr(batch_sampler, "set_epoch"):
+            batch_sampler.set_epoch(self.current_epoch)
+
     def on_fit_start(self) -> None:
         """Estimate global feature statistics once, when ``normalization="global"``."""
         normalizer = self.model.normalizer

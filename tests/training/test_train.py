@@ -101,3 +101,39 @@ def test_global_normalisation_is_estimated_and_saved(yesno_manifests, tiny_train
     mean, std = state["model.normalizer.mean"], state["model.normalizer.std"]
     assert mean.shape == (40,) and mean.abs().sum() > 0
     assert torch.all(std > 0) and not torch.allclose(std, torch.ones(40))
+
+
+def test_each_epoch_reshuffles_the_batches(yesno_manifests):
+    import lightning as L
+
+    from seqrec.data.datamodule import SeqRecDataModule
+    from seqrec.training.module import SeqRecModule
+
+    class RecordOrder(L.Callback):
+        def __init__(self) -> None:
+            self.epochs: list[list[str]] = []
+
+        def on_train_epoch_start(self, trainer, module) -> None:
+            self.epochs.append([])
+
+        def on_train_batch_start(self, trainer, module, batch, batch_idx) -> None:
+            self.epochs[-1].append(batch.texts[0])
+
+    train_manifest = str(yesno_manifests / "train.jsonl")
+    data = SeqRecDataModule(train_manifest, train_manifest, sample_rate=8000, batch_size=1)
+    data.num_workers = 0
+    model = SeqRecModule(data.text_config, 8000, hidden_size=8, num_layers=1, specaugment=None)
+    order = RecordOrder()
+    trainer = L.Trainer(
+        max_epochs=3,
+        limit_val_batches=0,
+        callbacks=[order],
+        logger=False,
+        enable_checkpointing=False,
+        enable_progress_bar=False,
+        enable_model_summary=False,
+    )
+    trainer.fit(model, datamodule=data)
+    assert len(order.epochs) == 3
+    assert all(sorted(e) == sorted(order.epochs[0]) for e in order.epochs)
+    assert order.epochs[0] != order.epochs[1] != order.epochs[2]
