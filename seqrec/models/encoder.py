@@ -7,13 +7,33 @@ from __future__ import annotations
 
 import torch
 from torch import nn
-from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
+from torch.nn import functional as F
 
 RNN_TYPES = {"lstm": nn.LSTM, "gru": nn.GRU}
+RNN_KERNELS = {"lstm": torch.lstm, "gru": torch.gru}
+
+
+def reverse_within_lengths(x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+    """Reverse each sequence of (B, T, ...) inside its own length; padding stays in place.
+
+    Applying it twice gives back ``x``.
+    """
+    time = torch.arange(x.shape[1], device=x.device)
+    lengths = lengths.to(x.device)[:, None]
+    index = torch.where(time < lengths, lengths - 1 - time, time)  # (B, T)
+    index = index.view(*index.shape, *([1] * (x.dim() - 2))).expand_as(x)
+    return x.gather(1, index)
 
 
 class RNNEncoder(nn.Module):
-    """(B, T, D) with lengths (B,) -> (B, T, H * directions); padding never leaks into outputs."""
+    """(B, T, D) with lengths (B,) -> (B, T, H * directions); padded frames output zeros.
+
+    The weights live in a standard ``nn.LSTM``/``nn.GRU`` (so checkpoints and exports see
+    the usual parameter names), but each layer and direction runs on the padded batch:
+    the forward direction is causal, so padding at the end cannot reach valid frames, and
+    the backward direction reads each sequence reversed within its length. This avoids
+    packed sequences, which run about 2x slower on CPU.
+    """
 
     def __init__(
         self,
@@ -27,6 +47,7 @@ class RNNEncoder(nn.Module):
         super().__init__()
         if rnn_type not in RNN_TYPES:
             raise ValueError(f"rnn_type must be one of {sorted(RNN_TYPES)}, got {rnn_type!r}")
+        self.rnn_type = rnn_type
         self.rnn = RNN_TYPES[rnn_type](
             input_size,
             hidden_size,
@@ -37,8 +58,28 @@ class RNNEncoder(nn.Module):
         )
         self.output_size = hidden_size * (2 if bidirectional else 1)
 
+    def _run(self, x: torch.Tensor, layer: int, suffix: str) -> torch.Tensor:
+        """One layer, one direction, over (B, T, D) from t = 0: (B, T, H)."""
+        rnn = self.rnn
+        weights = [
+            getattr(rnn, f"{name}_l{layer}{suffix}")
+            for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
+        ]
+        h0 = x.new_zeros(1, x.shape[0], rnn.hidden_size)
+        hidden = (h0, h0) if self.rnn_type == "lstm" else h0
+        out = RNN_KERNELS[self.rnn_type](
+            x, hidden, weights, True, 1, 0.0, self.training, False, True
+        )
+        return out[0]
+
     def forward(self, x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
-        packed = pack_padded_sequence(x, lengths.cpu(), batch_first=True, enforce_sorted=False)
-        out, _ = self.rnn(packed)
-        out, _ = pad_packed_sequence(out, batch_first=True, total_length=x.shape[1])
-        return out
+        for layer in range(self.rnn.num_layers):
+            if layer > 0:
+                x = F.dropout(x, self.rnn.dropout, self.training)
+            out = self._run(x, layer, "")
+            if self.rnn.bidirectional:
+                backward = self._run(reverse_within_lengths(x, lengths), layer, "_reverse")
+                out = torch.cat([out, reverse_within_lengths(backward, lengths)], dim=-1)
+            x = out
+        mask = torch.arange(x.shape[1], device=x.device) < lengths.to(x.device)[:, None]
+        return x * mask[..., None]
