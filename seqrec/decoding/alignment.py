@@ -1,0 +1,62 @@
+"""CTC forced alignment of a known transcript: token and word spans in output frames.
+
+Dimensions: T output frames, V classes, U tokens.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import torch
+import torchaudio.functional as AF
+
+from seqrec.text.tokenizer import CharTokenizer
+
+
+@dataclass(frozen=True)
+class Span:
+    """``label`` emitted over output frames [start, end); ``score`` is its mean probability."""
+
+    label: str
+    start: int
+    end: int
+    score: float
+
+    def seconds(self, frame_seconds: float) -> tuple[float, float]:
+        """(start, end) in seconds for frames of ``frame_seconds``."""
+        return self.start * frame_seconds, self.end * frame_seconds
+
+
+def align_tokens(log_probs: torch.Tensor, text: str, tokenizer: CharTokenizer) -> list[Span]:
+    """Viterbi CTC alignment of ``text`` to log-probs (T, V): one Span per character.
+
+    Raises ValueError when the text needs more frames than T (repeats need a blank between).
+    """
+    tokens = tokenizer.encode(text)
+    if not tokens:
+        return []
+    repeats = sum(a == b for a, b in zip(tokens, tokens[1:], strict=False))
+    if len(tokens) + repeats > log_probs.shape[0]:
+        raise ValueError(f"{text!r} needs {len(tokens) + repeats} frames, got {len(log_probs)}")
+    targets = torch.tensor([tokens], dtype=torch.int32)
+    path, scores = AF.forced_align(log_probs[None].float().cpu(), targets, blank=0)
+    spans = AF.merge_tokens(path[0], scores[0].exp(), blank=0)
+    return [Span(tokenizer.decode([s.token]), s.start, s.end, float(s.score)) for s in spans]
+
+
+def word_spans(char_spans: list[Span], delimiter: str = " ") -> list[Span]:
+    """Group character spans into words at ``delimiter``; a word's score is the geometric
+    mean of its characters' scores."""
+    words: list[Span] = []
+    current: list[Span] = []
+    for span in [*char_spans, Span(delimiter, 0, 0, 1.0)]:
+        if span.label != delimiter:
+            current.append(span)
+            continue
+        if current:
+            score = math.exp(sum(math.log(max(s.score, 1e-12)) for s in current) / len(current))
+            label = "".join(s.label for s in current)
+            words.append(Span(label, current[0].start, current[-1].end, score))
+            current = []
+    return words
