@@ -1,0 +1,53 @@
+"""LM training text: transcripts from a text file or manifest, split into word or char units."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+from seqrec.data.manifest import read_manifest
+from seqrec.text.normalize import TextNormalizer
+
+UNITS = ("word", "char")
+WORD_DELIMITER = "|"  # the space between words, as a character-LM token and a decoder token
+
+
+def read_sentences(path: str | Path, normalizer: TextNormalizer | None = None) -> list[str]:
+    """Transcripts of a JSONL manifest (its ``text`` fields) or a text file (one per line),
+    normalised by ``normalizer`` when given; empty transcripts are dropped."""
+    path = Path(path)
+    if path.suffix == ".jsonl":
+        texts = [entry.text for entry in read_manifest(path)]
+    else:
+        texts = path.read_text(encoding="utf-8").splitlines()
+    if normalizer is not None:
+        texts = [normalizer(t) for t in texts]
+    return [" ".join(t.split()) for t in texts if t.strip()]
+
+
+def to_units(sentence: str, unit: str) -> list[str]:
+    """LM tokens of one sentence: its words, or its characters with spaces as ``|``."""
+    if unit == "word":
+        return sentence.split()
+    if unit == "char":
+        return list(WORD_DELIMITER.join(sentence.split()))
+    raise ValueError(f"unit must be one of {UNITS}, got {unit!r}")
+
+
+def word_list(sentences: Iterable[str]) -> list[str]:
+    """The sorted distinct words of ``sentences``: a lexicon for beam search."""
+    return sorted({word for sentence in sentences for word in sentence.split()})
+
+
+def read_lexicon(path: str | Path) -> list[str]:
+    """Words of a lexicon file: the first field of each non-empty line."""
+    lines = Path(path).read_text(encoding="utf-8").splitlines()
+    return [line.split()[0] for line in lines if line.strip()]
+
+
+def write_lexicon(words: Iterable[str], path: str | Path) -> Path:
+    """Write one word per line."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("".join(f"{w}\n" for w in words), encoding="utf-8")
+    return path
