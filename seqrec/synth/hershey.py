@@ -148,4 +148,12 @@ def text_strokes(
     return join_strokes(layout(text, font, tracking, word_spacing), tolerance)
 
 
-__all__ = ["Glyph", "HersheyFont", "JOIN_TOLERANCE", "join_strokes", "layout", "text_strokes"]
+__all__ = [
+    "Glyph",
+    "HersheyFont",
+    "join_strokes",
+    "layout",
+    "resample",
+    "single_line",
+    "text_strokes",
+]

@@ -14,15 +14,15 @@ from typing import Any
 import numpy as np
 from tqdm import tqdm
 
-from seqrec.data.manifest import write_manifest
+from seqrec.data.manifest import read_manifest, write_manifest
 from seqrec.ink import Ink
 from seqrec.synth.hershey import HersheyFont, resample, text_strokes
 
 CORPUS_VERSION = 1
 SPLITS = ("train", "valid", "test")
-FONTS = {  # disjoint; glyph shapes of a valid or test font are in no train font
-    "train": ("cursive", "futural", "futuram", "scripts", "timesi"),
-    "valid": ("timesib",),
+FONTS = {  # disjoint; no train font shares letter shapes with a valid or test font
+    "train": ("cursive", "futural", "futuram", "scripts", "timesi", "timesib"),
+    "valid": ("rowmant",),  # bold serif roman: the design of timesr
     "test": ("scriptc", "timesr"),
 }
 DIGIT_WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
@@ -35,6 +35,8 @@ WORD_COUNT = (1, 3)
 NUMERAL_DIGITS = (1, 4)
 TEXT_LENGTH = (3, 20)
 SPACING = 0.1  # resampled point spacing, in cap heights
+ELASTIC_WAVES = 6  # plane waves per axis of the elastic displacement field
+ELASTIC_WAVELENGTHS = (1.0, 3.0)  # cap heights
 MIN_STEP = 1e-3  # seconds: a digitiser never reports two points at once
 PARAMS_FILE = "synth_params.json"
 
@@ -128,13 +130,11 @@ def plan_split(split: str, count: int, seed: int) -> list[InkSpec]:
     ]
 
 
-def wave_field(
-    points: np.ndarray, wavelengths: tuple[float, float], rng: np.random.Generator
-) -> np.ndarray:
+def wave_field(points: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """A smooth random displacement (P, 2) of unit RMS: a sum of K plane waves per axis."""
-    waves = 6
+    waves = ELASTIC_WAVES
     angle = rng.uniform(0.0, 2 * np.pi, (2, waves))
-    number = 2 * np.pi / rng.uniform(*wavelengths, (2, waves))
+    number = 2 * np.pi / rng.uniform(*ELASTIC_WAVELENGTHS, (2, waves))
     phase = rng.uniform(0.0, 2 * np.pi, (2, waves))
     out = np.empty_like(points)
     for axis in range(2):
@@ -145,7 +145,7 @@ def wave_field(
 
 def distort(points: np.ndarray, style: Style, rng: np.random.Generator) -> np.ndarray:
     """Elastic warp, baseline drift, stretch, slant and rotation of all points (P, 2)."""
-    points = points + style.elastic * wave_field(points, (1.0, 3.0), rng)
+    points = points + style.elastic * wave_field(points, rng)
     phase = rng.uniform(0.0, 2 * np.pi)
     drift = np.sin(2 * np.pi * points[:, 0] / style.drift_wavelength + phase)
     x = points[:, 0] * style.aspect - points[:, 1] * style.slant
@@ -236,8 +236,6 @@ def render_png(ink: Ink, title: str, path: str | Path) -> None:
 
 def render_previews(out_dir: str | Path, count: int) -> list[Path]:
     """PNG drawings of the first ``count`` inks of each split under ``out_dir/preview``."""
-    from seqrec.data.manifest import read_manifest
-
     out_dir = Path(out_dir)
     paths = []
     for split in SPLITS:
