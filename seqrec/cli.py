@@ -1,4 +1,4 @@
-"""The ``seqrec`` command: train, transcribe, evaluate, synth."""
+"""The ``seqrec`` command: train, transcribe, evaluate, synth, lm, tune-lm."""
 
 from __future__ import annotations
 
@@ -7,14 +7,16 @@ import json
 import sys
 from pathlib import Path
 
-VERBS = ("train", "transcribe", "evaluate", "synth")
+from seqrec.decoding.cli import add_decoder_options, add_tune_parser, load_recognizer
+from seqrec.lm.cli import add_lm_parser
+
+VERBS = ("train", "transcribe", "evaluate", "synth", "lm", "tune-lm")
 
 
 def _transcribe(args: argparse.Namespace) -> int:
     from seqrec.data.manifest import read_manifest
-    from seqrec.recognizer import Recognizer
 
-    rec = Recognizer.load(args.model, device=args.device)
+    rec = load_recognizer(args)
     inputs: list = []
     for item in args.inputs:
         inputs += read_manifest(item) if item.endswith(".jsonl") else [item]
@@ -36,11 +38,8 @@ def _transcribe(args: argparse.Namespace) -> int:
 
 def _evaluate(args: argparse.Namespace) -> int:
     from seqrec.evaluation import evaluate
-    from seqrec.recognizer import Recognizer
 
-    result = evaluate(
-        Recognizer.load(args.model, device=args.device), args.manifest, args.batch_size
-    )
+    result = evaluate(load_recognizer(args), args.manifest, args.batch_size)
     print(result.table())
     if args.report:
         print(f"report written to {result.write(args.report)}")
@@ -73,6 +72,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", help="write here instead of stdout")
     p.add_argument("--batch-size", type=int, default=16)
     p.add_argument("--device", default="cpu")
+    add_decoder_options(p)
     p.set_defaults(run=_transcribe)
 
     p = sub.add_parser("evaluate", help="WER/CER of a model on a manifest")
@@ -81,6 +81,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--report", help="folder for summary.json and utterances.jsonl")
     p.add_argument("--batch-size", type=int, default=16)
     p.add_argument("--device", default="cpu")
+    add_decoder_options(p)
     p.set_defaults(run=_evaluate)
 
     p = sub.add_parser("synth", help="build an offline demo corpus")
@@ -92,6 +93,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--sample-rate", type=int, default=16000)
     p.add_argument("--seed", type=int, default=0)
     p.set_defaults(run=_synth)
+
+    add_lm_parser(sub)
+    add_tune_parser(sub)
     return parser
 
 

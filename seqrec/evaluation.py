@@ -97,6 +97,7 @@ def evaluate(
         )
     summary = {
         "manifest": str(manifest),
+        "decoding": recognizer.decoding.to_dict(),
         "utterances": len(entries),
         "failed": sum(r.error is not None for r in results),
         "wer": word_errors(refs, hyps).rate,

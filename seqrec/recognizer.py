@@ -5,20 +5,21 @@ Dimensions: B batch, S samples, T' output frames, V classes.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
+from torch.nn.utils.rnn import pad_sequence
 from tqdm.auto import tqdm
 
 from seqrec.audio.io import AudioError, audio_problem, to_model_rate
 from seqrec.data.dataset import pad_signals
 from seqrec.data.manifest import ManifestEntry
 from seqrec.data.signals import SignalError, load_signal
-from seqrec.decoding.greedy import greedy_texts
+from seqrec.decoding.config import Decoder, DecoderConfig, build_decoder
 from seqrec.models.build import build_ctc_model
 from seqrec.models.ctc_model import CTCModel
 from seqrec.text.normalize import TextNormalizer
@@ -39,6 +40,15 @@ class Transcription:
         return {"source": self.source, "text": self.text, "error": self.error}
 
 
+@dataclass
+class Emission:
+    """The model's output for one input: log-probs (T', V), or the error that stopped it."""
+
+    source: str
+    log_probs: torch.Tensor | None = None
+    error: str | None = None
+
+
 def find_checkpoint(model: str | Path) -> Path:
     """A checkpoint file, or the best one inside a model or training folder."""
     path = Path(model)
@@ -51,19 +61,35 @@ def find_checkpoint(model: str | Path) -> Path:
 
 
 class Recognizer:
-    """A trained CTC model with its tokenizer, text normaliser and signal settings."""
+    """A trained CTC model with its tokenizer, text normaliser, signal settings and decoder
+    (greedy unless ``decoding`` says otherwise)."""
 
-    def __init__(self, model: CTCModel, hparams: dict[str, Any], device: str = "cpu") -> None:
+    def __init__(
+        self,
+        model: CTCModel,
+        hparams: dict[str, Any],
+        device: str = "cpu",
+        decoding: DecoderConfig | None = None,
+    ) -> None:
         self.model = model.to(device).eval()
         self.hparams = hparams
         self.device = torch.device(device)
         self.sample_rate = int(hparams["sample_rate"])
         self.tokenizer = CharTokenizer.from_dict(hparams["text"]["tokenizer"])
         self.normalizer = TextNormalizer.from_dict(hparams["text"]["normalizer"])
+        self.set_decoding(decoding or DecoderConfig())
+
+    def set_decoding(self, decoding: DecoderConfig) -> None:
+        """Decode from now on as ``decoding`` says (its lexicon and LM are loaded here)."""
+        self.decoder: Decoder = build_decoder(decoding, self.tokenizer)
+        self.decoding = decoding
 
     @classmethod
-    def load(cls, model: str | Path, device: str = "cpu") -> Recognizer:
-        """Load a Lightning checkpoint written by ``seqrec train`` (or a folder holding one)."""
+    def load(
+        cls, model: str | Path, device: str = "cpu", decoding: DecoderConfig | None = None
+    ) -> Recognizer:
+        """Load a Lightning checkpoint written by ``seqrec train`` (or a folder holding one);
+        ``decoding`` picks greedy (default) or beam search with a lexicon and LM."""
         path = find_checkpoint(model)
         ckpt = torch.load(path, map_location="cpu", weights_only=True)
         if "hyper_parameters" not in ckpt or "state_dict" not in ckpt:
@@ -72,7 +98,7 @@ class Recognizer:
         network = build_ctc_model(hparams)
         state = {k.removeprefix("model."): v for k, v in ckpt["state_dict"].items()}
         network.load_state_dict({k: v for k, v in state.items() if not k.startswith("metrics.")})
-        return cls(network, hparams, device)
+        return cls(network, hparams, device, decoding)
 
     def _signal(self, item: Input, sample_rate: int | None) -> np.ndarray:
         """The model-rate mono signal (S,) of one input; raises SignalError/AudioError."""
@@ -94,10 +120,10 @@ class Recognizer:
         raise TypeError(f"cannot transcribe an input of type {type(item).__name__}")
 
     @torch.inference_mode()
-    def _decode(self, signals: list[np.ndarray]) -> list[str]:
+    def _forward(self, signals: list[np.ndarray]) -> tuple[torch.Tensor, torch.Tensor]:
+        """Log-probs (B, T', V) and output lengths (B,) of model-rate signals."""
         padded, lengths = pad_signals([torch.from_numpy(s) for s in signals])
-        log_probs, out_lengths = self.model(padded.to(self.device), lengths.to(self.device))
-        return greedy_texts(log_probs, out_lengths, self.tokenizer)
+        return self.model(padded.to(self.device), lengths.to(self.device))
 
     def transcribe(
         self,
@@ -112,19 +138,71 @@ class Recognizer:
         if isinstance(inputs, (str, Path, np.ndarray, torch.Tensor, ManifestEntry)):
             inputs = [inputs]
         results = [Transcription("", source=_describe(x, i)) for i, x in enumerate(inputs)]
+
+        def decode(indices: list[int], log_probs: torch.Tensor, lengths: torch.Tensor) -> None:
+            for i, text in zip(indices, self.decoder(log_probs, lengths), strict=True):
+                results[i].text = text
+
+        self._run(inputs, results, batch_size, sample_rate, progress, decode)
+        return results
+
+    def emissions(
+        self,
+        inputs: Sequence[Input],
+        batch_size: int = 16,
+        sample_rate: int | None = None,
+        progress: bool = False,
+    ) -> list[Emission]:
+        """The model's log-probs (T', V) for each input, on the CPU, to decode later (and
+        again) with ``decode``; inputs as for ``transcribe``."""
+        results = [Transcription("", source=_describe(x, i)) for i, x in enumerate(inputs)]
+        kept: dict[int, torch.Tensor] = {}
+
+        def keep(indices: list[int], log_probs: torch.Tensor, lengths: torch.Tensor) -> None:
+            for i, row, n in zip(indices, log_probs, lengths.tolist(), strict=True):
+                kept[i] = row[:n].float().cpu()
+
+        self._run(inputs, results, batch_size, sample_rate, progress, keep)
+        return [Emission(r.source, kept.get(i), r.error) for i, r in enumerate(results)]
+
+    def decode(self, emissions: Sequence[Emission], batch_size: int = 16) -> list[Transcription]:
+        """Transcriptions of ``emissions`` with the current decoder, one per emission."""
+        results = [Transcription("", e.error, e.source) for e in emissions]
+        ready = [i for i, e in enumerate(emissions) if e.log_probs is not None]
+        ready.sort(key=lambda i: len(emissions[i].log_probs))
+        for b in range(0, len(ready), batch_size):
+            batch = ready[b : b + batch_size]
+            rows = [emissions[i].log_probs for i in batch]
+            lengths = torch.tensor([len(row) for row in rows])
+            texts = self.decoder(pad_sequence(rows, batch_first=True), lengths)
+            for i, text in zip(batch, texts, strict=True):
+                results[i].text = text
+        return results
+
+    def _run(
+        self,
+        inputs: Sequence[Input],
+        results: list[Transcription],
+        batch_size: int,
+        sample_rate: int | None,
+        progress: bool,
+        consume: Callable[[list[int], torch.Tensor, torch.Tensor], None],
+    ) -> None:
+        """Run the model over ``inputs`` in length-sorted batches, handing each batch's input
+        indices, log-probs (B, T', V) and lengths (B,) to ``consume``; an unusable input gets
+        its ``results`` row's error set."""
         chunk = batch_size * 32  # inputs decoded and length-sorted together; bounds memory
         starts = range(0, len(inputs), chunk)
         with tqdm(
             total=len(inputs), desc="transcribing", unit="input", disable=not progress
         ) as bar:
             for start in starts:
-                self._transcribe_chunk(
-                    inputs, results, start, start + chunk, batch_size, sample_rate
+                self._run_chunk(
+                    inputs, results, start, start + chunk, batch_size, sample_rate, consume
                 )
                 bar.update(min(chunk, len(inputs) - start))
-        return results
 
-    def _transcribe_chunk(
+    def _run_chunk(
         self,
         inputs: Sequence[Input],
         results: list[Transcription],
@@ -132,6 +210,7 @@ class Recognizer:
         stop: int,
         batch_size: int,
         sample_rate: int | None,
+        consume: Callable[[list[int], torch.Tensor, torch.Tensor], None],
     ) -> None:
         loaded: list[tuple[int, np.ndarray]] = []
         for i in range(start, min(stop, len(inputs))):
@@ -143,9 +222,7 @@ class Recognizer:
         loaded.sort(key=lambda pair: len(pair[1]))
         for b in range(0, len(loaded), batch_size):
             batch = loaded[b : b + batch_size]
-            texts = self._decode([signal for _, signal in batch])
-            for (i, _), text in zip(batch, texts, strict=True):
-                results[i].text = text
+            consume([i for i, _ in batch], *self._forward([signal for _, signal in batch]))
 
 
 def _describe(item: Input, index: int) -> str:

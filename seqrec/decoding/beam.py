@@ -1,0 +1,160 @@
+"""CTC beam search with an optional lexicon and ARPA n-gram LM (flashlight, via torchaudio).
+
+Dimensions: B batch, T frames, V classes (blank at 0, then the tokenizer's characters).
+
+The decoder's tokens are seqrec's classes with the space written ``|`` (the word delimiter
+and flashlight's silence token). Without a lexicon every token is an LM "word", so the LM must
+be a character LM (``seqrec lm build --unit char``); with a lexicon the LM scores words and
+each word is spelled with the tokenizer's characters, words separated by optional spaces.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+import torch
+from torchaudio.models.decoder import ctc_decoder
+
+from seqrec.lm.arpa import SPECIAL, LMError, read_arpa, read_arpa_vocabulary
+from seqrec.lm.corpus import WORD_DELIMITER
+from seqrec.text.tokenizer import CharTokenizer
+
+BLANK_TOKEN = "<blank>"
+_NO_SPACE = -1e9  # log-prob of the delimiter column added for tokenizers without a space
+
+
+class BeamSearchDecoder:
+    """Log-probs (B, T, V) and lengths (B,) -> one transcript per utterance, by beam search.
+
+    ``lexicon``: the words decoding may produce (None: any character sequence). ``lm``: an
+    ARPA file, scored in log10 and weighted by ``lm_weight``. ``word_score``: a bonus added per
+    word (lexicon decoding only). ``beam_size`` hypotheses survive each frame, and only those
+    within ``beam_threshold`` of the best.
+    """
+
+    def __init__(
+        self,
+        tokenizer: CharTokenizer,
+        lexicon: Sequence[str] | None = None,
+        lm: str | Path | None = None,
+        lm_weight: float = 1.0,
+        word_score: float = 0.0,
+        beam_size: int = 50,
+        beam_threshold: float = 25.0,
+    ) -> None:
+        if WORD_DELIMITER in tokenizer.characters:
+            raise ValueError(
+                f"the model's vocabulary contains {WORD_DELIMITER!r}, which beam search uses as "
+                "its word delimiter"
+            )
+        if lexicon is None and word_score:
+            raise ValueError("word_score applies to lexicon decoding only: give a lexicon")
+        chars = [WORD_DELIMITER if c == " " else c for c in tokenizer.characters]
+        self._pad = WORD_DELIMITER not in chars
+        self.tokens = [BLANK_TOKEN, *chars] + ([WORD_DELIMITER] if self._pad else [])
+        self.lexicon = None if lexicon is None else sorted(set(lexicon))
+        if self.lexicon is not None:
+            _check_lexicon(self.lexicon, tokenizer)
+        if lm is not None:
+            _check_lm(Path(lm), tokenizer, self.lexicon)
+        with tempfile.TemporaryDirectory() as tmp:
+            lexicon_file = lm_dict = None
+            if self.lexicon is not None:
+                lexicon_file = Path(tmp) / "lexicon.txt"
+                lexicon_file.write_text(
+                    "".join(f"{w}\t{' '.join(w)}\n" for w in self.lexicon), encoding="utf-8"
+                )
+            elif lm is not None:
+                # Without a lexicon flashlight scores token i as LM word i; torchaudio's default
+                # word list is ordered differently (fairseq PR 5109), so give it the tokens.
+                lm_dict = Path(tmp) / "lm_dict.txt"
+                lm_dict.write_text("".join(f"{t}\n" for t in self.tokens), encoding="utf-8")
+            with _quiet_stderr():
+                try:
+                    self._decoder = ctc_decoder(
+                        lexicon=None if lexicon_file is None else str(lexicon_file),
+                        tokens=self.tokens,
+                        lm=None if lm is None else str(lm),
+                        lm_dict=None if lm_dict is None else str(lm_dict),
+                        beam_size=beam_size,
+                        beam_threshold=beam_threshold,
+                        lm_weight=lm_weight,
+                        word_score=word_score,
+                        blank_token=BLANK_TOKEN,
+                        sil_token=WORD_DELIMITER,
+                    )
+                except RuntimeError as err:
+                    if lm is None:
+                        raise
+                    read_arpa(lm)  # names the malformed line where there is one
+                    raise LMError(f"{lm}: {err}") from None
+
+    def __call__(self, log_probs: torch.Tensor, lengths: torch.Tensor) -> list[str]:
+        """Transcripts of log-probs (B, T, V) with valid lengths (B,), whitespace collapsed."""
+        emissions = log_probs.detach().to("cpu", torch.float32)
+        lengths = lengths.detach().cpu().to(torch.int64)
+        if len(lengths) != len(emissions) or bool((lengths > emissions.shape[1]).any()):
+            raise ValueError(f"lengths {lengths.tolist()} do not fit log-probs {emissions.shape}")
+        if self._pad:
+            emissions = torch.cat(
+                [emissions, emissions.new_full((*emissions.shape[:2], 1), _NO_SPACE)], -1
+            )
+        hyps = self._decoder(emissions.contiguous(), lengths)
+        return [self._text(best[0]) if best else "" for best in hyps]
+
+    def _text(self, hyp) -> str:
+        if self.lexicon is not None:
+            return " ".join(hyp.words)
+        chars = (self.tokens[i] for i in hyp.tokens.tolist() if i != 0)
+        return " ".join("".join(chars).replace(WORD_DELIMITER, " ").split())
+
+
+def _check_lexicon(words: Sequence[str], tokenizer: CharTokenizer) -> None:
+    """Every lexicon entry must be one word spelled with the model's characters."""
+    if not all(w and not any(c.isspace() for c in w) for w in words):
+        raise ValueError("lexicon entries must be single words, without spaces")
+    bad = [w for w in words if tokenizer.unknown(w)]
+    if bad:
+        raise ValueError(
+            "lexicon words use characters not in the model's vocabulary: "
+            f"{tokenizer.unknown(''.join(bad))} (e.g. {bad[:5]})"
+        )
+
+
+def _check_lm(path: Path, tokenizer: CharTokenizer, lexicon: Sequence[str] | None) -> None:
+    """The LM's tokens must suit the decoding mode and use only the model's characters."""
+    vocab = [t for t in read_arpa_vocabulary(path) if t not in SPECIAL]
+    if lexicon is None:
+        words = [t for t in vocab if len(t) > 1]
+        if words:
+            raise LMError(
+                f"{path}: a word LM ({words[:5]}...); decoding without a lexicon needs a "
+                "character LM (seqrec lm build --unit char), or give a lexicon"
+            )
+        missing = tokenizer.unknown("".join(t for t in vocab if t != WORD_DELIMITER))
+    else:
+        if not set(vocab) & set(lexicon):
+            raise LMError(
+                f"{path}: shares no word with the lexicon; lexicon decoding needs a word LM "
+                "(seqrec lm build --unit word) of the lexicon's words"
+            )
+        missing = tokenizer.unknown("".join(vocab))
+    if missing:
+        raise LMError(f"{path}: LM tokens use characters not in the model's vocabulary: {missing}")
+
+
+@contextlib.contextmanager
+def _quiet_stderr() -> Iterator[None]:
+    """Silence KenLM's progress bar, which it writes to file descriptor 2 while loading."""
+    saved = os.dup(2)
+    try:
+        with open(os.devnull, "w") as null:
+            os.dup2(null.fileno(), 2)
+            yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)

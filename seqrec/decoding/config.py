@@ -1,0 +1,76 @@
+"""How a recognizer turns log-probs into text: the decoder settings and the decoder they build.
+
+Dimensions: B batch, T frames, V classes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from seqrec.decoding.greedy import greedy_texts
+from seqrec.lm.corpus import read_lexicon
+from seqrec.text.tokenizer import CharTokenizer
+
+DECODERS = ("greedy", "beam")
+
+Decoder = Callable[[torch.Tensor, torch.Tensor], list[str]]
+"""Log-probs (B, T, V) and valid lengths (B,) -> one transcript per utterance."""
+
+
+@dataclass
+class DecoderConfig:
+    """``kind="greedy"`` (best path) or ``"beam"``: beam search, constrained to the words of
+    ``lexicon`` (a word-list file, or the words) when given, scored with the ARPA LM ``lm``
+    (a character LM without a lexicon, a word LM with one) weighted by ``lm_weight``, plus
+    ``word_score`` per word (lexicon only)."""
+
+    kind: str = "greedy"
+    lexicon: str | Path | Sequence[str] | None = None
+    lm: str | Path | None = None
+    lm_weight: float = 1.0
+    word_score: float = 0.0
+    beam_size: int = 50
+    beam_threshold: float = 25.0
+
+    def __post_init__(self) -> None:
+        if self.kind not in DECODERS:
+            raise ValueError(f"decoder kind must be one of {DECODERS}, got {self.kind!r}")
+        if self.kind == "greedy" and (self.lexicon is not None or self.lm is not None):
+            raise ValueError("a lexicon or LM needs the beam decoder (kind='beam')")
+
+    def words(self) -> list[str] | None:
+        """The lexicon's words: read from its file, or as given."""
+        if self.lexicon is None or isinstance(self.lexicon, (str, Path)):
+            return None if self.lexicon is None else read_lexicon(self.lexicon)
+        return list(self.lexicon)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready settings (a word list is summarised by its size)."""
+        out = asdict(self)
+        if self.lexicon is not None and not isinstance(self.lexicon, (str, Path)):
+            out["lexicon"] = f"<{len(self.lexicon)} words>"
+        return {k: str(v) if isinstance(v, Path) else v for k, v in out.items()}
+
+
+def build_decoder(config: DecoderConfig, tokenizer: CharTokenizer) -> Decoder:
+    """The decoder ``config`` describes, for a model with ``tokenizer``; lexicon and LM are
+    loaded and checked against the tokenizer here."""
+    if config.kind == "greedy":
+        return partial(greedy_texts, tokenizer=tokenizer)
+    from seqrec.decoding.beam import BeamSearchDecoder
+
+    return BeamSearchDecoder(
+        tokenizer,
+        lexicon=config.words(),
+        lm=config.lm,
+        lm_weight=config.lm_weight,
+        word_score=config.word_score,
+        beam_size=config.beam_size,
+        beam_threshold=config.beam_threshold,
+    )

@@ -1,0 +1,152 @@
+"""Beam search: exact outputs on hand-built log-probs, LM and lexicon effects, load-time checks."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pytest
+import torch
+
+from seqrec.decoding.beam import BeamSearchDecoder
+from seqrec.decoding.config import DecoderConfig, build_decoder
+from seqrec.decoding.greedy import greedy_texts
+from seqrec.lm.arpa import LMError
+from seqrec.lm.corpus import to_units
+from seqrec.lm.kneser_ney import KneserNey
+from seqrec.text.tokenizer import CharTokenizer
+
+TOKENIZER = CharTokenizer(sorted(" aeghlnoprsty"))
+LM_TEXT = ["please go"] * 5 + ["say no"] * 5 + ["please stop", "say yes"]
+WORDS = sorted({w for s in LM_TEXT for w in s.split()})
+
+
+def _frames(spec: list[dict[str, float]], tokenizer: CharTokenizer = TOKENIZER) -> torch.Tensor:
+    """Log-probs (1, T, V): each frame's listed probabilities ('_' is blank), the rest tiny."""
+    x = torch.full((1, len(spec), tokenizer.vocab_size), math.log(1e-4))
+    for t, probs in enumerate(spec):
+        for char, p in probs.items():
+            x[0, t, 0 if char == "_" else tokenizer.encode(char)[0]] = math.log(p)
+    return x.log_softmax(-1)
+
+
+def _decode(decoder, x: torch.Tensor) -> str:
+    return decoder(x, torch.tensor([x.shape[1]]))[0]
+
+
+def _spoken(first: str, g: float, n: float) -> torch.Tensor:
+    """'<first> ?o' where the frame after the space is g with probability g, n with n."""
+    return _frames([{c: 0.95} for c in first] + [{" ": 0.95}, {"g": g, "n": n}, {"o": 0.95}])
+
+
+@pytest.fixture(scope="module")
+def lms(tmp_path_factory) -> dict[str, Path]:
+    out = tmp_path_factory.mktemp("lm")
+    paths = {}
+    for unit, order in (("word", 2), ("char", 4)):
+        model = KneserNey.fit([to_units(s, unit) for s in LM_TEXT], order)
+        paths[unit] = model.to_arpa().write(out / f"{unit}.arpa")
+    return paths
+
+
+def test_lexicon_turns_a_greedy_non_word_into_the_word():
+    # t h r e _ (blank .6 / e .4) _: best path "thre", best word path "three"
+    x = _frames([{"t": 0.9}, {"h": 0.9}, {"r": 0.9}, {"e": 0.9}, {"_": 0.9}, {"_": 0.6, "e": 0.4}])
+    assert greedy_texts(x, torch.tensor([6]), TOKENIZER) == ["thre"]
+    assert _decode(BeamSearchDecoder(TOKENIZER), x) == "thre"
+    assert _decode(BeamSearchDecoder(TOKENIZER, lexicon=["three", "the", "tree"]), x) == "three"
+
+
+@pytest.mark.parametrize(("first", "g", "n", "acoustic", "with_lm"), [
+    ("please", 0.4, 0.5, "please no", "please go"),
+    ("say", 0.5, 0.4, "say go", "say no"),
+])  # fmt: skip
+def test_word_lm_flips_a_nearly_tied_word_by_context(lms, first, g, n, acoustic, with_lm):
+    x = _spoken(first, g, n)
+    assert _decode(BeamSearchDecoder(TOKENIZER, lexicon=WORDS), x) == acoustic
+    with_word_lm = BeamSearchDecoder(TOKENIZER, lexicon=WORDS, lm=lms["word"], lm_weight=1.0)
+    assert _decode(with_word_lm, x) == with_lm
+    no_weight = BeamSearchDecoder(TOKENIZER, lexicon=WORDS, lm=lms["word"], lm_weight=0.0)
+    assert _decode(no_weight, x) == acoustic
+
+
+@pytest.mark.parametrize(("first", "g", "n", "with_lm"), [
+    ("please", 0.4, 0.5, "please go"),
+    ("say", 0.5, 0.4, "say no"),
+])  # fmt: skip
+def test_char_lm_without_lexicon_flips_a_character(lms, first, g, n, with_lm):
+    x = _spoken(first, g, n)
+    greedy = greedy_texts(x, torch.tensor([x.shape[1]]), TOKENIZER)[0]
+    assert _decode(BeamSearchDecoder(TOKENIZER), x) == greedy != with_lm
+    assert _decode(BeamSearchDecoder(TOKENIZER, lm=lms["char"], lm_weight=1.0), x) == with_lm
+
+
+def test_without_lm_or_lexicon_beam_equals_greedy_and_respects_lengths():
+    torch.manual_seed(0)
+    x = torch.randn(4, 30, TOKENIZER.vocab_size).mul(3).log_softmax(-1)
+    lengths = torch.tensor([30, 17, 1, 0])
+    beam = BeamSearchDecoder(TOKENIZER, beam_size=200, beam_threshold=1000)
+    assert beam(x, lengths) == greedy_texts(x, lengths, TOKENIZER)
+    assert beam(x, lengths)[3] == ""
+    with pytest.raises(ValueError, match="do not fit"):
+        beam(x, torch.tensor([31, 1, 1, 1]))
+
+
+def test_word_score_trades_words_for_insertions():
+    # "no" then a weak space and a weak "go": a word bonus decides whether "go" is added
+    x = _frames(
+        [{"n": 0.9}, {"o": 0.9}, {"_": 0.6, " ": 0.4}, {"_": 0.7, "g": 0.3}, {"o": 0.5, "_": 0.5}]
+    )
+    decoder = lambda score: BeamSearchDecoder(TOKENIZER, lexicon=WORDS, word_score=score)  # noqa: E731
+    assert _decode(decoder(-2.0), x) == "no"
+    assert _decode(decoder(2.0), x) == "no go"
+
+
+def test_tokenizer_without_a_space_still_decodes_words(lms):
+    digits = CharTokenizer(sorted("efinorstuvwxz"))
+    x = _frames([{"s": 0.9}, {"i": 0.9}, {"x": 0.6, "_": 0.4}], digits)
+    assert _decode(BeamSearchDecoder(digits, lexicon=["six", "seven"]), x) == "six"
+    assert _decode(BeamSearchDecoder(digits), x) == "six"
+
+
+def test_vocabulary_mismatches_are_named_at_load(lms, tmp_path):
+    with pytest.raises(ValueError, match=r"not in the model's vocabulary: \['c', 'é'\]"):
+        BeamSearchDecoder(CharTokenizer("afe "), lexicon=["café", "fa"])
+    with pytest.raises(ValueError, match="single words"):
+        BeamSearchDecoder(TOKENIZER, lexicon=["say no"])
+    with pytest.raises(LMError, match="a word LM"):
+        BeamSearchDecoder(TOKENIZER, lm=lms["word"])
+    with pytest.raises(LMError, match="shares no word with the lexicon"):
+        BeamSearchDecoder(TOKENIZER, lexicon=WORDS, lm=lms["char"])
+    small = CharTokenizer(sorted(" aeglnops"))  # no t, y
+    with pytest.raises(LMError, match=r"characters not in the model's vocabulary: \['t', 'y'\]"):
+        BeamSearchDecoder(small, lm=lms["char"])
+    with pytest.raises(LMError, match=r"characters not in the model's vocabulary: \['y', 't'\]"):
+        BeamSearchDecoder(small, lexicon=["no", "go"], lm=lms["word"])
+    with pytest.raises(ValueError, match="word_score applies to lexicon decoding"):
+        BeamSearchDecoder(TOKENIZER, word_score=1.0)
+    with pytest.raises(ValueError, match="contains '|'"):
+        BeamSearchDecoder(CharTokenizer("ab|"))
+
+
+def test_a_malformed_lm_is_named_by_line(lms, tmp_path):
+    bad = tmp_path / "bad.arpa"
+    bad.write_text(lms["char"].read_text().replace("\\2-grams:", "\\2-grams:\nnot a line"))
+    with pytest.raises(LMError, match=rf"{bad}:\d+: "):
+        BeamSearchDecoder(TOKENIZER, lm=bad)
+
+
+def test_decoder_config_builds_greedy_or_beam(tmp_path, lms):
+    x = _spoken("say", 0.5, 0.4)
+    greedy = build_decoder(DecoderConfig(), TOKENIZER)
+    assert greedy(x, torch.tensor([6])) == ["say go"]
+    lexicon = tmp_path / "words.txt"
+    lexicon.write_text("".join(f"{w}\n" for w in WORDS))
+    config = DecoderConfig("beam", lexicon, lms["word"], lm_weight=1.0)
+    assert build_decoder(config, TOKENIZER)(x, torch.tensor([6])) == ["say no"]
+    assert config.to_dict()["lexicon"] == str(lexicon)
+    assert DecoderConfig("beam", WORDS).to_dict()["lexicon"] == f"<{len(WORDS)} words>"
+    with pytest.raises(ValueError, match="needs the beam decoder"):
+        DecoderConfig("greedy", lm=lms["word"])
+    with pytest.raises(ValueError, match="decoder kind"):
+        DecoderConfig("viterbi")
