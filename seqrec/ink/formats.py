@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from seqrec.ink.iam_xml import read_iam_xml
 from seqrec.ink.ink import Ink, InkError
+from seqrec.ink.inkml import read_inkml
 
 
 def read_json_ink(path: Path) -> Ink:
@@ -19,7 +21,8 @@ def read_json_ink(path: Path) -> Ink:
     return Ink.from_dict(data, str(path))
 
 
-READERS = {".json": read_json_ink}
+READERS = {".json": read_json_ink, ".xml": read_iam_xml, ".inkml": read_inkml}
+"""Ink readers by lower-case file extension."""
 
 
 def read_ink(path: Path) -> Ink:

@@ -111,6 +111,12 @@ class Ink:
 
         return read_ink(Path(path))
 
+    def render(self, path: str | Path, title: str | None = None, **options: Any) -> Path:
+        """Draw the ink as a PNG, as written (see ``seqrec.ink.render.render_ink``)."""
+        from seqrec.ink.render import render_ink
+
+        return render_ink(self, path, title, **options)
+
 
 def _as_stroke(stroke: Any, name: str) -> np.ndarray:
     array = np.asarray(stroke, dtype=np.float64)

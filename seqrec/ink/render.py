@@ -1,0 +1,47 @@
+"""Drawing an ink as a PNG, the way it was written (y downward, equal aspect)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+from seqrec.ink.ink import Ink
+
+
+def render_ink(
+    ink: Ink,
+    path: str | Path,
+    title: str | None = None,
+    height: float = 2.0,
+    dpi: int = 100,
+    linewidth: float = 1.5,
+) -> Path:
+    """Write ``ink`` as a PNG of ``height`` inches (width follows the ink's aspect); returns path.
+
+    Uses matplotlib's Agg canvas directly, so it needs no display and leaves pyplot alone.
+    """
+    path = Path(path)
+    if ink.num_points:
+        x0, y0, x1, y1 = ink.bounds
+        aspect = (x1 - x0 + 1e-9) / (y1 - y0 + 1e-9)
+    else:
+        aspect = 1.0
+    width = min(max(height * aspect, 1.0), 40.0)
+    figure = Figure(figsize=(width, height + (0.4 if title else 0.0)), dpi=dpi)
+    FigureCanvasAgg(figure)
+    axes = figure.add_subplot()
+    for stroke in ink.strokes:
+        if len(stroke) == 1:
+            axes.plot(stroke[:, 0], stroke[:, 1], "k.", markersize=linewidth * 2)
+        else:
+            axes.plot(stroke[:, 0], stroke[:, 1], "k-", linewidth=linewidth)
+    axes.set_aspect("equal", adjustable="datalim")
+    axes.invert_yaxis()
+    axes.set_axis_off()
+    if title:
+        axes.set_title(title)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    figure.savefig(path, format="png", bbox_inches="tight", pad_inches=0.1)
+    return path
