@@ -5,7 +5,8 @@ Dimensions: B batch, T frames, V classes (blank at 0, then the tokenizer's chara
 The decoder's tokens are seqrec's classes with the space written ``|`` (the word delimiter
 and flashlight's silence token). Without a lexicon every token is an LM "word", so the LM must
 be a character LM (``seqrec lm build --unit char``); with a lexicon the LM scores words and
-each word is spelled with the tokenizer's characters, words separated by optional spaces.
+each word is spelled with the tokenizer's characters followed by the delimiter, so a held
+last letter stays inside its word; the end of an utterance counts as a delimiter.
 """
 
 from __future__ import annotations
@@ -66,7 +67,7 @@ class BeamSearchDecoder:
             if self.lexicon is not None:
                 lexicon_file = Path(tmp) / "lexicon.txt"
                 lexicon_file.write_text(
-                    "".join(f"{w}\t{' '.join(w)}\n" for w in self.lexicon), encoding="utf-8"
+                    "".join(_spellings(w) for w in self.lexicon), encoding="utf-8"
                 )
             elif lm is not None:
                 # Without a lexicon flashlight scores token i as LM word i; torchaudio's default
@@ -103,14 +104,32 @@ class BeamSearchDecoder:
             emissions = torch.cat(
                 [emissions, emissions.new_full((*emissions.shape[:2], 1), _NO_SPACE)], -1
             )
+        if self.lexicon is not None:
+            emissions, lengths = self._end_with_delimiter(emissions, lengths)
         hyps = self._decoder(emissions.contiguous(), lengths)
         return [self._text(best[0]) if best else "" for best in hyps]
+
+    def _end_with_delimiter(
+        self, emissions: torch.Tensor, lengths: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Emissions (B, T + 1, N) with a certain delimiter after each utterance's last frame:
+        lexicon words end in a delimiter, and the model emits none after the last word."""
+        batch, frames, classes = emissions.shape
+        out = emissions.new_full((batch, frames + 1, classes), _NO_SPACE)
+        out[:, :frames] = emissions
+        out[torch.arange(batch), lengths, self.tokens.index(WORD_DELIMITER)] = 0.0
+        return out, lengths + 1
 
     def _text(self, hyp) -> str:
         if self.lexicon is not None:
             return " ".join(hyp.words)
         chars = (self.tokens[i] for i in hyp.tokens.tolist() if i != 0)
         return " ".join("".join(chars).replace(WORD_DELIMITER, " ").split())
+
+
+def _spellings(word: str) -> str:
+    """Lexicon lines of ``word``: its characters, then the delimiter (flashlight's format)."""
+    return f"{word}\t{' '.join(word)} {WORD_DELIMITER}\n"
 
 
 def _check_lexicon(words: Sequence[str], tokenizer: CharTokenizer) -> None:

@@ -73,11 +73,12 @@ def _tune_lm(args: argparse.Namespace) -> int:
     except (ValueError, FileNotFoundError) as err:
         raise SystemExit(f"seqrec tune-lm: {err}") from None
     print(grid_table(points))
-    best = best_point(points).decoding
-    if best.kind == "greedy":
-        print("best: greedy decoding (no grid point beat it)")
-    else:
-        print(f"best: --lm-weight {best.lm_weight:g} --word-score {best.word_score:g}")
+    best = best_point(points)
+    if best.wer > points[0].wer:
+        print(f"note: greedy decoding beats every grid point ({100 * points[0].wer:.2f}% WER)")
+    print(
+        f"best: --lm-weight {best.decoding.lm_weight:g} --word-score {best.decoding.word_score:g}"
+    )
     return 0
 
 

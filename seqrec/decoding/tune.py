@@ -32,9 +32,9 @@ def tune_lm(
     batch_size: int = 16,
     progress: bool = True,
 ) -> list[GridPoint]:
-    """Score greedy decoding, then ``base`` (a beam config) with every (lm_weight,
-    word_score) pair, all from one pass of the model over ``manifest``. The recognizer is
-    left decoding with the best setting (lowest WER, then CER)."""
+    """Score greedy decoding (for reference), then ``base`` (a beam config) with every
+    (lm_weight, word_score) pair, all from one pass of the model over ``manifest``. The
+    recognizer is left decoding with the best beam setting (``best_point``)."""
     entries = read_manifest(manifest)
     emissions = recognizer.emissions(entries, batch_size, progress=progress)
     refs = [recognizer.normalizer(e.text) for e in entries]
@@ -57,8 +57,8 @@ def tune_lm(
 
 
 def best_point(points: Sequence[GridPoint]) -> GridPoint:
-    """The point of lowest WER (ties: lowest CER, then the earliest)."""
-    return min(points, key=lambda p: (p.wer, p.cer))
+    """The beam-search point of lowest WER (ties: lowest CER, then the earliest)."""
+    return min((p for p in points if p.decoding.kind == "beam"), key=lambda p: (p.wer, p.cer))
 
 
 def grid_table(points: Sequence[GridPoint]) -> str:

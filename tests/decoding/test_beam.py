@@ -16,7 +16,7 @@ from seqrec.lm.corpus import to_units
 from seqrec.lm.kneser_ney import KneserNey
 from seqrec.text.tokenizer import CharTokenizer
 
-TOKENIZER = CharTokenizer(sorted(" aeghlnoprsty"))
+TOKENIZER = CharTokenizer(sorted(" aeghlnoprstyz"))
 LM_TEXT = ["please go"] * 5 + ["say no"] * 5 + ["please stop", "say yes"]
 WORDS = sorted({w for s in LM_TEXT for w in s.split()})
 
@@ -55,6 +55,16 @@ def test_lexicon_turns_a_greedy_non_word_into_the_word():
     assert greedy_texts(x, torch.tensor([6]), TOKENIZER) == ["thre"]
     assert _decode(BeamSearchDecoder(TOKENIZER), x) == "thre"
     assert _decode(BeamSearchDecoder(TOKENIZER, lexicon=["three", "the", "tree"]), x) == "three"
+
+
+def test_a_held_last_letter_ends_the_word_once_in_a_batch_of_any_lengths():
+    # CTC holds "o" for several frames and emits no space after the last word: the words
+    # end in a delimiter, so repeats stay inside "zero" instead of starting "on" or "no".
+    held = [{"z": 0.9}, {"e": 0.9}, {"r": 0.9}, {"o": 0.9}, {"o": 0.9}, {"o": 0.9}, {"_": 0.9}]
+    x = torch.cat([_frames(held), _frames(held[:4] + [{"_": 0.9}] * 3)])
+    decoder = BeamSearchDecoder(TOKENIZER, lexicon=["zero", "on", "no", "one"])
+    assert decoder(x, torch.tensor([7, 4])) == ["zero", "zero"]
+    assert decoder(x[1:], torch.tensor([7])) == ["zero"]
 
 
 @pytest.mark.parametrize(("first", "g", "n", "acoustic", "with_lm"), [

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -76,6 +77,7 @@ def test_tune_lm_scores_every_grid_point_and_keeps_the_best(yesno_model, yesno_m
         (1.0, 1.0),
     ]
     assert points[0].decoding.kind == "greedy"
+    assert best_point(points).decoding.kind == "beam"
     assert rec.decoding == best_point(points).decoding
 
 
@@ -101,7 +103,8 @@ def test_cli_evaluate_and_tune_lm_with_beam(
     ]
     assert main(tune) == 0
     printed = capsys.readouterr().out
-    assert "greedy" in printed and "best:" in printed and printed.count("beam") == 2
+    assert "greedy" in printed and printed.count("beam") == 2
+    assert re.search(r"^best: --lm-weight [01] --word-score 0$", printed, re.MULTILINE)
 
 
 def test_cli_names_a_mismatched_lm_without_a_traceback(yesno_model, yesno_manifests, lm_files):
