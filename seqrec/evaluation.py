@@ -4,23 +4,23 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import jiwer
-
-from seqrec.data.manifest import read_manifest
-from seqrec.metrics import char_errors, word_errors
-from seqrec.recognizer import Recognizer
+from seqrec.data.manifest import ManifestEntry, read_manifest
+from seqrec.recognizer import Recognizer, Transcription
+from seqrec.report.scoring import Scores, score
 
 
 @dataclass
 class Evaluation:
-    """Corpus summary and one row per manifest line."""
+    """Corpus summary, one row per manifest line, and the per-utterance counts behind them."""
 
     summary: dict[str, Any]
     utterances: list[dict[str, Any]]
+    scores: Scores = field(repr=False)
 
     def write(self, report_dir: str | Path) -> Path:
         """Write ``summary.json`` and ``utterances.jsonl`` into ``report_dir``."""
@@ -49,22 +49,6 @@ class Evaluation:
         return "\n".join(lines)
 
 
-def _alignment(ref: str, hyp: str) -> list[dict[str, Any]]:
-    """Word alignment chunks (equal/substitute/delete/insert with word spans)."""
-    if not ref.strip():
-        return [{"type": "insert", "ref": [], "hyp": hyp.split()}] if hyp.strip() else []
-    out = jiwer.process_words(ref, hyp)
-    r, h = out.references[0], out.hypotheses[0]
-    return [
-        {
-            "type": a.type,
-            "ref": r[a.ref_start_idx : a.ref_end_idx],
-            "hyp": h[a.hyp_start_idx : a.hyp_end_idx],
-        }
-        for a in out.alignments[0]
-    ]
-
-
 def evaluate(
     recognizer: Recognizer, manifest: str | Path, batch_size: int = 16, progress: bool = True
 ) -> Evaluation:
@@ -77,35 +61,50 @@ def evaluate(
     results = recognizer.transcribe(entries, batch_size=batch_size, progress=progress)
     decode_seconds = time.perf_counter() - start
     refs = [recognizer.normalizer(e.text) for e in entries]
+    scored = score_transcripts(entries, refs, results)
+    signal_seconds = sum(e.duration or 0.0 for e in entries)
+    scored.summary = {
+        "manifest": str(manifest),
+        "decoding": recognizer.decoding.to_dict(),
+        **scored.summary,
+        "decode_seconds": decode_seconds,
+        "signal_seconds": signal_seconds,
+        "real_time_factor": decode_seconds / signal_seconds if signal_seconds else 0.0,
+    }
+    return scored
+
+
+def score_transcripts(
+    entries: Sequence[ManifestEntry], refs: Sequence[str], results: Sequence[Transcription]
+) -> Evaluation:
+    """Score ``results`` against the normalised references ``refs`` of ``entries``: the
+    corpus counts and one row per entry (summary without timing or decoder settings)."""
     hyps = [r.text for r in results]
+    scores = score(refs, hyps)
     rows = []
-    signal_seconds = 0.0
-    for entry, ref, result in zip(entries, refs, results, strict=True):
-        if entry.duration:
-            signal_seconds += entry.duration
+    for i, (entry, ref, result) in enumerate(zip(entries, refs, results, strict=True)):
+        words, chars = scores.utterance("word", i), scores.utterance("char", i)
         rows.append(
             {
                 "source": str(entry.path),
                 "line": entry.line,
                 "ref": ref,
                 "hyp": result.text,
-                "wer": word_errors([ref], [result.text]).rate,
-                "cer": char_errors([ref], [result.text]).rate,
+                "wer": words.rate,
+                "cer": chars.rate,
                 "error": result.error,
-                "alignment": _alignment(ref, result.text),
+                "words": words.to_dict(),
+                "chars": chars.to_dict(),
+                "alignment": scores.alignments["word"][i],
             }
         )
+    words, chars = scores.total("word"), scores.total("char")
     summary = {
-        "manifest": str(manifest),
-        "decoding": recognizer.decoding.to_dict(),
         "utterances": len(entries),
         "failed": sum(r.error is not None for r in results),
-        "wer": word_errors(refs, hyps).rate,
-        "cer": char_errors(refs, hyps).rate,
-        "words": word_errors(refs, hyps).to_dict(),
-        "chars": char_errors(refs, hyps).to_dict(),
-        "decode_seconds": decode_seconds,
-        "signal_seconds": signal_seconds,
-        "real_time_factor": decode_seconds / signal_seconds if signal_seconds else 0.0,
+        "wer": words.rate,
+        "cer": chars.rate,
+        "words": words.to_dict(),
+        "chars": chars.to_dict(),
     }
-    return Evaluation(summary, rows)
+    return Evaluation(summary, rows, scores)

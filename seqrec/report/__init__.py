@@ -1,0 +1,1 @@
+"""Evaluation reports: scoring, bootstrap confidence intervals, tables, plots, comparison."""
