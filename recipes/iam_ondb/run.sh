@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# IAM-OnDB recipe (task 1): prepare from the corpus folder you already have, train, score on test.
+# Usage: bash recipes/iam_ondb/run.sh SRC_DIR [--stage N] [--stop-stage M] [--data DIR] [--exp DIR]
+#   SRC_DIR holds lineStrokes/, ascii/ and the task lists (trainset.txt, testset_{v,t,f}.txt).
+#   stage 0: python recipes/iam_ondb/prepare.py SRC_DIR DATA  (DATA/{train,valid,test}.jsonl)
+#   stage 1: seqrec train --config conf/iam_ondb.yaml
+#   stage 2: seqrec evaluate EXP/checkpoints/best.ckpt DATA/test.jsonl --report EXP/report
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+if [[ $# -lt 1 || $1 == --* ]]; then
+  echo "usage: bash recipes/iam_ondb/run.sh SRC_DIR [--stage N] [--stop-stage M] [--data DIR] [--exp DIR]" >&2
+  exit 2
+fi
+src=$1; shift
+stage=0
+stop_stage=2
+data=data/iam_ondb
+exp=exp/iam_ondb
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --stage) stage=$2; shift 2 ;;
+    --stop-stage) stop_stage=$2; shift 2 ;;
+    --data) data=$2; shift 2 ;;
+    --exp) exp=$2; shift 2 ;;
+    *) echo "unknown option: $1" >&2; exit 2 ;;
+  esac
+done
+
+if [[ $stage -le 0 && $stop_stage -ge 0 ]]; then
+  echo "== stage 0: prepare $src into $data"
+  python recipes/iam_ondb/prepare.py "$src" "$data"
+fi
+
+if [[ $stage -le 1 && $stop_stage -ge 1 ]]; then
+  echo "== stage 1: train into $exp"
+  seqrec train --config conf/iam_ondb.yaml \
+    --data.train_manifest "$data/train.jsonl" \
+    --data.valid_manifest "$data/valid.jsonl" \
+    --data.test_manifest "$data/test.jsonl" \
+    --trainer.default_root_dir "$exp"
+fi
+
+if [[ $stage -le 2 && $stop_stage -ge 2 ]]; then
+  echo "== stage 2: evaluate on the test split"
+  seqrec evaluate "$exp/checkpoints/best.ckpt" "$data/test.jsonl" --report "$exp/report"
+fi
