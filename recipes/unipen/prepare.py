@@ -22,8 +22,9 @@ ink cannot be resolved are reported on stderr and skipped.
 Split: writer-independent. A writer is ``GROUP/WRITER_ID``; ``GROUP`` is the institution, except
 that ``cea``, ``ceb`` and ``cec`` (three CEDAR data sets that share writers) form one group
 ``ced``. Writers are shuffled with ``--seed`` and dealt one by one to the split (test, valid,
-train) that is furthest below its share of segments (``--test-fraction``, ``--valid-fraction``,
-10 % each by default), so each split gets whole writers and about its share of the data.
+train) that, with the writer added, is least full relative to its share of segments
+(``--test-fraction``, ``--valid-fraction``, 10 % each by default), so each split gets whole
+writers and about its share of the data.
 
 Writes each segment's ink as seqrec JSON under ``OUT_DIR/ink/<category>/<label file>/N.json``
 and ``OUT_DIR/{train,valid,test}.jsonl`` rows ``{"ink_filepath": "ink/...", "text": label,
@@ -122,7 +123,8 @@ def label_files(src_dir: Path, categories: tuple[str, ...]) -> list[Path]:
 def split_writers(
     counts: dict[str, int], seed: int, valid_fraction: float, test_fraction: float
 ) -> dict[str, str]:
-    """Split of each writer: shuffled (seeded), each dealt to the split most below its share."""
+    """Split of each writer: shuffled (seeded), each dealt to the split that, with the writer's
+    segments added, is least full relative to its share (so large writers tend to go to train)."""
     targets = {
         "test": test_fraction,
         "valid": valid_fraction,
@@ -134,7 +136,7 @@ def split_writers(
     assignment = {}
     for writer in writers:
         open_splits = [s for s in targets if targets[s] > 0]
-        split = min(open_splits, key=lambda s: filled[s] / targets[s])
+        split = min(open_splits, key=lambda s: (filled[s] + counts[writer]) / targets[s])
         assignment[writer] = split
         filled[split] += counts[writer]
     return assignment
