@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import re
 from typing import Any
 
 from seqrec.decoding.config import DECODERS, DecoderConfig
@@ -85,6 +86,8 @@ def _tune_lm(args: argparse.Namespace) -> int:
 def add_tune_parser(sub: Any) -> None:
     """The ``seqrec tune-lm MODEL DEV_MANIFEST --lm LM ...`` verb."""
     p = sub.add_parser("tune-lm", help="grid-search LM weight and word score on a dev manifest")
+    # let "--word-scores -1,0,1" pass as a value: argparse takes only "-1" or "-.5" for numbers
+    p._negative_number_matcher = re.compile(r"^-[\d.][\d.,-]*$")
     p.add_argument("model")
     p.add_argument("manifest", help="dev manifest (JSONL)")
     p.add_argument("--lm", required=True, help="ARPA LM (a char LM without --lexicon)")

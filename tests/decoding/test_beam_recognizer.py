@@ -105,6 +105,10 @@ def test_cli_evaluate_and_tune_lm_with_beam(
     printed = capsys.readouterr().out
     assert "greedy" in printed and printed.count("beam") == 2
     assert re.search(r"^best: --lm-weight [01] --word-score 0$", printed, re.MULTILINE)
+    lexicon = ["--lexicon", str(lm_files["lexicon"]), "--word-scores", "-1.5,-.5,0"]
+    assert main([*tune, *lexicon, "--lm", str(lm_files["word"])]) == 0
+    printed = capsys.readouterr().out
+    assert printed.count("beam") == 6 and "-1.5" in printed and "-0.5" in printed
 
 
 def test_cli_names_a_mismatched_lm_without_a_traceback(yesno_model, yesno_manifests, lm_files):
