@@ -1,7 +1,29 @@
-"""seqrec: BiLSTM-CTC recognition of speech and online handwriting."""
+"""seqrec: BiLSTM-CTC recognition of speech and online handwriting.
 
-from seqrec.metrics import cer, wer
-from seqrec.recognizer import Recognizer, Transcription
+The public names load on first use, so ``import seqrec.ink`` does not pull in torch.
+"""
 
-__all__ = ["Recognizer", "Transcription", "cer", "wer"]
+from __future__ import annotations
+
+from importlib import import_module
+from typing import Any
+
+_EXPORTS = {
+    "Recognizer": "seqrec.recognizer",
+    "Transcription": "seqrec.recognizer",
+    "Ink": "seqrec.ink",
+    "InkError": "seqrec.ink",
+    "wer": "seqrec.metrics",
+    "cer": "seqrec.metrics",
+}
+
+__all__ = sorted(_EXPORTS)
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'seqrec' has no attribute {name!r}")
+    value = getattr(import_module(_EXPORTS[name]), name)
+    globals()[name] = value
+    return value
