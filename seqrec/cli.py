@@ -1,4 +1,4 @@
-"""The ``seqrec`` command: train, transcribe, evaluate, synth, lm, tune-lm."""
+"""The ``seqrec`` command: train, transcribe, evaluate, compare, synth, lm, tune-lm."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pathlib import Path
 from seqrec.decoding.cli import add_decoder_options, add_tune_parser, load_recognizer
 from seqrec.lm.cli import add_lm_parser
 
-VERBS = ("train", "transcribe", "evaluate", "synth", "lm", "tune-lm")
+VERBS = ("train", "transcribe", "evaluate", "compare", "synth", "lm", "tune-lm")
 
 
 def _transcribe(args: argparse.Namespace) -> int:
@@ -39,10 +39,25 @@ def _transcribe(args: argparse.Namespace) -> int:
 def _evaluate(args: argparse.Namespace) -> int:
     from seqrec.evaluation import evaluate
 
-    result = evaluate(load_recognizer(args), args.manifest, args.batch_size)
+    rec = load_recognizer(args)
+    result = evaluate(rec, args.manifest, args.batch_size)
     print(result.table())
     if args.report:
-        print(f"report written to {result.write(args.report)}")
+        from seqrec.report.writer import write_report
+
+        out = write_report(result, args.report, rec, worst=args.worst, plots=not args.no_plots)
+        print(f"report written to {out}")
+    return 0
+
+
+def _compare(args: argparse.Namespace) -> int:
+    from seqrec.report.compare import compare_reports
+
+    try:
+        result = compare_reports(args.report_a, args.report_b, args.unit, args.resamples, args.seed)
+    except ValueError as err:
+        raise SystemExit(f"seqrec compare: {err}") from None
+    print(result.text())
     return 0
 
 
@@ -78,11 +93,23 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("evaluate", help="WER/CER of a model on a manifest")
     p.add_argument("model")
     p.add_argument("manifest")
-    p.add_argument("--report", help="folder for summary.json and utterances.jsonl")
+    p.add_argument(
+        "--report", help="folder for summary.json, utterances.jsonl, report.md and plots"
+    )
+    p.add_argument("--worst", type=int, default=5, metavar="N", help="report: plot N worst")
+    p.add_argument("--no-plots", action="store_true", help="report: no PNG plots")
     p.add_argument("--batch-size", type=int, default=16)
     p.add_argument("--device", default="cpu")
     add_decoder_options(p)
     p.set_defaults(run=_evaluate)
+
+    p = sub.add_parser("compare", help="paired bootstrap test of two evaluate reports")
+    p.add_argument("report_a", help="report folder of system A")
+    p.add_argument("report_b", help="report folder of system B, same manifest")
+    p.add_argument("--unit", choices=("word", "char"), default="word")
+    p.add_argument("--resamples", type=int, default=1000)
+    p.add_argument("--seed", type=int, default=0)
+    p.set_defaults(run=_compare)
 
     p = sub.add_parser("synth", help="build an offline demo corpus")
     p.add_argument("modality", choices=("speech", "ink"))

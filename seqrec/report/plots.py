@@ -1,0 +1,144 @@
+"""Report pictures (PNG, drawn without pyplot so no GUI backend is touched): error rate by
+utterance length, and one utterance's spectrogram with the CTC alignment of its hypothesis
+and reference under it, or its ink.
+
+Dimensions: N utterances, T frames, F features.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import torch
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+
+from seqrec.data.manifest import ManifestEntry
+from seqrec.data.signals import load_signal
+from seqrec.decoding.alignment import Span
+from seqrec.ink import Ink
+from seqrec.recognizer import Recognizer
+from seqrec.report.scoring import Chunk, Scores
+
+MAX_LENGTH_BINS = 12
+
+
+def length_bins(lengths: np.ndarray) -> tuple[np.ndarray, list[str]]:
+    """The bin (N,) of each reference length (N,) and the bins' labels: one bin per length
+    when there are at most ``MAX_LENGTH_BINS`` of them, else equal-width integer ranges."""
+    low, high = int(lengths.min()), int(lengths.max())
+    count = min(high - low + 1, MAX_LENGTH_BINS)
+    edges = np.unique(np.linspace(low, high + 1, count + 1).round().astype(int))
+    which = np.searchsorted(edges, lengths, side="right") - 1
+    labels = [
+        str(a) if b - a == 1 else f"{a}-{b - 1}" for a, b in zip(edges, edges[1:], strict=False)
+    ]
+    return which, labels
+
+
+def plot_error_by_length(scores: Scores, path: str | Path) -> Path:
+    """Bars of WER and CER per bin of reference length in words, with utterance counts."""
+    if len(scores) == 0:
+        raise ValueError(f"{path}: no utterances to plot")
+    which, labels = length_bins(scores.lengths("word"))
+    x = np.arange(len(labels))
+    fig = Figure(figsize=(max(6.0, 0.6 * len(labels) + 2), 4), layout="constrained")
+    ax = fig.add_subplot()
+    for shift, unit, name in ((-0.2, "word", "WER"), (0.2, "char", "CER")):
+        errors = np.bincount(which, scores.errors(unit), len(labels))
+        lengths = np.bincount(which, scores.lengths(unit), len(labels))
+        rates = 100 * errors / np.maximum(lengths, 1)
+        ax.bar(x + shift, rates, width=0.4, label=name)
+    counts = np.bincount(which, minlength=len(labels))
+    ax.set_xticks(x, [f"{lab}\n(n={n})" for lab, n in zip(labels, counts, strict=True)])
+    ax.set_xlabel("reference length (words); n = utterances")
+    ax.set_ylabel("error rate %")
+    ax.set_title("Error rate by utterance length")
+    ax.legend()
+    return _save(fig, path)
+
+
+def plot_utterance(
+    recognizer: Recognizer,
+    entry: ManifestEntry,
+    ref: str,
+    hyp: str,
+    alignment: Sequence[Chunk],
+    path: str | Path,
+) -> Path:
+    """One utterance: an ink's strokes (``plot_ink``), or an audio's log-mel features from
+    the model's front end with the CTC forced alignments of ``hyp`` (wrong words, per the
+    word ``alignment`` chunks, in red) and ``ref`` drawn under it, in seconds."""
+    if entry.kind == "ink":
+        return plot_ink(entry, ref, hyp, path)
+    wave = load_signal(entry, recognizer.sample_rate)
+    with torch.inference_mode():
+        feats, _ = recognizer.model.frontend(
+            torch.from_numpy(wave)[None], torch.tensor([len(wave)])
+        )
+    seconds = len(wave) / recognizer.sample_rate
+    fig = Figure(figsize=(max(8.0, 3 * seconds), 5), layout="constrained")
+    spec, hyp_ax, ref_ax = fig.subplots(3, 1, sharex=True, height_ratios=[5, 1, 1])
+    spec.imshow(
+        feats[0].T.numpy(), origin="lower", aspect="auto", extent=(0, seconds, 0, feats.shape[2])
+    )
+    spec.set_ylabel("log-mel bin")
+    wrong = _wrong_hyp_words(alignment)
+    for ax, text, name in ((hyp_ax, hyp, "HYP"), (ref_ax, ref, "REF")):
+        try:
+            spans = recognizer.align([entry], [text])[0]
+        except ValueError as err:
+            ax.text(0.01, 0.5, f"no alignment: {err}", transform=ax.transAxes, va="center")
+            spans = []
+        _draw_spans(ax, spans, recognizer.frame_seconds, wrong if name == "HYP" else set())
+        ax.set_yticks([])
+        ax.set_ylabel(name, rotation=0, ha="right", va="center")
+    ref_ax.set_xlim(0, seconds)
+    ref_ax.set_xlabel("seconds")
+    _title(fig, entry, ref, hyp)
+    return _save(fig, path)
+
+
+def plot_ink(entry: ManifestEntry, ref: str, hyp: str, path: str | Path) -> Path:
+    """The strokes of an ink entry's file, titled with its reference and hypothesis."""
+    fig = Figure(figsize=(10, 4), layout="constrained")
+    ax = fig.add_subplot()
+    for stroke in Ink.load(entry.path).strokes:
+        ax.plot(stroke[:, 0], stroke[:, 1], color="black", linewidth=1.2)
+    ax.set_aspect("equal")
+    ax.invert_yaxis()  # y grows downward in ink coordinates
+    ax.set_axis_off()
+    _title(fig, entry, ref, hyp)
+    return _save(fig, path)
+
+
+def _title(fig: Figure, entry: ManifestEntry, ref: str, hyp: str) -> None:
+    text = f"{entry.path.name} (line {entry.line})\nREF: {ref}\nHYP: {hyp}"
+    fig.suptitle(text, fontsize=9, horizontalalignment="left", x=0.01)
+
+
+def _wrong_hyp_words(alignment: Sequence[Chunk]) -> set[int]:
+    """Indices of hypothesis words outside ``equal`` chunks."""
+    wrong, position = set(), 0
+    for chunk in alignment:
+        if chunk["type"] != "equal":
+            wrong.update(range(position, position + len(chunk["hyp"])))
+        position += len(chunk["hyp"])
+    return wrong
+
+
+def _draw_spans(ax: Axes, spans: Sequence[Span], frame_seconds: float, wrong: set[int]) -> None:
+    for i, span in enumerate(spans):
+        start, end = span.seconds(frame_seconds)
+        color = "tab:red" if i in wrong else ("tab:blue" if i % 2 else "tab:cyan")
+        ax.axvspan(start, end, color=color, alpha=0.4)
+        ax.text((start + end) / 2, 0.5, span.label, ha="center", va="center", fontsize=8)
+
+
+def _save(fig: Figure, path: str | Path) -> Path:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=100)
+    return path

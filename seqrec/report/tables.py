@@ -1,0 +1,112 @@
+"""Markdown tables of a scored corpus: the sclite-style summary, the most frequent
+substitutions, deletions and insertions, and the worst utterances."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from seqrec.report.bootstrap import Interval
+from seqrec.report.scoring import Chunk, Scores
+
+UNIT_NAMES = {"word": "words", "char": "characters"}
+
+
+@dataclass
+class Confusions:
+    """The most frequent edit operations, each list sorted by count, then alphabetically."""
+
+    substitutions: list[tuple[tuple[str, str], int]]
+    deletions: list[tuple[str, int]]
+    insertions: list[tuple[str, int]]
+
+
+def confusions(alignments: Sequence[Sequence[Chunk]], top: int = 10) -> Confusions:
+    """The ``top`` most frequent substitutions (ref -> hyp token pairs), deletions (ref
+    tokens) and insertions (hyp tokens) over per-utterance alignment chunks."""
+    subs: Counter[tuple[str, str]] = Counter()
+    dels: Counter[str] = Counter()
+    ins: Counter[str] = Counter()
+    for chunks in alignments:
+        for c in chunks:
+            if c["type"] == "substitute":
+                subs.update(zip(c["ref"], c["hyp"], strict=True))
+            elif c["type"] == "delete":
+                dels.update(c["ref"])
+            elif c["type"] == "insert":
+                ins.update(c["hyp"])
+    return Confusions(_most_common(subs, top), _most_common(dels, top), _most_common(ins, top))
+
+
+def _most_common(counter: Counter, top: int) -> list:
+    return sorted(counter.items(), key=lambda item: (-item[1], item[0]))[:top]
+
+
+def sclite_table(scores: Scores) -> str:
+    """Utterances, reference units, Corr/Sub/Del/Ins/Err % and sentence error rate (S.Err,
+    utterances with at least one error) per unit, as in sclite's summary."""
+    lines = [
+        "| unit | utterances | ref units | Corr % | Sub % | Del % | Ins % | Err % | S.Err % |",
+        "|---|--:|--:|--:|--:|--:|--:|--:|--:|",
+    ]
+    for unit, name in UNIT_NAMES.items():
+        t = scores.total(unit)
+        n = len(scores)
+        ref = max(t.reference_length, 1)
+        sentence = float(np.count_nonzero(scores.errors(unit))) / max(n, 1)
+        cells = [t.hits, t.substitutions, t.deletions, t.insertions, t.errors]
+        rates = " | ".join(f"{100 * c / ref:.2f}" for c in cells)
+        lines.append(f"| {name} | {n} | {t.reference_length} | {rates} | {100 * sentence:.2f} |")
+    return "\n".join(lines)
+
+
+def interval_table(intervals: dict[str, Interval], resamples: int, seed: int) -> str:
+    """Bootstrap confidence intervals of the error rate per unit."""
+    level = next(iter(intervals.values())).level
+    lines = [
+        f"Bootstrap over utterances (Bisani & Ney 2004): {resamples} resamples, seed {seed}.",
+        "",
+        f"| unit | error rate % | {100 * level:g}% CI % | std. error % |",
+        "|---|--:|--:|--:|",
+    ]
+    for unit, iv in intervals.items():
+        lines.append(
+            f"| {UNIT_NAMES[unit]} | {100 * iv.rate:.2f} | {100 * iv.low:.2f} .. "
+            f"{100 * iv.high:.2f} | {100 * iv.std:.2f} |"
+        )
+    return "\n".join(lines)
+
+
+def confusion_tables(found: Confusions) -> str:
+    """Three small tables: substitutions, deletions, insertions."""
+    lines = ["Substitutions:", "", "| ref | hyp | count |", "|---|---|--:|"]
+    lines += [f"| {_cell(r)} | {_cell(h)} | {n} |" for (r, h), n in found.substitutions]
+    for title, items in (("Deletions", found.deletions), ("Insertions", found.insertions)):
+        lines += ["", f"{title}:", "", "| token | count |", "|---|--:|"]
+        lines += [f"| {_cell(token)} | {n} |" for token, n in items]
+    return "\n".join(lines)
+
+
+def worst_table(
+    rows: Sequence[dict], word_errors: np.ndarray, indices: Sequence[int], plots: dict[int, str]
+) -> str:
+    """The utterance rows at ``indices`` with their word errors (from ``word_errors`` (N,)),
+    WER, reference, hypothesis and a link to their plot where one was drawn."""
+    lines = ["| line | source | word errors | WER % | ref | hyp | plot |"]
+    lines.append("|--:|---|--:|--:|---|---|---|")
+    for i in indices:
+        row = rows[i]
+        plot = f"[png]({plots[i]})" if i in plots else (row["error"] or "")
+        lines.append(
+            f"| {row['line']} | {_cell(row['source'])} | {word_errors[i]} | {100 * row['wer']:.1f} "
+            f"| {_cell(row['ref'])} | {_cell(row['hyp'])} | {_cell(plot)} |"
+        )
+    return "\n".join(lines)
+
+
+def _cell(text: str) -> str:
+    """Table-safe text: pipes escaped, a lone space shown as ␣."""
+    return "␣" if text == " " else text.replace("|", "\\|")

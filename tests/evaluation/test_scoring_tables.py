@@ -1,0 +1,61 @@
+"""Per-utterance scoring, the sclite-style table and the most frequent errors, exactly, on a
+hand-made set."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from seqrec.metrics import char_errors, word_errors
+from seqrec.report.scoring import score
+from seqrec.report.tables import confusions, sclite_table
+
+REFS = ["a b c", "b c", "a b", "c", "a a"]
+HYPS = ["a x c", "x z", "a b", "c d", "a"]
+
+
+def test_counts_per_utterance_and_in_total_match_the_metrics():
+    scores = score(REFS, HYPS)
+    # substitutions, deletions, insertions, hits
+    assert scores.counts["word"].tolist() == [
+        [1, 0, 0, 2],
+        [2, 0, 0, 0],
+        [0, 0, 0, 2],
+        [0, 0, 1, 1],
+        [0, 1, 0, 1],
+    ]
+    assert scores.errors("word").tolist() == [1, 2, 0, 1, 1]
+    assert scores.lengths("char").tolist() == [5, 3, 3, 1, 3]
+    assert scores.total("word") == word_errors(REFS, HYPS)
+    assert scores.total("char") == char_errors(REFS, HYPS)
+    assert scores.alignments["word"][1] == [
+        {"type": "substitute", "ref": ["b", "c"], "hyp": ["x", "z"]}
+    ]
+
+
+def test_empty_references_count_their_hypothesis_as_insertions():
+    scores = score(["", "a", ""], ["x y", "a", ""])
+    assert scores.counts["word"].tolist() == [[0, 0, 2, 0], [0, 0, 0, 1], [0, 0, 0, 0]]
+    assert scores.counts["char"][0].tolist() == [0, 0, 3, 0]
+    assert scores.alignments["word"][0] == [{"type": "insert", "ref": [], "hyp": ["x", "y"]}]
+    assert scores.total("char") == char_errors(["", "a", ""], ["x y", "a", ""])
+    assert np.array_equal(scores.lengths("word"), [0, 1, 0])
+
+
+def test_sclite_table_numbers():
+    assert sclite_table(score(REFS, HYPS)).splitlines()[2:] == [
+        "| words | 5 | 10 | 60.00 | 30.00 | 10.00 | 10.00 | 50.00 | 80.00 |",
+        "| characters | 5 | 15 | 66.67 | 20.00 | 13.33 | 13.33 | 46.67 | 80.00 |",
+    ]
+
+
+def test_most_frequent_errors_sorted_by_count_then_token():
+    scores = score(REFS, HYPS)
+    words = confusions(scores.alignments["word"])
+    assert words.substitutions == [(("b", "x"), 2), (("c", "z"), 1)]
+    assert words.deletions == [("a", 1)]
+    assert words.insertions == [("d", 1)]
+    chars = confusions(scores.alignments["char"])
+    assert chars.substitutions == [(("b", "x"), 2), (("c", "z"), 1)]
+    assert chars.deletions == [(" ", 1), ("a", 1)]
+    assert chars.insertions == [(" ", 1), ("d", 1)]
+    assert confusions(scores.alignments["word"], top=1).substitutions == [(("b", "x"), 2)]
