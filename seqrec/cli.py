@@ -80,9 +80,9 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="verb", required=True)
     sub.add_parser("train", help="train with Lightning: seqrec train --config conf/NAME.yaml ...")
 
-    p = sub.add_parser("transcribe", help="transcribe audio files or manifests")
+    p = sub.add_parser("transcribe", help="transcribe audio or ink files, or manifests")
     p.add_argument("model", help="checkpoint file or training folder")
-    p.add_argument("inputs", nargs="+", help="audio files and/or .jsonl manifests")
+    p.add_argument("inputs", nargs="+", help="audio or ink files and/or .jsonl manifests")
     p.add_argument("--format", choices=("text", "json"), default="text")
     p.add_argument("-o", "--output", help="write here instead of stdout")
     p.add_argument("--batch-size", type=int, default=16)

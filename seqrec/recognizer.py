@@ -20,12 +20,14 @@ from seqrec.data.dataset import pad_signals
 from seqrec.data.manifest import ManifestEntry
 from seqrec.data.signals import SignalError, load_signal
 from seqrec.decoding.config import Decoder, DecoderConfig, build_decoder
-from seqrec.models.build import build_ctc_model
+from seqrec.ink import Ink
+from seqrec.ink.formats import READERS as INK_READERS
+from seqrec.models.build import build_ctc_model, build_ink_pipeline
 from seqrec.models.ctc_model import CTCModel
 from seqrec.text.normalize import TextNormalizer
 from seqrec.text.tokenizer import CharTokenizer
 
-Input = str | Path | np.ndarray | torch.Tensor | ManifestEntry
+Input = str | Path | np.ndarray | torch.Tensor | ManifestEntry | Ink
 
 
 @dataclass
@@ -75,6 +77,7 @@ class Recognizer:
         self.hparams = hparams
         self.device = torch.device(device)
         self.sample_rate = int(hparams["sample_rate"])
+        self.ink = build_ink_pipeline(hparams)  # None for audio models
         self.tokenizer = CharTokenizer.from_dict(hparams["text"]["tokenizer"])
         self.normalizer = TextNormalizer.from_dict(hparams["text"]["normalizer"])
         self.set_decoding(decoding or DecoderConfig())
@@ -101,12 +104,20 @@ class Recognizer:
         return cls(network, hparams, device, decoding)
 
     def _signal(self, item: Input, sample_rate: int | None) -> np.ndarray:
-        """The model-rate mono signal (S,) of one input; raises SignalError/AudioError."""
+        """The model-rate mono signal (S,) or prepared ink (P, C) of one input; raises
+        SignalError/AudioError/InkError."""
         if isinstance(item, ManifestEntry):
-            return load_signal(item, self.sample_rate)
+            return load_signal(item, self.sample_rate, self.ink)
         if isinstance(item, (str, Path)):
-            entry = ManifestEntry(path=Path(item), text="")
-            return load_signal(entry, self.sample_rate)
+            ink_file = self.ink is not None or Path(item).suffix.lower() in INK_READERS
+            entry = ManifestEntry(path=Path(item), text="", kind="ink" if ink_file else "audio")
+            return load_signal(entry, self.sample_rate, self.ink)
+        if isinstance(item, Ink):
+            if self.ink is None:
+                raise SignalError(f"{item.name}: an ink, but this model reads audio")
+            return self.ink(item)
+        if self.ink is not None:
+            raise TypeError("this model reads ink: pass seqrec.Ink objects or ink files")
         if isinstance(item, torch.Tensor):
             item = item.detach().cpu().numpy()
             if item.ndim == 2 and item.shape[0] < item.shape[1]:
@@ -133,9 +144,10 @@ class Recognizer:
         progress: bool = False,
     ) -> list[Transcription]:
         """One Transcription per input, in order. Inputs are paths, manifest entries, or
-        waveforms (S,) / (S, C) / torch (C, S) at ``sample_rate`` (default: the model's).
+        waveforms (S,) / (S, C) / torch (C, S) at ``sample_rate`` (default: the model's);
+        for an ink model, ``seqrec.Ink`` objects, ink files (by extension) or entries.
         An unusable input gets ``.error`` set and never costs the others their results."""
-        if isinstance(inputs, (str, Path, np.ndarray, torch.Tensor, ManifestEntry)):
+        if isinstance(inputs, (str, Path, np.ndarray, torch.Tensor, ManifestEntry, Ink)):
             inputs = [inputs]
         results = [Transcription("", source=_describe(x, i)) for i, x in enumerate(inputs)]
 
@@ -230,4 +242,6 @@ def _describe(item: Input, index: int) -> str:
         return str(item.path)
     if isinstance(item, (str, Path)):
         return str(item)
+    if isinstance(item, Ink) and item.source:
+        return item.source
     return f"input {index}"

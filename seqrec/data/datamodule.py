@@ -6,13 +6,16 @@ from typing import Any
 
 import lightning as L
 import torch
+from lightning.pytorch.utilities import rank_zero_info
 from torch.utils.data import DataLoader
 
 from seqrec.audio.perturb import SpeedPerturbation
 from seqrec.data.dataset import Batch, SignalDataset, collate
-from seqrec.data.manifest import read_manifest
+from seqrec.data.manifest import manifest_modality, read_manifest
 from seqrec.data.sampler import BucketBatchSampler
 from seqrec.data.validate import CheckedEntry, apply_policy, check_entries
+from seqrec.features.ink_augment import InkAugmentation, InkAugmentConfig
+from seqrec.models.build import build_ink_pipeline
 from seqrec.text.normalize import TextNormalizer
 from seqrec.text.tokenizer import CharTokenizer
 
@@ -21,8 +24,10 @@ class SeqRecDataModule(L.LightningDataModule):
     """Reads train/valid/test manifests, builds the tokenizer from the training transcripts,
     checks every line (``on_bad_input``: skip or fail) and serves bucketed batches.
 
-    ``max_batch_frames`` bounds padded feature frames per batch (10 ms frames for audio);
-    ``speed_perturb`` (e.g. ``[0.9, 1.0, 1.1]``) resamples training audio at a random speed.
+    The modality (audio or ink) comes from the manifests' keys; all must hold the same one.
+    ``max_batch_frames`` bounds padded feature frames per batch (10 ms frames for audio, points
+    or curves for ink); ``speed_perturb`` (e.g. ``[0.9, 1.0, 1.1]``) resamples training audio
+    at a random speed; ``ink_augment`` randomly distorts training ink.
     """
 
     def __init__(
@@ -40,6 +45,7 @@ class SeqRecDataModule(L.LightningDataModule):
         remove_punctuation: bool = True,
         vocabulary: list[str] | None = None,
         speed_perturb: list[float] | None = None,
+        ink_augment: InkAugmentConfig | None = None,
         seed: int = 0,
     ) -> None:
         super().__init__()
@@ -50,8 +56,10 @@ class SeqRecDataModule(L.LightningDataModule):
         self.num_buckets, self.num_workers = num_buckets, num_workers
         self.on_bad_input, self.seed = on_bad_input, seed
         self.speed_perturb = speed_perturb
+        self.ink_augment = ink_augment
         self.normalizer = TextNormalizer(lowercase, remove_punctuation)
         self.entries = {"train": read_manifest(train_manifest)}
+        self.modality = manifest_modality(self.entries["train"], train_manifest)
         if vocabulary is not None:
             self.tokenizer = CharTokenizer(vocabulary)
         else:
@@ -70,16 +78,26 @@ class SeqRecDataModule(L.LightningDataModule):
             if path is None:
                 raise ValueError(f"no {split}_manifest configured")
             entries = self.entries.get(split) or read_manifest(path)
-            model = self.trainer.lightning_module.model
+            modality = manifest_modality(entries, path)
+            if modality != self.modality:
+                raise ValueError(
+                    f"{path}: {modality} manifest, but the training manifest "
+                    f"{self.manifests['train']} is {self.modality}"
+                )
+            module = self.trainer.lightning_module
+            ink = build_ink_pipeline(module.hparams)
             good, bad = check_entries(
                 entries,
                 self.sample_rate,
                 self.tokenizer,
                 self.normalizer,
-                lambda n: int(model.output_lengths(torch.tensor([n]))[0]),
+                lambda n: int(module.model.output_lengths(torch.tensor([n]))[0]),
                 progress=self.trainer.is_global_zero,
+                ink=ink,
             )
             apply_policy(bad, self.on_bad_input, str(path), len(entries))
+            if ink is not None:
+                rank_zero_info(f"{path}: {ink.stats.summary()}")
             if not good:
                 raise ValueError(f"{path}: no usable lines")
             self.checked[split] = good
@@ -104,12 +122,15 @@ class SeqRecDataModule(L.LightningDataModule):
             num_replicas=self.trainer.world_size,
             rank=self.trainer.global_rank,
         )
-        perturb = None
+        perturb = augment = None
+        seed = self.seed + self.trainer.global_rank
         if shuffle and self.speed_perturb:
-            seed = self.seed + self.trainer.global_rank
             perturb = SpeedPerturbation(self.speed_perturb, self.sample_rate, seed)
+        if shuffle and self.ink_augment:
+            augment = InkAugmentation(self.ink_augment, seed)
+        ink = build_ink_pipeline(self.trainer.lightning_module.hparams, augment)
         return DataLoader(
-            SignalDataset(items, self.tokenizer, self.sample_rate, perturb),
+            SignalDataset(items, self.tokenizer, self.sample_rate, perturb, ink),
             batch_sampler=sampler,
             collate_fn=collate,
             num_workers=self.num_workers,

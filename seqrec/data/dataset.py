@@ -1,6 +1,6 @@
 """Torch dataset of checked manifest entries and its padding collate function.
 
-Dimensions: B batch, S signal samples, U tokens.
+Dimensions: B batch, S signal samples (ink: points or curves), C ink channels, U tokens.
 """
 
 from __future__ import annotations
@@ -11,21 +11,21 @@ from dataclasses import dataclass
 import torch
 from torch.utils.data import Dataset
 
-from seqrec.data.signals import load_signal
+from seqrec.data.signals import InkReader, load_signal
 from seqrec.data.validate import CheckedEntry
 from seqrec.text.tokenizer import CharTokenizer
 
 
 @dataclass
 class Example:
-    signal: torch.Tensor  # (S,)
+    signal: torch.Tensor  # (S,) audio, (S, C) ink
     tokens: torch.Tensor  # (U,)
     text: str
 
 
 @dataclass
 class Batch:
-    """Padded signals (B, S) and targets (B, U) with their lengths (B,) and reference texts."""
+    """Padded signals (B, S) or (B, S, C) and targets (B, U), their lengths (B,), the texts."""
 
     signals: torch.Tensor
     signal_lengths: torch.Tensor
@@ -44,7 +44,10 @@ class Batch:
 
 
 class SignalDataset(Dataset[Example]):
-    """Loads each checked entry's signal (optionally perturbed) and token ids on access."""
+    """Loads each checked entry's signal (optionally perturbed) and token ids on access.
+
+    Ink entries are prepared by ``ink`` (which also carries any ink augmentation).
+    """
 
     def __init__(
         self,
@@ -52,18 +55,20 @@ class SignalDataset(Dataset[Example]):
         tokenizer: CharTokenizer,
         sample_rate: int,
         perturb: Callable[[torch.Tensor], torch.Tensor] | None = None,
+        ink: InkReader | None = None,
     ) -> None:
         self.items = list(items)
         self.tokenizer = tokenizer
         self.sample_rate = sample_rate
         self.perturb = perturb
+        self.ink = ink
 
     def __len__(self) -> int:
         return len(self.items)
 
     def __getitem__(self, index: int) -> Example:
         item = self.items[index]
-        signal = torch.from_numpy(load_signal(item.entry, self.sample_rate))
+        signal = torch.from_numpy(load_signal(item.entry, self.sample_rate, self.ink))
         if self.perturb is not None:
             signal = self.perturb(signal)
         tokens = torch.tensor(self.tokenizer.encode(item.text), dtype=torch.long)

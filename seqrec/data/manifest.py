@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -91,6 +91,19 @@ def read_manifest(path: str | Path) -> list[ManifestEntry]:
     return entries
 
 
+def manifest_modality(entries: Sequence[ManifestEntry], name: str | Path) -> str:
+    """The one modality ("audio" or "ink") of a manifest's entries; mixing both is an error."""
+    first_line: dict[str, int] = {}
+    for entry in entries:
+        first_line.setdefault(entry.kind, entry.line)
+    if len(first_line) > 1:
+        raise ManifestError(
+            f"{name}: mixes audio (line {first_line['audio']}) and ink (line {first_line['ink']});"
+            " a manifest must hold one modality"
+        )
+    return next(iter(first_line), "audio")
+
+
 def write_manifest(path: str | Path, rows: Iterable[dict[str, Any] | ManifestEntry]) -> Path:
     """Write manifest rows (dicts or entries) as JSONL; creates the parent folder."""
     path = Path(path)
@@ -102,4 +115,10 @@ def write_manifest(path: str | Path, rows: Iterable[dict[str, Any] | ManifestEnt
     return path
 
 
-__all__ = ["ManifestEntry", "ManifestError", "read_manifest", "write_manifest"]
+__all__ = [
+    "ManifestEntry",
+    "ManifestError",
+    "manifest_modality",
+    "read_manifest",
+    "write_manifest",
+]

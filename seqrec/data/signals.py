@@ -2,23 +2,38 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from seqrec.audio.io import AudioError, audio_problem, load_audio
 from seqrec.data.manifest import ManifestEntry
+from seqrec.ink import Ink, InkError
+
+InkReader = Callable[[Ink], np.ndarray]
 
 
 class SignalError(ValueError):
     """A signal that cannot be used; the message names the file and the problem."""
 
 
-def load_signal(entry: ManifestEntry, sample_rate: int) -> np.ndarray:
-    """The entry's signal as the model consumes it: audio (S,) float32 at ``sample_rate``.
+def load_signal(entry: ManifestEntry, sample_rate: int, ink: InkReader | None = None) -> np.ndarray:
+    """The entry's signal as the model consumes it: audio (S,) float32 at ``sample_rate``,
+    or for an ink model (``ink``: its per-item preparation, e.g. an InkPipeline) the
+    prepared ink (P, C) float32.
 
-    Raises SignalError naming the file when it is missing, undecodable, empty or non-finite.
+    Raises SignalError naming the file when it is missing, unreadable, empty, non-finite or of
+    the other modality than the model's.
     """
-    if entry.kind != "audio":
-        raise SignalError(f"{entry.path}: {entry.kind} inputs are not supported yet")
+    if entry.kind == "ink":
+        if ink is None:
+            raise SignalError(f"{entry.path}: an ink file, but this model reads audio")
+        try:
+            return ink(Ink.load(entry.path))
+        except InkError as err:
+            raise SignalError(str(err)) from None
+    if ink is not None:
+        raise SignalError(f"{entry.path}: an audio file, but this model reads ink")
     try:
         wave = load_audio(entry.path, sample_rate, entry.offset, entry.duration)
     except AudioError as err:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from tqdm.auto import tqdm
 
 from seqrec.data.manifest import ManifestEntry
-from seqrec.data.signals import SignalError, load_signal
+from seqrec.data.signals import InkReader, SignalError, load_signal
 from seqrec.text.normalize import TextNormalizer
 from seqrec.text.tokenizer import CharTokenizer
 
@@ -53,10 +53,12 @@ def check_entries(
     normalizer: TextNormalizer,
     output_frames: Callable[[int], int],
     progress: bool = True,
+    ink: InkReader | None = None,
 ) -> tuple[list[CheckedEntry], list[BadInput]]:
     """Split entries into usable ones and problems (missing, unreadable, empty, all-zero or NaN
     signal; characters outside the vocabulary; transcript longer than CTC can emit in the
-    ``output_frames(num_samples)`` frames the model produces)."""
+    ``output_frames(num_samples)`` frames the model produces). Ink models pass their per-item
+    preparation as ``ink``; an ink's length is then its prepared length (after resampling)."""
     good, bad = [], []
     for entry in tqdm(entries, desc="checking inputs", unit="utt", disable=not progress):
         text = normalizer(entry.text)
@@ -65,7 +67,7 @@ def check_entries(
             bad.append(BadInput(entry.where, f"characters not in the vocabulary: {unknown!r}"))
             continue
         try:
-            num_samples = len(load_signal(entry, sample_rate))
+            num_samples = len(load_signal(entry, sample_rate, ink))
         except SignalError as err:
             bad.append(BadInput(entry.where, str(err)))
             continue
@@ -74,7 +76,8 @@ def check_entries(
             bad.append(
                 BadInput(
                     entry.where,
-                    f"{entry.path}: transcript needs {need} CTC frames but the signal gives {have}",
+                    f"{entry.path}: transcript needs {need} CTC frames but the "
+                    f"{'ink' if entry.kind == 'ink' else 'signal'} gives {have}",
                 )
             )
             continue

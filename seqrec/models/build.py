@@ -6,14 +6,29 @@ from typing import Any
 
 from torch import nn
 
+from seqrec.features.ink_pipeline import InkFeatureConfig, InkPipeline, ink_frontend
 from seqrec.features.logmel import LogMel, LogMelConfig
 from seqrec.features.specaugment import SpecAugment, SpecAugmentConfig
 from seqrec.models.ctc_model import CTCModel
 
 
+def modality(hp: dict[str, Any]) -> str:
+    """The checkpoint's modality, "audio" or "ink" (audio for checkpoints from before ink)."""
+    return hp.get("modality", "audio")
+
+
 def build_frontend(hp: dict[str, Any]) -> nn.Module:
-    """Signal-to-feature module for the checkpoint's modality."""
+    """Batched signal-to-feature module for the checkpoint's modality."""
+    if modality(hp) == "ink":
+        return ink_frontend(InkFeatureConfig(**hp["ink"]))
     return LogMel(hp["sample_rate"], LogMelConfig(**hp["features"]))
+
+
+def build_ink_pipeline(hp: dict[str, Any], augment: nn.Module | None = None) -> InkPipeline | None:
+    """Per-item ink preparation of an ink checkpoint (None for audio), optionally augmenting."""
+    if modality(hp) != "ink":
+        return None
+    return InkPipeline(InkFeatureConfig(**hp["ink"]), augment)
 
 
 def build_ctc_model(hp: dict[str, Any]) -> CTCModel:

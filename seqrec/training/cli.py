@@ -31,7 +31,7 @@ def checkpoint_dir(root: str | None) -> str:
 
 
 class SeqRecCLI(LightningCLI):
-    """Links data -> model (text settings, sample rate) and adds best/last checkpointing."""
+    """Links data -> model (text, sample rate, modality) and adds best/last checkpointing."""
 
     def add_arguments_to_parser(self, parser: LightningArgumentParser) -> None:
         parser.add_argument(
@@ -39,6 +39,7 @@ class SeqRecCLI(LightningCLI):
         )
         parser.link_arguments("data.sample_rate", "model.sample_rate")
         parser.link_arguments("data.text_config", "model.text", apply_on="instantiate")
+        parser.link_arguments("data.modality", "model.modality", apply_on="instantiate")
         parser.add_lightning_class_args(ModelCheckpoint, "checkpoint")
         parser.set_defaults(
             {

@@ -18,6 +18,7 @@ from torch import nn
 
 from seqrec.data.dataset import Batch
 from seqrec.decoding.greedy import greedy_texts
+from seqrec.features.ink_pipeline import DEFAULT_INK_FEATURES, InkFeatureConfig
 from seqrec.features.logmel import LogMelConfig
 from seqrec.features.normalize import length_mask
 from seqrec.features.specaugment import SpecAugmentConfig
@@ -27,6 +28,7 @@ from seqrec.text.tokenizer import CharTokenizer
 from seqrec.training.error_rate import ErrorRate
 
 LR_SCHEDULES = ("warmup_cosine", "constant")
+MODALITIES = ("audio", "ink")
 GLOBAL_STATS_BATCHES = 100
 
 
@@ -57,14 +59,17 @@ def warmup_cosine(step: int, total: int, warmup: int, floor: float = 0.02) -> fl
 
 
 class SeqRecModule(L.LightningModule):
-    """Trains a CTCModel. ``text`` (tokenizer and normaliser) and ``sample_rate`` are linked
-    from the data module by ``seqrec train``; every other argument is a model setting."""
+    """Trains a CTCModel. ``text`` (tokenizer and normaliser), ``sample_rate`` and ``modality``
+    are linked from the data module by ``seqrec train``; every other argument is a model
+    setting. ``features`` configures audio, ``ink`` configures ink."""
 
     def __init__(
         self,
         text: dict[str, Any] | None = None,
         sample_rate: int = 16000,
+        modality: str = "audio",
         features: LogMelConfig = LogMelConfig(),
+        ink: InkFeatureConfig = DEFAULT_INK_FEATURES,
         specaugment: SpecAugmentConfig | None = SpecAugmentConfig(),
         normalization: str = "utterance",
         subsampling: str = "stack",
@@ -84,11 +89,15 @@ class SeqRecModule(L.LightningModule):
             raise ValueError("model.text (tokenizer and normaliser) must come from the data module")
         if lr_schedule not in LR_SCHEDULES:
             raise ValueError(f"lr_schedule must be one of {LR_SCHEDULES}, got {lr_schedule!r}")
+        if modality not in MODALITIES:
+            raise ValueError(f"modality must be one of {MODALITIES}, got {modality!r}")
         self.save_hyperparameters(
             {
                 "text": text,
                 "sample_rate": sample_rate,
+                "modality": modality,
                 "features": asdict(features),
+                "ink": asdict(ink),
                 "specaugment": asdict(specaugment) if specaugment else None,
                 "normalization": normalization,
                 "subsampling": subsampling,

@@ -1,0 +1,160 @@
+"""Per-ink geometric steps: time repair, size normalisation, slant correction, resampling.
+
+Each step is an ``nn.Module`` taking one ink's points (P, 4) — columns x, y, t and
+stroke-start (1.0 on the first point of every stroke) — and returning points in the same
+layout. They run per item on CPU while signals load, because they change the point count.
+
+Dimensions: P points, N points of one stroke.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import nn
+
+X, Y, T, START = 0, 1, 2, 3
+
+
+def stroke_spans(starts: torch.Tensor) -> list[tuple[int, int]]:
+    """(begin, end) index pairs of the strokes marked in the stroke-start column (P,)."""
+    begins = torch.nonzero(starts > 0.5).flatten().tolist()
+    if not begins or begins[0] != 0:
+        begins = [0, *begins]
+    ends = [*begins[1:], len(starts)]
+    return [(b, e) for b, e in zip(begins, ends, strict=True) if e > b]
+
+
+def pen_down_mask(points: torch.Tensor) -> torch.Tensor:
+    """(P-1,) True where the move from point i to i+1 is drawn (stays within a stroke)."""
+    return points[1:, START] < 0.5
+
+
+class TimeRepair(nn.Module):
+    """Makes t non-decreasing without dropping points; returns the points and the repair count.
+
+    A single point whose time steps back (a glitch, even to 0) is placed halfway between its
+    neighbours. When the clock steps back and stays back (a reset), the rest of the ink is
+    shifted forward so it continues one typical sample interval after the last good time.
+    """
+
+    def forward(self, points: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        t = points[:, T].clone()
+        steps = t.diff()
+        forward_steps = steps[steps > 0]
+        interval = float(forward_steps.median()) if len(forward_steps) else 0.0
+        repairs = 0
+        for i in (torch.nonzero(steps < 0).flatten() + 1).tolist():
+            previous = float(t[i - 1])
+            if float(t[i]) >= previous:
+                continue
+            if i + 1 < len(t) and float(t[i + 1]) >= previous:
+                t[i] = (previous + float(t[i + 1])) / 2
+            else:
+                t[i:] += previous - float(t[i]) + interval
+            repairs += 1
+        out = points.clone()
+        out[:, T] = t
+        return out, torch.tensor(repairs)
+
+
+class SizeNormalization(nn.Module):
+    """Scales the ink to unit height and centres it: x starts at 0, y is centred on 0.
+
+    The height is the range between the ``quantile`` and ``1 - quantile`` of y, so stray
+    points do not set it. It never falls below ``min_height_ratio`` of the width, and an ink
+    with no extent at all (a dot, repeated points) is only translated.
+    """
+
+    def __init__(self, quantile: float = 0.05, min_height_ratio: float = 0.02) -> None:
+        super().__init__()
+        if not 0.0 <= quantile < 0.5:
+            raise ValueError(f"height quantile must be in [0, 0.5), got {quantile}")
+        self.quantile = quantile
+        self.min_height_ratio = min_height_ratio
+
+    def forward(self, points: torch.Tensor) -> torch.Tensor:
+        q = torch.tensor([self.quantile, 1.0 - self.quantile], dtype=points.dtype)
+        y_lo, y_hi = torch.quantile(points[:, Y], q).tolist()
+        x_lo, x_hi = torch.quantile(points[:, X], q).tolist()
+        height = max(y_hi - y_lo, self.min_height_ratio * (x_hi - x_lo))
+        extent = max(abs(v) for v in (x_lo, x_hi, y_lo, y_hi, 1.0))
+        if height <= 1e-9 * extent:
+            height = 1.0
+        out = points.clone()
+        out[:, X] = (points[:, X] - points[:, X].min()) / height
+        out[:, Y] = (points[:, Y] - (y_lo + y_hi) / 2) / height
+        return out
+
+
+def estimate_slant(points: torch.Tensor, max_angle: float) -> float:
+    """Shear factor k = dx/dy of the dominant slant: the length-weighted mean angle of the
+    pen-down moves within ``max_angle`` degrees of vertical (0 when there are none)."""
+    moves = points[1:, :2] - points[:-1, :2]
+    moves = torch.where(moves[:, 1:] < 0, -moves, moves)  # upward moves count as downward
+    length = moves.norm(dim=1)
+    angle = torch.atan2(moves[:, 0], moves[:, 1])  # from vertical (downwards); +-90 horizontal
+    near = pen_down_mask(points) & (angle.abs() <= math.radians(max_angle)) & (length > 0)
+    if not near.any():
+        return 0.0
+    mean = (angle[near] * length[near]).sum() / length[near].sum()
+    return math.tan(float(mean))
+
+
+class SlantCorrection(nn.Module):
+    """Shears away the dominant slant of near-vertical pen-down moves: x -= k * (y - y_mean)."""
+
+    def __init__(self, max_angle: float = 40.0) -> None:
+        super().__init__()
+        self.max_angle = max_angle
+
+    def forward(self, points: torch.Tensor) -> torch.Tensor:
+        k = estimate_slant(points, self.max_angle)
+        out = points.clone()
+        out[:, X] = points[:, X] - k * (points[:, Y] - points[:, Y].mean())
+        return out
+
+
+def interpolate(positions: torch.Tensor, grid: torch.Tensor, values: torch.Tensor):
+    """Linear interpolation of ``values`` (N, C) given at increasing ``grid`` (N,) at
+    ``positions`` (M,) inside the grid -> (M, C)."""
+    right = torch.searchsorted(grid, positions).clamp(1, len(grid) - 1)
+    left = right - 1
+    span = grid[right] - grid[left]
+    w = torch.where(span > 0, (positions - grid[left]) / span.clamp_min(1e-300), 0.0)
+    return values[left] + w[:, None] * (values[right] - values[left])
+
+
+class EquidistantResampling(nn.Module):
+    """Resamples each pen-down stroke at equal arc-length spacing close to ``step``.
+
+    A stroke of length L gets ``round(L / step)`` equal intervals, so both of its ends are
+    kept; t is interpolated along the path. A stroke with no length becomes one point.
+    Pen-up moves between strokes are left as they are (one jump to the next stroke start).
+    """
+
+    def __init__(self, step: float) -> None:
+        super().__init__()
+        if step <= 0:
+            raise ValueError(f"resampling step must be positive, got {step}")
+        self.step = step
+
+    def forward(self, points: torch.Tensor) -> torch.Tensor:
+        parts = []
+        for begin, end in stroke_spans(points[:, START]):
+            stroke = points[begin:end, :3]
+            arc = torch.cat([stroke.new_zeros(1), (stroke[1:, :2] - stroke[:-1, :2]).norm(dim=1)])
+            arc = arc.cumsum(0)
+            length = float(arc[-1])
+            intervals = max(1, round(length / self.step)) if length > 0 else 0
+            if intervals == 0:
+                new = stroke[:1]
+            else:
+                at = torch.linspace(0.0, length, intervals + 1, dtype=points.dtype)
+                keep = torch.cat([arc.new_ones(1, dtype=torch.bool), arc[1:] > arc[:-1]])
+                new = interpolate(at, arc[keep], stroke[keep])
+            start = new.new_zeros(len(new), 1)
+            start[0] = 1.0
+            parts.append(torch.cat([new, start], dim=1))
+        return torch.cat(parts)

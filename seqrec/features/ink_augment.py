@@ -1,0 +1,84 @@
+"""Training-time ink augmentation: random affine distortion, time warp and jitter.
+
+Dimensions: P points; points are (P, 4) rows of x, y, t, stroke-start in normalised-height
+units (after size normalisation, before resampling).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+
+from seqrec.features.ink import T, X, Y
+
+
+@dataclass(frozen=True)
+class InkAugmentConfig:
+    """Ranges of the random distortions; 0 turns one off.
+
+    ``scale``: isotropic factor from [1 - scale, 1 + scale]; ``shear``: x += k * y with k
+    from [-shear, shear]; ``rotation``: degrees from [-rotation, rotation]; ``time_warp``:
+    the writing speed of each of ``time_segments`` equal time spans is multiplied by a
+    factor from [1 - time_warp, 1 + time_warp]; ``jitter``: standard deviation of Gaussian
+    noise added to x and y of every point.
+    """
+
+    scale: float = 0.15
+    shear: float = 0.3
+    rotation: float = 5.0
+    time_warp: float = 0.2
+    time_segments: int = 4
+    jitter: float = 0.005
+
+
+DEFAULT_INK_AUGMENT = InkAugmentConfig()
+
+
+class InkAugmentation(nn.Module):
+    """Randomly distorts one ink's points (P, 4); draws from its own seeded generator."""
+
+    def __init__(self, config: InkAugmentConfig = DEFAULT_INK_AUGMENT, seed: int = 0) -> None:
+        super().__init__()
+        self.config = config
+        self.generator = torch.Generator().manual_seed(seed)
+
+    def _uniform(self, half_width: float, size: int = 1) -> torch.Tensor:
+        u = torch.rand(size, generator=self.generator, dtype=torch.float64)
+        return (2 * u - 1) * half_width
+
+    def _affine(self) -> torch.Tensor:
+        c = self.config
+        scale = 1.0 + float(self._uniform(c.scale))
+        shear = float(self._uniform(c.shear))
+        angle = math.radians(float(self._uniform(c.rotation)))
+        cos, sin = math.cos(angle), math.sin(angle)
+        rotate = torch.tensor([[cos, -sin], [sin, cos]], dtype=torch.float64)
+        sheared = torch.tensor([[1.0, shear], [0.0, 1.0]], dtype=torch.float64)
+        return scale * rotate @ sheared
+
+    def _warp_time(self, t: torch.Tensor) -> torch.Tensor:
+        """Piecewise-linear, increasing remapping of t (P,) with random speed per span."""
+        c = self.config
+        t0, total = t.min(), t.max() - t.min()
+        if total <= 0 or c.time_warp <= 0:
+            return t
+        n = c.time_segments
+        speed = 1.0 + self._uniform(c.time_warp, n)
+        width = total / n
+        starts = torch.cat([speed.new_zeros(1), (speed[:-1] * width).cumsum(0)])
+        span = ((t - t0) / width).floor().clamp(0, n - 1).long()
+        return t0 + starts[span] + speed[span] * (t - t0 - span * width)
+
+    def forward(self, points: torch.Tensor) -> torch.Tensor:
+        out = points.clone()
+        xy = points[:, [X, Y]]
+        centre = xy.mean(0)
+        out[:, [X, Y]] = (xy - centre) @ self._affine().to(xy.dtype).T + centre
+        out[:, T] = self._warp_time(points[:, T])
+        if self.config.jitter > 0:
+            noise = torch.randn(len(points), 2, generator=self.generator, dtype=torch.float64)
+            out[:, [X, Y]] += self.config.jitter * noise.to(points.dtype)
+        return out

@@ -1,0 +1,178 @@
+"""Per-item ink preparation: checked ``Ink`` -> the model's signal, with running statistics.
+
+Steps, in order: time repair, size normalisation, optional slant correction, optional
+augmentation (training only), optional equidistant resampling, and for the Bézier encoding
+the curve fit. Points go to the model as (P, 4) rows of x, y, t, stroke-start (the
+``InkPointFeatures`` front end makes the deltas in batch); Bézier curves as (S, 10).
+
+Dimensions: P points, S curves, C channels (4 for points, 10 for curves).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+from torch import nn
+
+from seqrec.features.ink import (
+    EquidistantResampling,
+    SizeNormalization,
+    SlantCorrection,
+    T,
+    TimeRepair,
+)
+from seqrec.features.ink_bezier import BEZIER_FEATURES, BezierEncoding
+from seqrec.features.ink_frontend import InkPointFeatures, PrecomputedFeatures
+from seqrec.ink import Ink, InkError
+
+ENCODINGS = ("points", "bezier")
+DERIVED_TIME = ("keep", "zero")
+
+
+@dataclass(frozen=True)
+class InkFeatureConfig:
+    """Ink feature settings, stored in the checkpoint so inference prepares ink the same way.
+
+    ``encoding``: "points" (per-point dx, dy, dt, pen-up, stroke-start) or "bezier" (10-dim
+    cubic curves). ``derived_time``: for ink whose time was not recorded (``time_source``
+    "rate" or "index"), "keep" the derived times or "zero" them (dt = 0 everywhere).
+    ``height_quantile``: y quantiles that set the height normalised to 1.
+    ``resample_step``: spacing along pen-down strokes in normalised heights (None: keep the
+    recorded points). ``bezier_max_error``/``bezier_max_length``: where a curve is split,
+    in normalised heights.
+    """
+
+    encoding: str = "points"
+    derived_time: str = "keep"
+    height_quantile: float = 0.05
+    slant_correction: bool = False
+    slant_max_angle: float = 40.0
+    resample_step: float | None = 0.05
+    bezier_max_error: float = 0.02
+    bezier_max_length: float = 1.0
+
+    def __post_init__(self) -> None:
+        if self.encoding not in ENCODINGS:
+            raise ValueError(f"ink encoding must be one of {ENCODINGS}, got {self.encoding!r}")
+        if self.derived_time not in DERIVED_TIME:
+            raise ValueError(
+                f"derived_time must be one of {DERIVED_TIME}, got {self.derived_time!r}"
+            )
+
+
+DEFAULT_INK_FEATURES = InkFeatureConfig()
+
+
+@dataclass
+class InkStats:
+    """What preparation did to the inks it saw: counts, time sources and time repairs."""
+
+    derived_time: str = "keep"
+    inks: int = 0
+    points_in: int = 0
+    frames_out: int = 0
+    time_repairs: int = 0
+    repaired_inks: int = 0
+    time_sources: Counter = field(default_factory=Counter)
+
+    def summary(self) -> str:
+        sources = ", ".join(f"{n} {name}" for name, n in sorted(self.time_sources.items()))
+        derived = sum(n for name, n in self.time_sources.items() if name != "recorded")
+        text = f"{self.inks} inks, {self.points_in} points -> {self.frames_out} frames; "
+        text += f"time source: {sources or 'none'}"
+        if derived:
+            text += f" (derived time {'kept' if self.derived_time == 'keep' else 'zeroed'})"
+        if self.time_repairs:
+            text += (
+                f"; time stepped back at {self.time_repairs} points in "
+                f"{self.repaired_inks} inks (repaired)"
+            )
+        return text
+
+
+def ink_points(ink: Ink) -> torch.Tensor:
+    """All points of an ink (P, 4) float64: x, y, t from the first point's time, stroke-start."""
+    parts = []
+    for stroke in ink.strokes:
+        if len(stroke):
+            start = np.zeros((len(stroke), 1))
+            start[0] = 1.0
+            parts.append(np.hstack([stroke, start]))
+    points = torch.from_numpy(np.vstack(parts))
+    points[:, T] -= float(points[0, T])
+    return points
+
+
+def ink_problem(ink: Ink) -> str | None:
+    """Why an ink is unusable (empty, a single point, NaN or infinite values), or None."""
+    if ink.num_points == 0:
+        return "empty ink (no points)"
+    if ink.num_points == 1:
+        return "ink has a single point"
+    values = np.concatenate([s for s in ink.strokes if len(s)])
+    if not np.isfinite(values[:, :2]).all():
+        return "ink has NaN or infinite coordinates"
+    if not np.isfinite(values[:, 2]).all():
+        return "ink has NaN or infinite times"
+    return None
+
+
+class InkPipeline:
+    """Prepares one ``Ink`` at a time as the model's signal (P, 4) or (S, 10) float32.
+
+    ``augment`` (training only) distorts the normalised points before resampling.
+    ``stats`` accumulates what was done over every ink prepared.
+    """
+
+    def __init__(self, config: InkFeatureConfig, augment: nn.Module | None = None) -> None:
+        self.config = config
+        self.time_repair = TimeRepair()
+        self.normalize = SizeNormalization(config.height_quantile)
+        self.slant = SlantCorrection(config.slant_max_angle) if config.slant_correction else None
+        self.augment = augment
+        step = config.resample_step
+        self.resample = EquidistantResampling(step) if step else None
+        self.bezier = (
+            BezierEncoding(config.bezier_max_error, config.bezier_max_length)
+            if config.encoding == "bezier"
+            else None
+        )
+        self.stats = InkStats(config.derived_time)
+
+    def __call__(self, ink: Ink) -> np.ndarray:
+        problem = ink_problem(ink)
+        if problem:
+            raise InkError(f"{ink.name}: {problem}")
+        points = ink_points(ink)
+        if ink.time_source != "recorded" and self.config.derived_time == "zero":
+            points[:, T] = 0.0
+        points, repairs = self.time_repair(points)
+        points = self.normalize(points)
+        if self.slant is not None:
+            points = self.slant(points)
+        if self.augment is not None:
+            points = self.augment(points)
+        if self.resample is not None:
+            points = self.resample(points)
+        signal = self.bezier(points) if self.bezier is not None else points
+        self._count(ink, int(repairs), len(signal))
+        return signal.float().numpy()
+
+    def _count(self, ink: Ink, repairs: int, frames: int) -> None:
+        s = self.stats
+        s.inks += 1
+        s.points_in += ink.num_points
+        s.frames_out += frames
+        s.time_repairs += repairs
+        s.repaired_inks += repairs > 0
+        s.time_sources[ink.time_source] += 1
+
+
+def ink_frontend(config: InkFeatureConfig) -> nn.Module:
+    """The batched front end matching the per-item signal of ``config.encoding``."""
+    if config.encoding == "bezier":
+        return PrecomputedFeatures(BEZIER_FEATURES)
+    return InkPointFeatures()
