@@ -2,8 +2,10 @@
 # yesno recipe: prepare the corpus from a folder you already have, train, score on the test split.
 # Usage: bash recipes/yesno/run.sh SRC_DIR [--stage N] [--stop-stage M] [--data DIR] [--exp DIR]
 #   stage 0: python recipes/yesno/prepare.py SRC_DIR DATA  (DATA/{train,valid,test}.jsonl)
-#   stage 1: seqrec train --config conf/yesno.yaml
-#   stage 2: seqrec evaluate EXP/checkpoints/best.ckpt DATA/test.jsonl --report EXP/report
+#   stage 1: seqrec train --config conf/yesno.yaml              (first model, EXP/pass1)
+#   stage 2: python recipes/yesno/crop_at_words.py              (DATA/train_crops.jsonl)
+#   stage 3: seqrec train on the originals plus word-boundary crops (EXP)
+#   stage 4: seqrec evaluate ... --report EXP/report, and with --decoder beam --lexicon (EXP/report_lexicon)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -13,7 +15,7 @@ if [[ $# -lt 1 || $1 == --* ]]; then
 fi
 src=$1; shift
 stage=0
-stop_stage=2
+stop_stage=4
 data=data/yesno
 exp=exp/yesno
 while [[ $# -gt 0 ]]; do
@@ -32,15 +34,31 @@ if [[ $stage -le 0 && $stop_stage -ge 0 ]]; then
 fi
 
 if [[ $stage -le 1 && $stop_stage -ge 1 ]]; then
-  echo "== stage 1: train into $exp"
+  echo "== stage 1: train a first model into $exp/pass1"
   seqrec train --config conf/yesno.yaml \
     --data.train_manifest "$data/train.jsonl" \
+    --data.valid_manifest "$data/valid.jsonl" \
+    --trainer.default_root_dir "$exp/pass1"
+fi
+
+if [[ $stage -le 2 && $stop_stage -ge 2 ]]; then
+  echo "== stage 2: crop the training files at the word boundaries the first model aligns"
+  python recipes/yesno/crop_at_words.py "$exp/pass1" "$data/train.jsonl" "$data/train_crops.jsonl"
+fi
+
+if [[ $stage -le 3 && $stop_stage -ge 3 ]]; then
+  echo "== stage 3: train on the originals plus crops into $exp"
+  seqrec train --config conf/yesno.yaml \
+    --data.train_manifest "$data/train_crops.jsonl" \
     --data.valid_manifest "$data/valid.jsonl" \
     --data.test_manifest "$data/test.jsonl" \
     --trainer.default_root_dir "$exp"
 fi
 
-if [[ $stage -le 2 && $stop_stage -ge 2 ]]; then
-  echo "== stage 2: evaluate on the test split"
+if [[ $stage -le 4 && $stop_stage -ge 4 ]]; then
+  echo "== stage 4: evaluate on the test split: greedy, then beam search over the words {yes, no}"
   seqrec evaluate "$exp/checkpoints/best.ckpt" "$data/test.jsonl" --report "$exp/report"
+  seqrec lm lexicon "$data/train.jsonl" -o "$exp/words.txt"
+  seqrec evaluate "$exp/checkpoints/best.ckpt" "$data/test.jsonl" --report "$exp/report_lexicon" \
+    --decoder beam --lexicon "$exp/words.txt"
 fi
