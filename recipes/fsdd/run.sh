@@ -4,6 +4,8 @@
 #   stage 0: python recipes/fsdd/prepare.py SRC_DIR DATA  (DATA/{train,valid,test}.jsonl)
 #   stage 1: seqrec train --config conf/fsdd.yaml
 #   stage 2: seqrec evaluate EXP/checkpoints/best.ckpt DATA/test.jsonl --report EXP/report
+#   stage 3: seqrec lm build|lexicon DATA/train.jsonl  (word 3-gram LM and lexicon in EXP/lm)
+#   stage 4: seqrec tune-lm on valid, then evaluate test with lexicon beam search (EXP/report_lm)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -13,7 +15,7 @@ if [[ $# -lt 1 || $1 == --* ]]; then
 fi
 src=$1; shift
 stage=0
-stop_stage=2
+stop_stage=4
 data=data/fsdd
 exp=exp/fsdd
 while [[ $# -gt 0 ]]; do
@@ -43,4 +45,21 @@ fi
 if [[ $stage -le 2 && $stop_stage -ge 2 ]]; then
   echo "== stage 2: evaluate on the test split"
   seqrec evaluate "$exp/checkpoints/best.ckpt" "$data/test.jsonl" --report "$exp/report"
+fi
+
+if [[ $stage -le 3 && $stop_stage -ge 3 ]]; then
+  echo "== stage 3: word 3-gram LM and lexicon from $data/train.jsonl into $exp/lm"
+  seqrec lm build "$data/train.jsonl" --order 3 -o "$exp/lm/word3.arpa"
+  seqrec lm lexicon "$data/train.jsonl" -o "$exp/lm/words.txt"
+fi
+
+if [[ $stage -le 4 && $stop_stage -ge 4 ]]; then
+  echo "== stage 4: tune the LM on valid, evaluate test with beam search"
+  seqrec tune-lm "$exp/checkpoints/best.ckpt" "$data/valid.jsonl" \
+    --lm "$exp/lm/word3.arpa" --lexicon "$exp/lm/words.txt" \
+    --lm-weights 0,0.5,1,2,3 --word-scores -2,-1,0,1,2 | tee "$exp/lm/tune.txt"
+  best=$(sed -n 's/^best: //p' "$exp/lm/tune.txt")
+  # shellcheck disable=SC2086  # $best holds "--lm-weight X --word-score Y"
+  seqrec evaluate "$exp/checkpoints/best.ckpt" "$data/test.jsonl" --report "$exp/report_lm" \
+    --decoder beam --lm "$exp/lm/word3.arpa" --lexicon "$exp/lm/words.txt" $best
 fi

@@ -4,11 +4,14 @@
 #   stage 0: synthesise DIR/{train,valid,test}.jsonl   (seqrec synth speech)
 #   stage 1: train                                   (seqrec train --config conf/speech_demo.yaml)
 #   stage 2: evaluate on held-out voices             (seqrec evaluate ... --report EXP/report)
+#   stage 3: word 3-gram LM and lexicon from the training transcripts (seqrec lm build|lexicon)
+#   stage 4: tune LM weight and word score on valid, then evaluate test with lexicon beam
+#            search and the LM                      (seqrec tune-lm; --report EXP/report_lm)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 stage=0
-stop_stage=2
+stop_stage=4
 data=data/speech_demo
 exp=exp/speech_demo
 while [[ $# -gt 0 ]]; do
@@ -38,4 +41,21 @@ fi
 if [[ $stage -le 2 && $stop_stage -ge 2 ]]; then
   echo "== stage 2: evaluate on unseen voices"
   seqrec evaluate "$exp/checkpoints/best.ckpt" "$data/test.jsonl" --report "$exp/report"
+fi
+
+if [[ $stage -le 3 && $stop_stage -ge 3 ]]; then
+  echo "== stage 3: word 3-gram LM and lexicon from $data/train.jsonl into $exp/lm"
+  seqrec lm build "$data/train.jsonl" --order 3 -o "$exp/lm/word3.arpa"
+  seqrec lm lexicon "$data/train.jsonl" -o "$exp/lm/words.txt"
+fi
+
+if [[ $stage -le 4 && $stop_stage -ge 4 ]]; then
+  echo "== stage 4: tune the LM on valid, evaluate test with beam search"
+  seqrec tune-lm "$exp/checkpoints/best.ckpt" "$data/valid.jsonl" \
+    --lm "$exp/lm/word3.arpa" --lexicon "$exp/lm/words.txt" \
+    --lm-weights 0,0.5,1,2,3 --word-scores -2,-1,0,1,2 | tee "$exp/lm/tune.txt"
+  best=$(sed -n 's/^best: //p' "$exp/lm/tune.txt")
+  # shellcheck disable=SC2086  # $best holds "--lm-weight X --word-score Y"
+  seqrec evaluate "$exp/checkpoints/best.ckpt" "$data/test.jsonl" --report "$exp/report_lm" \
+    --decoder beam --lm "$exp/lm/word3.arpa" --lexicon "$exp/lm/words.txt" $best
 fi
