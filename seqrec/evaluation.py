@@ -82,20 +82,28 @@ def score_transcripts(
     hyps = [r.text for r in results]
     scores = score(refs, hyps)
     rows = []
-    for i, (entry, ref, result) in enumerate(zip(entries, refs, results, strict=True)):
-        words, chars = scores.utterance("word", i), scores.utterance("char", i)
+    per_utterance = zip(
+        entries,
+        refs,
+        results,
+        scores.utterance_dicts("word"),
+        scores.utterance_dicts("char"),
+        scores.alignments["word"],
+        strict=True,
+    )
+    for entry, ref, result, words, chars, alignment in per_utterance:
         rows.append(
             {
                 "source": str(entry.path),
                 "line": entry.line,
                 "ref": ref,
                 "hyp": result.text,
-                "wer": words.rate,
-                "cer": chars.rate,
+                "wer": words["rate"],
+                "cer": chars["rate"],
                 "error": result.error,
-                "words": words.to_dict(),
-                "chars": chars.to_dict(),
-                "alignment": scores.alignments["word"][i],
+                "words": words,
+                "chars": chars,
+                "alignment": alignment,
             }
         )
     words, chars = scores.total("word"), scores.total("char")

@@ -1,17 +1,20 @@
 """Per-utterance edit counts and alignments of hypotheses against references, for words and
-characters, with one jiwer call per unit over the whole corpus.
+characters: jiwer's tokenisation and Levenshtein opcodes (rapidfuzz, as ``jiwer.process_words``
+and ``process_characters`` compute them, so counts equal ``seqrec.metrics``), without jiwer's
+per-sentence objects and checks, which cost more than the alignment itself.
 
 Dimensions: N utterances.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import jiwer
 import numpy as np
+from rapidfuzz.distance import Levenshtein
 
 from seqrec.metrics import ErrorCounts
 
@@ -19,8 +22,9 @@ UNITS = ("word", "char")
 COUNT_COLUMNS = ("substitutions", "deletions", "insertions", "hits")
 Chunk = dict[str, Any]  # {"type": equal|substitute|delete|insert, "ref": [...], "hyp": [...]}
 
-_PROCESS = {"word": jiwer.process_words, "char": jiwer.process_characters}
+_TYPE = {"equal": "equal", "replace": "substitute", "delete": "delete", "insert": "insert"}
 _COLUMN = {"substitute": 0, "delete": 1, "insert": 2, "equal": 3}
+_SPACES = re.compile(r"\s\s+")
 
 
 @dataclass
@@ -43,9 +47,15 @@ class Scores:
         c = self.counts[unit]
         return c[:, 0] + c[:, 1] + c[:, 3]
 
-    def utterance(self, unit: str, index: int) -> ErrorCounts:
-        """The counts of one utterance."""
-        return ErrorCounts(*(int(x) for x in self.counts[unit][index]))
+    def utterance_dicts(self, unit: str) -> list[dict[str, Any]]:
+        """``ErrorCounts.to_dict()`` of every utterance, built directly (``dataclasses.asdict``
+        would cost more than the alignment)."""
+        errors, lengths = self.errors(unit), self.lengths(unit)
+        rates = np.where(lengths > 0, errors / np.maximum(lengths, 1), (errors > 0) * 1.0)
+        rows = zip(self.counts[unit].tolist(), lengths.tolist(), rates.tolist(), strict=True)
+        return [
+            dict(zip(COUNT_COLUMNS, c, strict=True), reference_length=n, rate=r) for c, n, r in rows
+        ]
 
     def total(self, unit: str) -> ErrorCounts:
         """The corpus counts (equal to ``seqrec.metrics.word_errors``/``char_errors``)."""
@@ -66,23 +76,26 @@ def score(refs: Sequence[str], hyps: Sequence[str]) -> Scores:
 def _score_unit(
     unit: str, refs: Sequence[str], hyps: Sequence[str]
 ) -> tuple[np.ndarray, list[list[Chunk]]]:
-    counts = np.zeros((len(refs), 4), dtype=np.int64)
+    counts = [[0, 0, 0, 0] for _ in refs]
     chunks: list[list[Chunk]] = [[] for _ in refs]
-    kept = [i for i, r in enumerate(refs) if r.strip()]
+    ids: dict[str, int] = {}  # words as integers, as jiwer aligns them
     for i, (ref, hyp) in enumerate(zip(refs, hyps, strict=True)):
-        if not ref.strip() and hyp:
+        if not ref.strip():  # jiwer rejects empty references: all insertions, as in metrics
             tokens = hyp.split() if unit == "word" else list(hyp)
-            counts[i, 2] = len(tokens)
+            counts[i][2] = len(tokens)
             chunks[i] = [{"type": "insert", "ref": [], "hyp": tokens}] if tokens else []
-    if not kept:
-        return counts, chunks
-    out = _PROCESS[unit]([refs[i] for i in kept], [hyps[i] for i in kept])
-    for i, ref, hyp, alignment in zip(
-        kept, out.references, out.hypotheses, out.alignments, strict=True
-    ):
-        row = counts[i]
-        for a in alignment:
-            r, h = ref[a.ref_start_idx : a.ref_end_idx], hyp[a.hyp_start_idx : a.hyp_end_idx]
-            row[_COLUMN[a.type]] += len(h) if a.type == "insert" else len(r)
-            chunks[i].append({"type": a.type, "ref": r, "hyp": h})
-    return counts, chunks
+            continue
+        r, h = (_words(ref), _words(hyp)) if unit == "word" else (ref.strip(), hyp.strip())
+        source = [ids.setdefault(w, len(ids)) for w in r] if unit == "word" else r
+        target = [ids.setdefault(w, len(ids)) for w in h] if unit == "word" else h
+        row, row_chunks = counts[i], chunks[i]
+        for tag, r0, r1, h0, h1 in Levenshtein.opcodes(source, target):
+            kind = _TYPE[tag]
+            row[_COLUMN[kind]] += h1 - h0 if kind == "insert" else r1 - r0
+            row_chunks.append({"type": kind, "ref": list(r[r0:r1]), "hyp": list(h[h0:h1])})
+    return np.array(counts, dtype=np.int64).reshape(len(refs), 4), chunks
+
+
+def _words(text: str) -> list[str]:
+    """jiwer's default word tokenisation: runs of whitespace collapsed, split at spaces."""
+    return [w for w in _SPACES.sub(" ", text).strip().split(" ") if w]

@@ -3,6 +3,7 @@ hand-made set."""
 
 from __future__ import annotations
 
+import jiwer
 import numpy as np
 
 from seqrec.metrics import char_errors, word_errors
@@ -27,9 +28,36 @@ def test_counts_per_utterance_and_in_total_match_the_metrics():
     assert scores.lengths("char").tolist() == [5, 3, 3, 1, 3]
     assert scores.total("word") == word_errors(REFS, HYPS)
     assert scores.total("char") == char_errors(REFS, HYPS)
+    for unit, errors in (("word", word_errors), ("char", char_errors)):
+        expected = [errors([r], [h]).to_dict() for r, h in zip(REFS, HYPS, strict=True)]
+        assert scores.utterance_dicts(unit) == expected
     assert scores.alignments["word"][1] == [
         {"type": "substitute", "ref": ["b", "c"], "hyp": ["x", "z"]}
     ]
+
+
+def test_counts_and_alignments_equal_jiwers_on_random_text_with_stray_spaces():
+    rng = np.random.default_rng(0)
+    pieces = ["a", "b", "ab", "ba", " ", "  ", "\t"]
+    refs = ["".join(rng.choice(pieces, size=rng.integers(1, 8))) for _ in range(300)]
+    hyps = ["".join(rng.choice(pieces, size=rng.integers(0, 8))) for _ in range(300)]
+    scores = score(refs, hyps)
+    kept = [i for i, r in enumerate(refs) if r.strip()]
+    for unit, process, errors in (
+        ("word", jiwer.process_words, word_errors),
+        ("char", jiwer.process_characters, char_errors),
+    ):
+        assert scores.total(unit) == errors(refs, hyps)
+        out = process([refs[i] for i in kept], [hyps[i] for i in kept])
+        for i, ref, hyp, alignment in zip(
+            kept, out.references, out.hypotheses, out.alignments, strict=True
+        ):
+            expected = [
+                {"type": a.type, "ref": ref[a.ref_start_idx : a.ref_end_idx],
+                 "hyp": hyp[a.hyp_start_idx : a.hyp_end_idx]}
+                for a in alignment
+            ]  # fmt: skip
+            assert scores.alignments[unit][i] == expected
 
 
 def test_empty_references_count_their_hypothesis_as_insertions():
