@@ -79,7 +79,7 @@ def plot_utterance(
             torch.from_numpy(wave)[None], torch.tensor([len(wave)])
         )
     seconds = len(wave) / recognizer.sample_rate
-    fig = Figure(figsize=(max(8.0, 3 * seconds), 5), layout="constrained")
+    fig = Figure(figsize=(min(max(8.0, 3 * seconds), 24.0), 5), layout="constrained")
     spec, hyp_ax, ref_ax = fig.subplots(3, 1, sharex=True, height_ratios=[5, 1, 1])
     spec.imshow(
         feats[0].T.numpy(), origin="lower", aspect="auto", extent=(0, seconds, 0, feats.shape[2])
