@@ -14,6 +14,7 @@ $(VENV)/.installed: pyproject.toml
 
 demo: venv
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" bash recipes/speech_demo/run.sh
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" bash recipes/ink_demo/run.sh
 
 test: venv
 	$(VENV)/bin/ruff check .

@@ -1,4 +1,4 @@
-"""The ``seqrec`` command: train, transcribe, evaluate, compare, synth, lm, tune-lm."""
+"""The ``seqrec`` command: train, transcribe, evaluate, compare, export, synth, lm, tune-lm."""
 
 from __future__ import annotations
 
@@ -10,17 +10,26 @@ from pathlib import Path
 from seqrec.decoding.cli import add_decoder_options, add_tune_parser, load_recognizer
 from seqrec.lm.cli import add_lm_parser
 
-VERBS = ("train", "transcribe", "evaluate", "compare", "synth", "lm", "tune-lm")
+VERBS = ("train", "transcribe", "evaluate", "compare", "export", "synth", "lm", "tune-lm")
 
 
 def _transcribe(args: argparse.Namespace) -> int:
     from seqrec.data.manifest import read_manifest
 
     rec = load_recognizer(args)
-    inputs: list = []
-    for item in args.inputs:
-        inputs += read_manifest(item) if item.endswith(".jsonl") else [item]
-    results = rec.transcribe(inputs, batch_size=args.batch_size, progress=args.output is not None)
+    if args.long:  # each file in overlapping windows
+        if any(item.endswith(".jsonl") for item in args.inputs):
+            raise SystemExit("seqrec transcribe: --long takes audio files, not manifests")
+        results = [
+            rec.transcribe_long(item, args.window, args.overlap, args.batch_size)
+            for item in args.inputs
+        ]
+    else:
+        inputs: list = []
+        for item in args.inputs:
+            inputs += read_manifest(item) if item.endswith(".jsonl") else [item]
+        progress = args.output is not None
+        results = rec.transcribe(inputs, batch_size=args.batch_size, progress=progress)
     if args.format == "json":
         lines = [json.dumps(r.to_dict(), ensure_ascii=False) for r in results]
     else:
@@ -34,6 +43,21 @@ def _transcribe(args: argparse.Namespace) -> int:
     for r in failed:
         print(f"error: {r.error}", file=sys.stderr)
     return 1 if failed else 0
+
+
+def _export(args: argparse.Namespace) -> int:
+    from seqrec.export import CONFIG_FILE, example_batch, export_onnx, max_difference
+    from seqrec.recognizer import Recognizer
+
+    rec = Recognizer.load(args.model)
+    try:
+        path = export_onnx(rec.model, rec.hparams, args.output)
+    except ValueError as err:
+        raise SystemExit(f"seqrec export: {err}") from None
+    diff = max_difference(rec.model, path, *example_batch(rec.sample_rate, (2.0, 1.3, 0.4)))
+    print(f"wrote {path} and {path.parent / CONFIG_FILE}")
+    print(f"max |onnxruntime - PyTorch| log-prob on a test batch: {diff:.1e}")
+    return 0
 
 
 def _evaluate(args: argparse.Namespace) -> int:
@@ -62,14 +86,21 @@ def _compare(args: argparse.Namespace) -> int:
 
 
 def _synth(args: argparse.Namespace) -> int:
-    if args.modality != "speech":
-        print(f"seqrec synth: '{args.modality}' corpora are not available yet", file=sys.stderr)
-        return 2
-    from seqrec.synth.speech_corpus import build_speech_corpus
+    if args.modality == "ink":
+        from seqrec.synth.ink_corpus import build_ink_corpus, render_previews
 
-    paths = build_speech_corpus(
-        args.out_dir, args.num_train, args.num_valid, args.num_test, args.sample_rate, args.seed
-    )
+        paths = build_ink_corpus(
+            args.out_dir, args.num_train, args.num_valid, args.num_test, args.seed
+        )
+        if args.preview:
+            pictures = render_previews(args.out_dir, args.preview)
+            print(f"preview: {len(pictures)} PNG files in {Path(args.out_dir) / 'preview'}")
+    else:
+        from seqrec.synth.speech_corpus import build_speech_corpus
+
+        paths = build_speech_corpus(
+            args.out_dir, args.num_train, args.num_valid, args.num_test, args.sample_rate, args.seed
+        )
     for split, path in paths.items():
         print(f"{split}: {path}")
     return 0
@@ -87,6 +118,14 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", help="write here instead of stdout")
     p.add_argument("--batch-size", type=int, default=16)
     p.add_argument("--device", default="cpu")
+    p.add_argument(
+        "--long",
+        action="store_true",
+        help="for long recordings: read each file in overlapping windows (batch = windows), "
+        "stitch the outputs; memory stays flat however long the file",
+    )
+    p.add_argument("--window", type=float, default=20.0, help="--long: window seconds")
+    p.add_argument("--overlap", type=float, default=4.0, help="--long: overlap seconds")
     add_decoder_options(p)
     p.set_defaults(run=_transcribe)
 
@@ -111,6 +150,12 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0)
     p.set_defaults(run=_compare)
 
+    p = sub.add_parser("export", help="export an audio model for onnxruntime")
+    p.add_argument("model", help="checkpoint file or training folder")
+    p.add_argument("--format", choices=("onnx",), default="onnx")
+    p.add_argument("-o", "--output", required=True, help="folder for model.onnx and seqrec.json")
+    p.set_defaults(run=_export)
+
     p = sub.add_parser("synth", help="build an offline demo corpus")
     p.add_argument("modality", choices=("speech", "ink"))
     p.add_argument("out_dir")
@@ -119,6 +164,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--num-test", type=int, default=200)
     p.add_argument("--sample-rate", type=int, default=16000)
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument(
+        "--preview", type=int, default=0, metavar="K", help="ink: draw K inks per split to PNG"
+    )
     p.set_defaults(run=_synth)
 
     add_lm_parser(sub)

@@ -19,6 +19,7 @@ from seqrec.audio.io import AudioError, audio_problem, to_model_rate
 from seqrec.data.dataset import pad_signals
 from seqrec.data.manifest import ManifestEntry
 from seqrec.data.signals import SignalError, load_signal
+from seqrec.decoding.alignment import Span, align_tokens, word_spans
 from seqrec.decoding.config import Decoder, DecoderConfig, build_decoder
 from seqrec.ink import Ink
 from seqrec.ink.formats import READERS as INK_READERS
@@ -103,6 +104,33 @@ class Recognizer:
         network.load_state_dict({k: v for k, v in state.items() if not k.startswith("metrics.")})
         return cls(network, hparams, device, decoding)
 
+    @property
+    def frame_seconds(self) -> float:
+        """Seconds between the output frames of an audio model (hop times subsampling)."""
+        return self.hparams["features"]["hop_ms"] / 1000 * self.hparams["subsampling_factor"]
+
+    @torch.inference_mode()
+    def align(
+        self, inputs: Sequence[Input], texts: Sequence[str], sample_rate: int | None = None
+    ) -> list[list[Span]]:
+        """Word spans of each input's known transcript by CTC forced alignment, in output
+        frames (``span.seconds(rec.frame_seconds)``). Texts are normalised as in training;
+        an unusable input or a text the model cannot emit raises, naming the input."""
+        aligned = []
+        for i, (item, text) in enumerate(zip(inputs, texts, strict=True)):
+            source = _describe(item, i)
+            try:
+                signal = torch.from_numpy(self._signal(item, sample_rate))[None]
+                length = torch.tensor([signal.shape[1]])
+                log_probs, frames = self.model(signal.to(self.device), length.to(self.device))
+                chars = align_tokens(
+                    log_probs[0, : frames[0]], self.normalizer(text), self.tokenizer
+                )
+            except (SignalError, AudioError, ValueError) as err:
+                raise ValueError(f"{source}: {err}") from None
+            aligned.append(word_spans(chars))
+        return aligned
+
     def _signal(self, item: Input, sample_rate: int | None) -> np.ndarray:
         """The model-rate mono signal (S,) or prepared ink (P, C) of one input; raises
         SignalError/AudioError/InkError."""
@@ -157,6 +185,44 @@ class Recognizer:
 
         self._run(inputs, results, batch_size, sample_rate, progress, decode)
         return results
+
+    def transcribe_long(
+        self,
+        path: str | Path,
+        window_s: float = 20.0,
+        overlap_s: float = 4.0,
+        batch_size: int = 8,
+        progress: bool = True,
+    ) -> Transcription:
+        """Transcribe a long audio file (minutes to hours) in windows of ``window_s`` seconds
+        overlapping by ``overlap_s``, read from disk ``batch_size`` windows at a time, so
+        memory does not grow with the recording; the windows' outputs are stitched frame by
+        frame before decoding (see ``seqrec.long_audio``). An unreadable file sets ``.error``."""
+        from seqrec.long_audio import stitched_log_probs
+
+        if self.ink is not None:
+            raise TypeError("transcribe_long reads audio files; this model reads ink")
+
+        def output_frames(samples: int) -> int:
+            return int(self.model.output_lengths(torch.tensor([samples]))[0])
+
+        frame_samples = self.model.frontend.hop_length * int(self.hparams["subsampling_factor"])
+        try:
+            log_probs = stitched_log_probs(
+                path,
+                self._forward,
+                output_frames,
+                self.sample_rate,
+                frame_samples,
+                window_s,
+                overlap_s,
+                batch_size,
+                progress,
+            )
+        except AudioError as err:
+            return Transcription("", str(err), str(path))
+        text = self.decoder(log_probs[None], torch.tensor([len(log_probs)]))[0]
+        return Transcription(text, source=str(path))
 
     def emissions(
         self,

@@ -1,0 +1,143 @@
+"""``Recognizer.transcribe_long`` on 10- and 60-minute recordings: peak memory and WER.
+
+The long files are the demo test utterances (``--manifest``) joined end to end, cycling
+through them, with ``--gap`` seconds of quiet noise between utterances, written to /tmp as
+16-bit WAV. Each file is transcribed in windows by a fresh child process that reports its
+peak RSS (``ru_maxrss``); a third child only loads the model, for scale. The WER of the
+windowed transcript is compared with decoding the same utterances one by one (segments,
+``Recognizer.transcribe``), both against the joined reference texts.
+
+    python benchmarks/bench_long_audio.py [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import _common as C
+import numpy as np
+import soundfile as sf
+
+import seqrec
+from seqrec.data.manifest import read_manifest
+
+DEFAULT_MODEL = C.REPO / "exp" / "speech_demo" / "checkpoints" / "best.ckpt"
+DEFAULT_MANIFEST = C.REPO / "data" / "sd3k" / "test.jsonl"
+OUT_DIR = Path("/tmp/seqrec-bench-long-audio")
+
+
+def build_long_file(
+    entries: list, minutes: float, gap_s: float, sample_rate: int, path: Path
+) -> list[int]:
+    """Write utterances of ``entries`` (cycling) with quiet gaps to ``path`` until it lasts
+    ``minutes``, one utterance at a time; returns the entry index of each utterance."""
+    rng = np.random.default_rng(0)
+    gap = int(gap_s * sample_rate)
+    order, written, total = [], 0, int(minutes * 60 * sample_rate)
+    with sf.SoundFile(path, "w", sample_rate, 1, "PCM_16") as out:
+        while written < total:
+            i = len(order) % len(entries)
+            wave, rate = sf.read(entries[i].path, dtype="float32")
+            if rate != sample_rate:
+                raise ValueError(f"{entries[i].path}: {rate} Hz, expected {sample_rate}")
+            noise = 1e-3 * rng.standard_normal(gap).astype(np.float32)
+            out.write(np.concatenate([wave, noise]))
+            order.append(i)
+            written += len(wave) + gap
+    return order
+
+
+def child(args: argparse.Namespace) -> int:
+    """In a fresh process: load the model, transcribe ``args.child`` in windows (unless it
+    is "-"), print JSON with the text, seconds and peak RSS."""
+    C.set_threads(args.threads)
+    rec = seqrec.Recognizer.load(args.model)
+    start = time.perf_counter()
+    text = ""
+    if args.child != "-":
+        result = rec.transcribe_long(
+            args.child, args.window, args.overlap, args.batch_size, progress=False
+        )
+        if result.error:
+            raise SystemExit(result.error)
+        text = result.text
+    peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({"text": text, "seconds": time.perf_counter() - start, "rss": peak_mib}))
+    return 0
+
+
+def run_child(args: argparse.Namespace, target: str) -> dict:
+    command = [sys.executable, __file__, "--child", target, "--model", str(args.model)]
+    command += ["--window", str(args.window), "--overlap", str(args.overlap)]
+    command += ["--batch-size", str(args.batch_size), "--threads", str(args.threads)]
+    done = subprocess.run(command, check=True, capture_output=True, text=True)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="1- and 3-minute files")
+    parser.add_argument("--model", type=Path, default=DEFAULT_MODEL)
+    parser.add_argument("--manifest", type=Path, default=DEFAULT_MANIFEST)
+    parser.add_argument("--minutes", type=float, nargs=2, default=[10.0, 60.0])
+    parser.add_argument("--gap", type=float, default=0.3, help="seconds between utterances")
+    parser.add_argument("--window", type=float, default=20.0)
+    parser.add_argument("--overlap", type=float, default=4.0)
+    parser.add_argument("--batch-size", type=int, default=8)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child:
+        return child(args)
+    if args.quick:
+        args.minutes = [1.0, 3.0]
+    C.set_threads(args.threads)
+
+    rec = seqrec.Recognizer.load(args.model)
+    entries = read_manifest(args.manifest)
+    segments = [h.text for h in rec.transcribe(entries, batch_size=16)]
+    OUT_DIR.mkdir(exist_ok=True)
+    baseline = run_child(args, "-")
+    rows, measured = [], []
+    for minutes in args.minutes:
+        path = OUT_DIR / f"long_{minutes:g}min.wav"
+        order = build_long_file(entries, minutes, args.gap, rec.sample_rate, path)
+        reference = " ".join(entries[i].text for i in order)
+        out = run_child(args, str(path))
+        wer_long = 100 * seqrec.wer([reference], [out["text"]])
+        wer_segments = 100 * seqrec.wer([reference], [" ".join(segments[i] for i in order)])
+        audio_s = sf.info(str(path)).duration
+        measured.append((out["rss"], wer_long - wer_segments))
+        rows.append(
+            [f"{minutes:g} min", len(order), out["seconds"], audio_s / out["seconds"],
+             out["rss"], wer_long, wer_segments, wer_long - wer_segments]
+        )  # fmt: skip
+
+    print(f"{args.model} on the {len(entries)} utterances of {args.manifest}, cycled")
+    print(
+        f"gaps {args.gap} s; windows {args.window} s, overlap {args.overlap} s, batch "
+        f"{args.batch_size}; {C.machine()}\n"
+    )
+    headers = ["file", "utterances", "wall s", "x real time", "peak RSS MiB", "WER long %",
+               "WER segments %", "long - segments"]  # fmt: skip
+    print(C.table(headers, rows))
+    print(f"child that only loads the model: peak RSS {baseline['rss']:.0f} MiB")
+    ratio = measured[1][0] / measured[0][0]
+    worst = max(diff for _, diff in measured)
+    C.result(
+        "long_audio",
+        f"peak RSS {args.minutes[1]:g} min / {args.minutes[0]:g} min = {ratio:.3f}; "
+        f"WER long - segments = {worst:+.2f} points (worse of the two files)",
+        "RSS ratio <= 1.10, WER difference <= +0.5 points",
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,159 @@
+"""Long recordings: overlapping windows read from the file a batch at a time, stitched at
+the frame level.
+
+Every window starts on the model's output-frame grid, so output frame j of a window that
+starts at frame a is frame a + j of the whole recording, and neighbouring windows compute
+the same frames where they overlap. Each window contributes only the frames nearer its
+centre than its neighbours' (the joins lie in the middle of each overlap, with half the
+overlap of context on either side), and the stitched log-probs (T', V) are decoded once,
+after stitching: a word cut by a join is neither doubled nor lost. Memory holds one batch
+of windows plus the stitched log-probs (4 V bytes per output frame).
+
+Dimensions: B batch, S samples, T' output frames, V classes.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import soundfile as sf
+import torch
+from tqdm.auto import tqdm
+
+from seqrec.audio.io import AudioError, to_model_rate
+
+Forward = Callable[[list[np.ndarray]], tuple[torch.Tensor, torch.Tensor]]
+"""Model-rate signals (S_i,) -> log-probs (B, T', V) and output lengths (B,)."""
+
+
+@dataclass(frozen=True)
+class Window:
+    """A window over output frames [start, stop) of the recording that contributes the
+    frames [keep_start, keep_stop) to the stitched output."""
+
+    start: int
+    stop: int
+    keep_start: int
+    keep_stop: int
+
+    def kept(self, log_probs: torch.Tensor) -> torch.Tensor:
+        """This window's share (keep_stop - keep_start, V) of its log-probs (T'_w, V)."""
+        return log_probs[self.keep_start - self.start : self.keep_stop - self.start]
+
+
+def plan_windows(
+    total_frames: int, window_frames: int, hop_frames: int, align: int = 1
+) -> list[Window]:
+    """Windows of ``window_frames`` every ``hop_frames`` (multiples of ``align``) over
+    ``total_frames`` output frames; the last one ends at the end (starting earlier than the
+    hop would put it, so it is a full window). Joins lie in the middle of each overlap."""
+    if not 0 < hop_frames <= window_frames:
+        raise ValueError(f"need 0 < hop <= window, got hop {hop_frames}, window {window_frames}")
+    if hop_frames % align or window_frames % align:
+        raise ValueError(
+            f"window {window_frames} and hop {hop_frames} must be multiples of {align}"
+        )
+    last = max(0, total_frames - window_frames) // align * align
+    starts = list(range(0, last, hop_frames)) + [last]
+    stops = [s + window_frames for s in starts[:-1]] + [total_frames]
+    joins = [(nxt + stop) // 2 for nxt, stop in zip(starts[1:], stops, strict=False)]
+    bounds = [0, *joins, total_frames]
+    return [
+        Window(start, stop, keep_start, keep_stop)
+        for start, stop, keep_start, keep_stop in zip(
+            starts, stops, bounds[:-1], bounds[1:], strict=True
+        )
+    ]
+
+
+def stitch(windows: Sequence[Window], outputs: Iterable[torch.Tensor]) -> torch.Tensor:
+    """The recording's log-probs (T', V) from each window's own log-probs (T'_w, V)."""
+    return torch.cat([w.kept(out) for w, out in zip(windows, outputs, strict=True)])
+
+
+def read_windows(
+    path: str | Path, windows: Sequence[Window], sample_rate: int, frame_samples: int
+) -> Iterator[np.ndarray]:
+    """Each window's mono signal (S_w,) at ``sample_rate``, read from ``path`` one window at
+    a time and resampled on its own; raises AudioError naming the file."""
+    try:
+        with sf.SoundFile(str(path)) as sound:
+            scale = sound.samplerate / sample_rate
+            for w in windows:
+                sound.seek(round(w.start * frame_samples * scale))
+                count = round((w.stop - w.start) * frame_samples * scale)
+                data = sound.read(count, dtype="float32", always_2d=True)
+                yield to_model_rate(data, sound.samplerate, sample_rate)
+    except sf.LibsndfileError as err:
+        raise AudioError(f"{path}: cannot decode audio ({err})") from None
+
+
+def model_samples(path: str | Path, sample_rate: int) -> tuple[int, int]:
+    """Samples of ``path`` once resampled to ``sample_rate``, and the file's own rate."""
+    path = Path(path)
+    if not path.is_file():
+        raise AudioError(f"{path}: file not found")
+    try:
+        info = sf.info(str(path))
+    except sf.LibsndfileError as err:
+        raise AudioError(f"{path}: cannot decode audio ({err})") from None
+    if info.frames == 0:
+        raise AudioError(f"{path}: empty audio (0 samples)")
+    return math.ceil(info.frames * sample_rate / info.samplerate), info.samplerate
+
+
+def stitched_log_probs(
+    path: str | Path,
+    forward: Forward,
+    output_frames: Callable[[int], int],
+    sample_rate: int,
+    frame_samples: int,
+    window_s: float = 20.0,
+    overlap_s: float = 4.0,
+    batch_size: int = 8,
+    progress: bool = False,
+) -> torch.Tensor:
+    """Log-probs (T', V) of the whole audio file ``path``, from windows of ``window_s``
+    seconds overlapping by ``overlap_s``, run ``batch_size`` at a time through ``forward``.
+    ``output_frames(S)`` is the model's output length for S samples and ``frame_samples``
+    the samples per output frame, at the model's ``sample_rate``."""
+    if not 0 <= overlap_s < window_s:
+        raise ValueError(f"need 0 <= overlap_s < window_s, got {overlap_s} and {window_s}")
+    samples, file_rate = model_samples(path, sample_rate)
+    # windows start where model-rate frames fall on whole samples of the file
+    align = sample_rate // math.gcd(frame_samples * file_rate, sample_rate)
+    frame_s = frame_samples / sample_rate
+    window = max(align, round(window_s / frame_s / align) * align)
+    hop = max(align, round((window_s - overlap_s) / frame_s / align) * align)
+    windows = plan_windows(output_frames(samples), window, hop, align)
+    bar = tqdm(total=len(windows), desc=Path(path).name, unit="window", disable=not progress)
+    with bar:
+        outputs = window_log_probs(
+            windows,
+            read_windows(path, windows, sample_rate, frame_samples),
+            forward,
+            batch_size,
+            bar.update,
+        )
+        return stitch(windows, outputs)
+
+
+def window_log_probs(
+    windows: Sequence[Window],
+    signals: Iterator[np.ndarray],
+    forward: Forward,
+    batch_size: int,
+    done: Callable[[int], object],
+) -> Iterator[torch.Tensor]:
+    """Each window's log-probs (T'_w, V) on the CPU, running ``forward`` on ``batch_size``
+    windows' ``signals`` at a time and calling ``done(count)`` after each batch."""
+    for b in range(0, len(windows), batch_size):
+        count = min(batch_size, len(windows) - b)
+        log_probs, lengths = forward([next(signals) for _ in range(count)])
+        for row, n in zip(log_probs, lengths.tolist(), strict=True):
+            yield row[:n].float().cpu().clone()
+        done(count)

@@ -1,0 +1,108 @@
+"""Transcribe audio with an exported model (``seqrec export``) using onnxruntime and numpy.
+
+This file imports neither torch nor the rest of seqrec: copy it into a project that has
+numpy, soundfile and onnxruntime to transcribe without PyTorch.
+
+Dimensions: B batch, S samples, T' output frames, V classes.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import onnxruntime as ort
+import soundfile as sf
+
+
+def resample(wave: np.ndarray, rate: int, new_rate: int) -> np.ndarray:
+    """Resample (S,) from ``rate`` to ``new_rate`` Hz with torchaudio's default filter
+    (Hann-windowed sinc, 6 zero crossings, rolloff 0.99), as seqrec does in PyTorch."""
+    if rate == new_rate:
+        return wave
+    zeros, rolloff = 6, 0.99
+    gcd = math.gcd(rate, new_rate)
+    orig, new = rate // gcd, new_rate // gcd
+    base = min(orig, new) * rolloff
+    width = math.ceil(zeros * orig / base)
+    offsets = np.arange(-width, width + orig, dtype=np.float64) / orig  # (K,)
+    phases = np.arange(0, -new, -1, dtype=np.float32) / np.float32(new)  # float32 as torchaudio
+    t = (phases[:, None].astype(np.float64) + offsets[None]) * base  # (new, K)
+    t = np.clip(t, -zeros, zeros)
+    window = np.cos(t * np.pi / zeros / 2) ** 2
+    t *= np.pi
+    sinc = np.sin(t) / np.where(t == 0, 1.0, t)
+    kernel = (np.where(t == 0, 1.0, sinc) * window * base / orig).astype(np.float32)
+    padded = np.pad(wave.astype(np.float32), (width, width + orig))
+    frames = np.lib.stride_tricks.sliding_window_view(padded, kernel.shape[1])[::orig]
+    out = (frames @ kernel.T).reshape(-1)
+    return out[: math.ceil(new * len(wave) / orig)]
+
+
+def read_audio(path: str | Path, sample_rate: int) -> np.ndarray:
+    """A file as float32 mono (S,) at ``sample_rate``; raises ValueError naming the file."""
+    try:
+        data, rate = sf.read(str(path), dtype="float32", always_2d=True)
+    except (sf.LibsndfileError, OSError) as err:
+        raise ValueError(f"{path}: cannot read audio ({err})") from None
+    return resample(data.mean(axis=1), rate, sample_rate)
+
+
+def greedy_texts(
+    log_probs: np.ndarray, lengths: np.ndarray, characters: Sequence[str], blank: int = 0
+) -> list[str]:
+    """Best-path CTC transcripts of log-probs (B, T', V) with valid lengths (B,): repeats
+    merged, blanks dropped, class i > 0 read as ``characters[i - 1]``, spaces collapsed."""
+    texts = []
+    for best, n in zip(log_probs.argmax(-1), lengths, strict=True):
+        path = best[:n]
+        keep = (path != blank) & np.concatenate([[True], path[1:] != path[:-1]])
+        texts.append(" ".join("".join(characters[i - 1] for i in path[keep]).split()))
+    return texts
+
+
+class OnnxRecognizer:
+    """An exported model folder (``model.onnx`` + ``seqrec.json``) run by onnxruntime, with
+    greedy decoding in numpy."""
+
+    def __init__(self, folder: str | Path, providers: Sequence[str] = ("CPUExecutionProvider",)):
+        folder = Path(folder)
+        config = folder / "seqrec.json"
+        if not config.is_file():
+            raise FileNotFoundError(f"{config}: not found (write it with `seqrec export`)")
+        self.config = json.loads(config.read_text(encoding="utf-8"))
+        self.sample_rate = int(self.config["sample_rate"])
+        self.characters = list(self.config["tokenizer"]["characters"])
+        self.session = ort.InferenceSession(str(folder / "model.onnx"), providers=list(providers))
+
+    def log_probs(self, waves: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+        """Log-probs (B, T', V) and output lengths (B,) of mono waveforms (S_i,) at the
+        model's rate, padded here."""
+        lengths = np.array([len(w) for w in waves], dtype=np.int64)
+        signals = np.zeros((len(waves), int(lengths.max())), dtype=np.float32)
+        for row, wave in zip(signals, waves, strict=True):
+            row[: len(wave)] = wave
+        log_probs, out_lengths = self.session.run(
+            ["log_probs", "out_lengths"], {"signals": signals, "lengths": lengths}
+        )
+        return log_probs, out_lengths
+
+    def transcribe(
+        self, inputs: Sequence[str | Path | np.ndarray], batch_size: int = 16
+    ) -> list[str]:
+        """One transcript per input, in order: audio files (any rate, mixed to mono) or
+        float waveforms (S,) / (S, C) at the model's rate."""
+        texts: list[str] = []
+        for start in range(0, len(inputs), batch_size):
+            waves = [self._wave(x) for x in inputs[start : start + batch_size]]
+            texts += greedy_texts(*self.log_probs(waves), self.characters)
+        return texts
+
+    def _wave(self, item: str | Path | np.ndarray) -> np.ndarray:
+        if isinstance(item, (str, Path)):
+            return read_audio(item, self.sample_rate)
+        wave = np.asarray(item, dtype=np.float32)
+        return wave.mean(axis=1) if wave.ndim == 2 else wave
