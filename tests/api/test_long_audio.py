@@ -1,0 +1,154 @@
+"""Long recordings: window planning, frame-level stitching, and transcribe_long on a long file
+built from real yesno recordings, against decoding the recordings one by one."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+import torch
+
+import seqrec
+from seqrec.audio.io import load_audio
+from seqrec.cli import main
+from seqrec.data.dataset import pad_signals
+from seqrec.data.manifest import read_manifest
+from seqrec.decoding.greedy import greedy_texts
+from seqrec.features.normalize import length_mask
+from seqrec.long_audio import plan_windows, read_windows, stitch, stitched_log_probs
+from seqrec.text.tokenizer import CharTokenizer
+
+
+@pytest.mark.parametrize("total", [1, 30, 100, 101, 137])
+def test_windows_cover_every_frame_once_with_joins_mid_overlap(total):
+    windows = plan_windows(total, window_frames=30, hop_frames=20, align=2)
+    assert windows[0].keep_start == 0 and windows[-1].keep_stop == total
+    assert windows[-1].stop == total and windows[-1].stop - windows[-1].start >= min(29, total)
+    for w, nxt in zip(windows, windows[1:], strict=False):
+        assert w.keep_stop == nxt.keep_start
+        assert nxt.start % 2 == 0 and nxt.start <= w.keep_stop <= w.stop
+        assert w.keep_stop - nxt.start in (w.stop - w.keep_stop, w.stop - w.keep_stop - 1)
+    if total <= 30:
+        assert len(windows) == 1
+
+
+def test_stitching_keeps_each_windows_central_frames_exactly():
+    torch.manual_seed(0)
+    whole = torch.randn(137, 5).log_softmax(-1)  # (T', V) of the recording
+    windows = plan_windows(137, window_frames=30, hop_frames=20)
+    outputs = []
+    for w in windows:
+        out = whole[w.start : w.stop].clone()
+        out[: w.keep_start - w.start] = 0.0  # what a window computes away from its centre
+        out[w.keep_stop - w.start :] = 0.0  # is not used
+        outputs.append(out)
+    assert torch.equal(stitch(windows, outputs), whole)
+
+
+def one_hot(ids: list[int], classes: int = 7) -> torch.Tensor:
+    """Log-probs (T, V) whose best path is ``ids``."""
+    return torch.nn.functional.one_hot(torch.tensor(ids), classes).float().clamp_min(1e-4).log()
+
+
+def test_a_word_across_a_join_is_emitted_once():
+    tokenizer = CharTokenizer(list(" enosy"))
+    windows = plan_windows(40, window_frames=24, hop_frames=16)
+    assert [w.keep_stop for w in windows] == [20, 40]  # the join: mid-overlap [16, 24)
+    path = [0] * 40  # the recording's best path, "no yes", its "y" held across the join
+    for t, char in {3: "n", 4: "n", 7: "o", 11: " ", 19: "y", 20: "y", 22: "e", 26: "s"}.items():
+        path[t] = tokenizer.encode(char)[0]
+    first, second = one_hot(path[:24]), one_hot(path[16:])
+    first[21:] = one_hot([0, 0, 0])  # away from its centre, a window may miss the "e"...
+    second[:3] = one_hot(tokenizer.encode("ses"))  # ...or hear the end of another word
+    stitched = stitch(windows, [first, second])
+    assert greedy_texts(stitched[None], torch.tensor([40]), tokenizer) == ["no yes"]
+
+
+def test_windows_read_at_another_rate_line_up_with_the_whole_file(write_wav):
+    rng = np.random.default_rng(0)
+    path = write_wav("a.wav", 0.1 * rng.standard_normal(22050 * 3), rate=22050, subtype="FLOAT")
+    whole = load_audio(path, 8000)  # frame = 320 samples at 8 kHz, 882 at 22.05 kHz
+    windows = plan_windows(len(whole) // 320 + 1, window_frames=20, hop_frames=15)
+    for w, wave in zip(windows, read_windows(path, windows, 8000, 320), strict=True):
+        reference = whole[w.start * 320 : w.stop * 320]
+        assert len(wave) == len(reference)
+        np.testing.assert_allclose(wave[100:-100], reference[100:-100], atol=1e-4)
+
+
+@pytest.fixture(scope="module")
+def recognizer(yesno_model: Path) -> seqrec.Recognizer:
+    return seqrec.Recognizer.load(yesno_model)
+
+
+@pytest.fixture(scope="module")
+def long_recording(yesno_manifests: Path, tmp_path_factory) -> tuple[Path, list[Path], str]:
+    """The 29 yesno test recordings back to back (about 3 minutes; each begins and ends with
+    its own second or so of room noise, the pauses between them)."""
+    entries = read_manifest(yesno_manifests / "test.jsonl")
+    waves = [sf.read(e.path, dtype="float32")[0] for e in entries]
+    path = tmp_path_factory.mktemp("long") / "long.wav"
+    sf.write(path, np.concatenate(waves), 8000, subtype="FLOAT")
+    return path, [e.path for e in entries], " ".join(e.text for e in entries)
+
+
+def test_stitched_frames_equal_one_pass_frames_on_real_audio(recognizer, long_recording):
+    """With a context-free network (log-mel, frame stacking, a fixed projection), windowed
+    reading and stitching must give the frames of one pass over the whole file."""
+    model = recognizer.model
+    projection = torch.randn(
+        model.subsample.output_size, 5, generator=torch.Generator().manual_seed(0)
+    )
+
+    def forward(signals: list[np.ndarray]) -> tuple[torch.Tensor, torch.Tensor]:
+        padded, lengths = pad_signals([torch.from_numpy(s) for s in signals])
+        feats, frames = model.frontend(padded, lengths)
+        feats = feats * length_mask(frames, feats.shape[1])[..., None]  # as the model does
+        x, out_frames = model.subsample(feats, frames)
+        return (x @ projection).log_softmax(-1), out_frames
+
+    def output_frames(samples: int) -> int:
+        return int(model.output_lengths(torch.tensor([samples]))[0])
+
+    path = long_recording[0]
+    frame_samples = model.frontend.hop_length * recognizer.hparams["subsampling_factor"]
+    stitched = stitched_log_probs(path, forward, output_frames, 8000, frame_samples, 8.0, 2.0)
+    log_probs, frames = forward([load_audio(path, 8000)])
+    assert stitched.shape == log_probs[0].shape and len(stitched) == frames[0]
+    torch.testing.assert_close(stitched, log_probs[0], atol=1e-4, rtol=1e-5)
+
+
+def test_long_file_in_windows_is_about_as_good_as_one_pass_or_one_by_one(
+    recognizer, long_recording
+):
+    """Real recordings, a trained model, 8 s windows (about 30 joins, many inside words).
+    This small model's output moves by a few points with its context (one pass over the
+    whole file is itself about 2 points worse than recording by recording), so this guards
+    against gross stitching errors, which would garble every join; the frame-exact check is
+    the test above."""
+    path, parts, reference = long_recording
+    segments = seqrec.wer([reference], [" ".join(h.text for h in recognizer.transcribe(parts))])
+    one_pass = seqrec.wer([reference], [recognizer.transcribe(path)[0].text])
+    long = recognizer.transcribe_long(path, window_s=8.0, overlap_s=2.0, batch_size=4)
+    assert long.error is None and long.source == str(path)
+    assert seqrec.wer([reference], [long.text]) <= min(segments, one_pass) + 0.03
+
+
+def test_a_file_shorter_than_a_window_gives_the_plain_transcript(recognizer, long_recording):
+    part = long_recording[1][0]
+    assert recognizer.transcribe_long(part, progress=False).text == (
+        recognizer.transcribe(part)[0].text
+    )
+
+
+def test_missing_files_set_the_error_and_the_cli_flag_works(
+    recognizer, yesno_model, long_recording, tmp_path, capsys
+):
+    missing = recognizer.transcribe_long(tmp_path / "gone.wav", progress=False)
+    assert missing.error == f"{tmp_path / 'gone.wav'}: file not found"
+    path = long_recording[0]
+    expected = recognizer.transcribe_long(path, 8.0, 2.0, batch_size=16, progress=False).text
+    args = ["transcribe", str(yesno_model), str(path), "--long", "--window", "8"]
+    assert main([*args, "--overlap", "2"]) == 0
+    assert capsys.readouterr().out == f"{path}\t{expected}\n"
