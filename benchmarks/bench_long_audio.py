@@ -2,10 +2,12 @@
 
 The long files are the demo test utterances (``--manifest``) joined end to end, cycling
 through them, with ``--gap`` seconds of quiet noise between utterances, written to /tmp as
-16-bit WAV. Each file is transcribed in windows by a fresh child process that reports its
-peak RSS (``ru_maxrss``); a third child only loads the model, for scale. The WER of the
-windowed transcript is compared with decoding the same utterances one by one (segments,
-``Recognizer.transcribe``), both against the joined reference texts.
+16-bit WAV. Each file is transcribed by fresh child processes that report their peak RSS
+(``ru_maxrss``): in windows (``transcribe_long``) and, for comparison, in one pass
+(``transcribe``, the whole file at once); another child only loads the model, for scale.
+Both transcripts are scored against the joined reference texts, as is decoding the same
+utterances one by one (segments). Windows vs one pass is the cost of windowing; one pass
+vs segments is what the model itself loses on running speech.
 
     python benchmarks/bench_long_audio.py [--quick]
 """
@@ -54,16 +56,19 @@ def build_long_file(
 
 
 def child(args: argparse.Namespace) -> int:
-    """In a fresh process: load the model, transcribe ``args.child`` in windows (unless it
-    is "-"), print JSON with the text, seconds and peak RSS."""
+    """In a fresh process: load the model, transcribe ``args.child`` in windows or, with
+    ``--one-pass``, at once (nothing for "-"); print JSON with text, seconds, peak RSS."""
     C.set_threads(args.threads)
     rec = seqrec.Recognizer.load(args.model)
     start = time.perf_counter()
     text = ""
     if args.child != "-":
-        result = rec.transcribe_long(
-            args.child, args.window, args.overlap, args.batch_size, progress=False
-        )
+        if args.one_pass:
+            result = rec.transcribe(args.child)[0]
+        else:
+            result = rec.transcribe_long(
+                args.child, args.window, args.overlap, args.batch_size, progress=False
+            )
         if result.error:
             raise SystemExit(result.error)
         text = result.text
@@ -72,8 +77,9 @@ def child(args: argparse.Namespace) -> int:
     return 0
 
 
-def run_child(args: argparse.Namespace, target: str) -> dict:
+def run_child(args: argparse.Namespace, target: str, one_pass: bool = False) -> dict:
     command = [sys.executable, __file__, "--child", target, "--model", str(args.model)]
+    command += ["--one-pass"] if one_pass else []
     command += ["--window", str(args.window), "--overlap", str(args.overlap)]
     command += ["--batch-size", str(args.batch_size), "--threads", str(args.threads)]
     done = subprocess.run(command, check=True, capture_output=True, text=True)
@@ -92,6 +98,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--batch-size", type=int, default=8)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--child", help=argparse.SUPPRESS)
+    parser.add_argument("--one-pass", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
         return child(args)
@@ -104,36 +111,42 @@ def main(argv: list[str] | None = None) -> int:
     segments = [h.text for h in rec.transcribe(entries, batch_size=16)]
     OUT_DIR.mkdir(exist_ok=True)
     baseline = run_child(args, "-")
-    rows, measured = [], []
+    rows, rss, diffs = [], {}, {}
     for minutes in args.minutes:
         path = OUT_DIR / f"long_{minutes:g}min.wav"
         order = build_long_file(entries, minutes, args.gap, rec.sample_rate, path)
         reference = " ".join(entries[i].text for i in order)
-        out = run_child(args, str(path))
-        wer_long = 100 * seqrec.wer([reference], [out["text"]])
         wer_segments = 100 * seqrec.wer([reference], [" ".join(segments[i] for i in order)])
         audio_s = sf.info(str(path)).duration
-        measured.append((out["rss"], wer_long - wer_segments))
-        rows.append(
-            [f"{minutes:g} min", len(order), out["seconds"], audio_s / out["seconds"],
-             out["rss"], wer_long, wer_segments, wer_long - wer_segments]
-        )  # fmt: skip
+        for method, one_pass in (("windows", False), ("one pass", True)):
+            out = run_child(args, str(path), one_pass)
+            wer = 100 * seqrec.wer([reference], [out["text"]])
+            rss[minutes, method] = out["rss"]
+            diffs[minutes, method] = wer - wer_segments
+            rows.append(
+                [f"{minutes:g} min", method, len(order), out["seconds"],
+                 audio_s / out["seconds"], out["rss"], wer, wer_segments, wer - wer_segments]
+            )  # fmt: skip
 
     print(f"{args.model} on the {len(entries)} utterances of {args.manifest}, cycled")
     print(
         f"gaps {args.gap} s; windows {args.window} s, overlap {args.overlap} s, batch "
         f"{args.batch_size}; {C.machine()}\n"
     )
-    headers = ["file", "utterances", "wall s", "x real time", "peak RSS MiB", "WER long %",
-               "WER segments %", "long - segments"]  # fmt: skip
+    headers = ["file", "method", "utterances", "wall s", "x real time", "peak RSS MiB",
+               "WER %", "WER segments %", "WER - segments"]  # fmt: skip
     print(C.table(headers, rows))
     print(f"child that only loads the model: peak RSS {baseline['rss']:.0f} MiB")
-    ratio = measured[1][0] / measured[0][0]
-    worst = max(diff for _, diff in measured)
+    short, long = args.minutes
+    ratio = rss[long, "windows"] / rss[short, "windows"]
+    one_pass_ratio = rss[long, "one pass"] / rss[short, "one pass"]
+    worst = max(diffs[m, "windows"] for m in args.minutes)
+    cost = max(diffs[m, "windows"] - diffs[m, "one pass"] for m in args.minutes)
     C.result(
         "long_audio",
-        f"peak RSS {args.minutes[1]:g} min / {args.minutes[0]:g} min = {ratio:.3f}; "
-        f"WER long - segments = {worst:+.2f} points (worse of the two files)",
+        f"peak RSS {long:g} min / {short:g} min = {ratio:.3f} in windows "
+        f"({one_pass_ratio:.2f} in one pass); WER windows - segments = {worst:+.2f} points, "
+        f"windows - one pass = {cost:+.2f} points (worse of the two files)",
         "RSS ratio <= 1.10, WER difference <= +0.5 points",
     )
     return 0

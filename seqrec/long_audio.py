@@ -71,8 +71,14 @@ def plan_windows(
 
 
 def stitch(windows: Sequence[Window], outputs: Iterable[torch.Tensor]) -> torch.Tensor:
-    """The recording's log-probs (T', V) from each window's own log-probs (T'_w, V)."""
-    return torch.cat([w.kept(out) for w, out in zip(windows, outputs, strict=True)])
+    """The recording's log-probs (T', V) from each window's own log-probs (T'_w, V), copied
+    into one buffer as they come (no pieces are kept, so the heap does not fragment)."""
+    stitched = torch.empty(0)
+    for i, (w, out) in enumerate(zip(windows, outputs, strict=True)):
+        if i == 0:
+            stitched = out.new_empty(windows[-1].keep_stop, out.shape[-1])
+        stitched[w.keep_start : w.keep_stop] = w.kept(out)
+    return stitched
 
 
 def read_windows(
@@ -155,5 +161,5 @@ def window_log_probs(
         count = min(batch_size, len(windows) - b)
         log_probs, lengths = forward([next(signals) for _ in range(count)])
         for row, n in zip(log_probs, lengths.tolist(), strict=True):
-            yield row[:n].float().cpu().clone()
+            yield row[:n].float().cpu()
         done(count)
