@@ -141,20 +141,28 @@ class EquidistantResampling(nn.Module):
         self.step = step
 
     def forward(self, points: torch.Tensor) -> torch.Tensor:
-        parts = []
-        for begin, end in stroke_spans(points[:, START]):
-            stroke = points[begin:end, :3]
-            arc = torch.cat([stroke.new_zeros(1), (stroke[1:, :2] - stroke[:-1, :2]).norm(dim=1)])
-            arc = arc.cumsum(0)
-            length = float(arc[-1])
-            intervals = max(1, round(length / self.step)) if length > 0 else 0
-            if intervals == 0:
-                new = stroke[:1]
-            else:
-                at = torch.linspace(0.0, length, intervals + 1, dtype=points.dtype)
-                keep = torch.cat([arc.new_ones(1, dtype=torch.bool), arc[1:] > arc[:-1]])
-                new = interpolate(at, arc[keep], stroke[keep])
-            start = new.new_zeros(len(new), 1)
-            start[0] = 1.0
-            parts.append(torch.cat([new, start], dim=1))
-        return torch.cat(parts)
+        # All strokes at once: stroke k lives at [k * width, k * width + L_k) on one axis.
+        starts = points[:, START] > 0.5
+        starts[0] = True
+        moves = torch.zeros(len(points), dtype=points.dtype)
+        moves[1:] = (points[1:, :2] - points[:-1, :2]).norm(dim=1)
+        moves[starts] = 0.0
+        stroke = starts.long().cumsum(0) - 1
+        arc = moves.cumsum(0)
+        local = arc - arc[starts][stroke]
+        lengths = torch.zeros(int(stroke[-1]) + 1, dtype=points.dtype)
+        lengths = lengths.scatter_reduce(0, stroke, local, "amax")
+        width = float(lengths.max()) + 1.0
+        axis = local + stroke.to(points.dtype) * width
+        intervals = torch.where(
+            lengths > 0, (lengths / self.step).round().clamp_min(1), torch.zeros_like(lengths)
+        ).long()
+        counts = intervals + 1
+        new_stroke = torch.repeat_interleave(torch.arange(len(counts)), counts)
+        first = torch.repeat_interleave(counts.cumsum(0) - counts, counts)
+        index = torch.arange(len(new_stroke)) - first
+        fraction = index / intervals[new_stroke].clamp_min(1)
+        at = new_stroke.to(points.dtype) * width + fraction * lengths[new_stroke]
+        keep = starts | (moves > 0)  # repeated points add no length; keep one of each
+        new = interpolate(at, axis[keep], points[keep, :3])
+        return torch.cat([new, (index == 0).to(points.dtype)[:, None]], dim=1)

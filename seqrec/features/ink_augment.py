@@ -19,14 +19,17 @@ from seqrec.features.ink import T, X, Y
 class InkAugmentConfig:
     """Ranges of the random distortions; 0 turns one off.
 
-    ``scale``: isotropic factor from [1 - scale, 1 + scale]; ``shear``: x += k * y with k
-    from [-shear, shear]; ``rotation``: degrees from [-rotation, rotation]; ``time_warp``:
-    the writing speed of each of ``time_segments`` equal time spans is multiplied by a
-    factor from [1 - time_warp, 1 + time_warp]; ``jitter``: standard deviation of Gaussian
-    noise added to x and y of every point.
+    - ``scale``: isotropic factor from [1 - scale, 1 + scale];
+    - ``stretch``: extra factor on x only from [1 - stretch, 1 + stretch] (wider writing);
+    - ``shear``: x += k * y with k from [-shear, shear];
+    - ``rotation``: degrees from [-rotation, rotation];
+    - ``time_warp``: the writing speed of each of ``time_segments`` equal time spans is
+      multiplied by a factor from [1 - time_warp, 1 + time_warp];
+    - ``jitter``: standard deviation of Gaussian noise added to x and y of every point.
     """
 
     scale: float = 0.15
+    stretch: float = 0.1
     shear: float = 0.3
     rotation: float = 5.0
     time_warp: float = 0.2
@@ -52,11 +55,12 @@ class InkAugmentation(nn.Module):
     def _affine(self) -> torch.Tensor:
         c = self.config
         scale = 1.0 + float(self._uniform(c.scale))
+        stretch = 1.0 + float(self._uniform(c.stretch))
         shear = float(self._uniform(c.shear))
         angle = math.radians(float(self._uniform(c.rotation)))
         cos, sin = math.cos(angle), math.sin(angle)
         rotate = torch.tensor([[cos, -sin], [sin, cos]], dtype=torch.float64)
-        sheared = torch.tensor([[1.0, shear], [0.0, 1.0]], dtype=torch.float64)
+        sheared = torch.tensor([[stretch, shear], [0.0, 1.0]], dtype=torch.float64)
         return scale * rotate @ sheared
 
     def _warp_time(self, t: torch.Tensor) -> torch.Tensor:

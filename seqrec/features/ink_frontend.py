@@ -5,21 +5,39 @@ Dimensions: B batch, P points (or curves), T frames (= P), F features.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import torch
 from torch import nn
 
 from seqrec.features.normalize import length_mask
 
-POINT_FEATURES = ("dx", "dy", "dt", "pen_up", "stroke_start")
+POINT_FEATURES = ("dx", "dy", "dt", "pen_up", "stroke_start", "cos", "sin", "y")
+DEFAULT_POINT_FEATURES = ("dx", "dy", "dt", "pen_up", "stroke_start")
 
 
 class InkPointFeatures(nn.Module):
-    """Points (B, P, 4) (x, y, t, stroke-start) -> per-point features (B, P, 5), one frame per
-    point (Carbune et al. 2020): dx, dy, dt from the previous point (0 at the first), pen_up
-    (1 where the move into the point was made with the pen lifted, i.e. the jump from one
-    stroke's end to the next stroke's start) and stroke_start (also 1 on the first point)."""
+    """Points (B, P, 4) (x, y, t, stroke-start) -> per-point features (B, P, F), one frame per
+    point, in the order of ``features`` chosen from:
 
-    num_features = len(POINT_FEATURES)
+    - dx, dy, dt: change from the previous point (0 at the first), as in Carbune et al. 2020;
+    - pen_up: 1 where the move into the point was made with the pen lifted, i.e. the jump
+      from one stroke's end to the next stroke's start (whose dx, dy, dt it carries);
+    - stroke_start: 1 on the first point of every stroke, the ink's first point included;
+    - cos, sin: direction of the move into the point (0, 0 where the pen did not move);
+    - y: height of the point, in normalised heights from the middle of the ink.
+    """
+
+    def __init__(self, features: Sequence[str] = DEFAULT_POINT_FEATURES) -> None:
+        super().__init__()
+        unknown = sorted(set(features) - set(POINT_FEATURES))
+        if unknown or not features:
+            raise ValueError(f"point features must be some of {POINT_FEATURES}, got {features}")
+        self.features = tuple(features)
+
+    @property
+    def num_features(self) -> int:
+        return len(self.features)
 
     def frame_lengths(self, lengths: torch.Tensor) -> torch.Tensor:
         return lengths
@@ -31,7 +49,19 @@ class InkPointFeatures(nn.Module):
         start = points[:, :, 3]
         pen_up = start.clone()
         pen_up[:, 0] = 0.0
-        feats = torch.cat([deltas, pen_up[..., None], start[..., None]], dim=-1)
+        step = deltas[..., :2].norm(dim=-1)
+        direction = deltas[..., :2] / step.clamp_min(1e-9)[..., None]
+        columns = {
+            "dx": deltas[..., 0],
+            "dy": deltas[..., 1],
+            "dt": deltas[..., 2],
+            "pen_up": pen_up,
+            "stroke_start": start,
+            "cos": direction[..., 0],
+            "sin": direction[..., 1],
+            "y": points[:, :, 1],
+        }
+        feats = torch.stack([columns[name] for name in self.features], dim=-1)
         return feats * length_mask(lengths, points.shape[1]).unsqueeze(-1), lengths
 
 

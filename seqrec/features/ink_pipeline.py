@@ -25,7 +25,12 @@ from seqrec.features.ink import (
     TimeRepair,
 )
 from seqrec.features.ink_bezier import BEZIER_FEATURES, BezierEncoding
-from seqrec.features.ink_frontend import InkPointFeatures, PrecomputedFeatures
+from seqrec.features.ink_frontend import (
+    DEFAULT_POINT_FEATURES,
+    POINT_FEATURES,
+    InkPointFeatures,
+    PrecomputedFeatures,
+)
 from seqrec.ink import Ink, InkError
 
 ENCODINGS = ("points", "bezier")
@@ -36,8 +41,8 @@ DERIVED_TIME = ("keep", "zero")
 class InkFeatureConfig:
     """Ink feature settings, stored in the checkpoint so inference prepares ink the same way.
 
-    ``encoding``: "points" (per-point dx, dy, dt, pen-up, stroke-start) or "bezier" (10-dim
-    cubic curves). ``derived_time``: for ink whose time was not recorded (``time_source``
+    ``encoding``: "points" (per-point ``point_features``, see InkPointFeatures) or "bezier"
+    (10-dim cubic curves). ``derived_time``: for ink whose time was not recorded (``time_source``
     "rate" or "index"), "keep" the derived times or "zero" them (dt = 0 everywhere).
     ``height_quantile``: y quantiles that set the height normalised to 1.
     ``resample_step``: spacing along pen-down strokes in normalised heights (None: keep the
@@ -46,6 +51,7 @@ class InkFeatureConfig:
     """
 
     encoding: str = "points"
+    point_features: list[str] = field(default_factory=lambda: list(DEFAULT_POINT_FEATURES))
     derived_time: str = "keep"
     height_quantile: float = 0.05
     slant_correction: bool = False
@@ -57,6 +63,9 @@ class InkFeatureConfig:
     def __post_init__(self) -> None:
         if self.encoding not in ENCODINGS:
             raise ValueError(f"ink encoding must be one of {ENCODINGS}, got {self.encoding!r}")
+        unknown = sorted(set(self.point_features) - set(POINT_FEATURES))
+        if unknown or not self.point_features:
+            raise ValueError(f"point_features must be some of {POINT_FEATURES}, got {unknown}")
         if self.derived_time not in DERIVED_TIME:
             raise ValueError(
                 f"derived_time must be one of {DERIVED_TIME}, got {self.derived_time!r}"
@@ -175,4 +184,4 @@ def ink_frontend(config: InkFeatureConfig) -> nn.Module:
     """The batched front end matching the per-item signal of ``config.encoding``."""
     if config.encoding == "bezier":
         return PrecomputedFeatures(BEZIER_FEATURES)
-    return InkPointFeatures()
+    return InkPointFeatures(config.point_features)

@@ -38,7 +38,7 @@ def test_distortions_keep_points_strokes_and_time_order():
 
 
 def test_zero_ranges_change_nothing():
-    off = InkAugmentConfig(scale=0, shear=0, rotation=0, time_warp=0, jitter=0)
+    off = InkAugmentConfig(scale=0, stretch=0, shear=0, rotation=0, time_warp=0, jitter=0)
     points = _points()
     torch.testing.assert_close(InkAugmentation(off)(points), points)
 

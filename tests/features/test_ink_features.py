@@ -54,6 +54,12 @@ def test_point_features_have_exact_values_on_a_hand_built_ink():
     ]
     torch.testing.assert_close(feats[0], torch.tensor(expected))
     assert lengths.tolist() == [5]
+    feats, _ = InkPointFeatures(["cos", "sin", "y"])(padded, torch.tensor([5]))
+    r = 1 / math.sqrt(1.25)
+    expected = [[0, 0, -0.5], [0, 1, 0], [0, 1, 0.5], [0.5 * r, -r, -0.5], [1, 0, -0.5]]
+    torch.testing.assert_close(feats[0, :5], torch.tensor(expected))
+    with pytest.raises(ValueError, match="point_features must be some of"):
+        InkFeatureConfig(point_features=["dx", "speed"])
 
 
 def test_time_repair_keeps_every_point_and_counts_repairs():
