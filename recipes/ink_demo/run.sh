@@ -4,11 +4,14 @@
 #   stage 0: synthesise DIR/{train,valid,test}.jsonl   (seqrec synth ink)
 #   stage 1: train                                   (seqrec train --config conf/ink_demo.yaml)
 #   stage 2: evaluate on held-out fonts              (seqrec evaluate ... --report EXP/report)
+#   stage 3: character 6-gram LM from the training transcripts (seqrec lm build --unit char)
+#   stage 4: tune the LM weight on valid, then evaluate test with lexicon-free beam search
+#            and the LM                               (seqrec tune-lm; --report EXP/report_lm)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 stage=0
-stop_stage=2
+stop_stage=4
 data=data/ink_demo
 exp=exp/ink_demo
 while [[ $# -gt 0 ]]; do
@@ -38,4 +41,20 @@ fi
 if [[ $stage -le 2 && $stop_stage -ge 2 ]]; then
   echo "== stage 2: evaluate on fonts never seen in training"
   seqrec evaluate "$exp/checkpoints/best.ckpt" "$data/test.jsonl" --report "$exp/report"
+fi
+
+if [[ $stage -le 3 && $stop_stage -ge 3 ]]; then
+  echo "== stage 3: character 6-gram LM from $data/train.jsonl into $exp/lm"
+  seqrec lm build "$data/train.jsonl" --unit char --order 6 -o "$exp/lm/char6.arpa"
+fi
+
+if [[ $stage -le 4 && $stop_stage -ge 4 ]]; then
+  echo "== stage 4: tune the LM on valid, evaluate test with beam search"
+  seqrec tune-lm "$exp/checkpoints/best.ckpt" "$data/valid.jsonl" \
+    --lm "$exp/lm/char6.arpa" --lm-weights 0,0.25,0.5,0.75,1,1.5 \
+    | tee "$exp/lm/tune.txt"
+  best=$(sed -n 's/^best: //p' "$exp/lm/tune.txt")
+  # shellcheck disable=SC2086  # $best holds "--lm-weight X --word-score Y"
+  seqrec evaluate "$exp/checkpoints/best.ckpt" "$data/test.jsonl" --report "$exp/report_lm" \
+    --decoder beam --lm "$exp/lm/char6.arpa" $best
 fi

@@ -25,7 +25,10 @@ class InkAugmentConfig:
     - ``rotation``: degrees from [-rotation, rotation];
     - ``time_warp``: the writing speed of each of ``time_segments`` equal time spans is
       multiplied by a factor from [1 - time_warp, 1 + time_warp];
-    - ``jitter``: standard deviation of Gaussian noise added to x and y of every point.
+    - ``jitter``: standard deviation of Gaussian noise added to x and y of every point;
+    - ``elastic``: amplitude of a smooth random displacement of x and y, a sum of
+      ``ELASTIC_WAVES`` plane waves of wavelength ``elastic_wavelength`` (random directions
+      and phases), which bends strokes the way different writers do.
     """
 
     scale: float = 0.15
@@ -35,9 +38,12 @@ class InkAugmentConfig:
     time_warp: float = 0.2
     time_segments: int = 4
     jitter: float = 0.005
+    elastic: float = 0.0
+    elastic_wavelength: float = 1.5
 
 
 DEFAULT_INK_AUGMENT = InkAugmentConfig()
+ELASTIC_WAVES = 4
 
 
 class InkAugmentation(nn.Module):
@@ -76,10 +82,22 @@ class InkAugmentation(nn.Module):
         span = ((t - t0) / width).floor().clamp(0, n - 1).long()
         return t0 + starts[span] + speed[span] * (t - t0 - span * width)
 
+    def _elastic(self, xy: torch.Tensor) -> torch.Tensor:
+        """Smooth displacement (P, 2) at points ``xy`` (P, 2): per axis, a sum of plane waves."""
+        c = self.config
+        angle = self._uniform(math.pi, 2 * ELASTIC_WAVES).view(2, ELASTIC_WAVES)
+        phase = self._uniform(math.pi, 2 * ELASTIC_WAVES).view(2, ELASTIC_WAVES)
+        k = 2 * math.pi / c.elastic_wavelength
+        direction = torch.stack([angle.cos(), angle.sin()], dim=-1)  # (2, K, 2)
+        waves = torch.sin(k * torch.einsum("pd,akd->pak", xy, direction) + phase)  # (P, 2, K)
+        return c.elastic / math.sqrt(ELASTIC_WAVES) * waves.sum(-1)
+
     def forward(self, points: torch.Tensor) -> torch.Tensor:
         out = points.clone()
         xy = points[:, [X, Y]]
         centre = xy.mean(0)
+        if self.config.elastic > 0:
+            xy = xy + self._elastic(xy).to(xy.dtype)
         out[:, [X, Y]] = (xy - centre) @ self._affine().to(xy.dtype).T + centre
         out[:, T] = self._warp_time(points[:, T])
         if self.config.jitter > 0:

@@ -50,3 +50,17 @@ def test_augmentation_runs_inside_the_pipeline_before_resampling():
     augmented = [InkPipeline(config, InkAugmentation(seed=0))(ink) for _ in range(2)]
     np.testing.assert_array_equal(augmented[0], augmented[1])
     assert plain.shape != augmented[0].shape or not np.allclose(plain, augmented[0])
+
+
+def test_elastic_displacement_is_bounded_and_smooth():
+    only_elastic = InkAugmentConfig(
+        scale=0, stretch=0, shear=0, rotation=0, time_warp=0, jitter=0, elastic=0.05
+    )
+    t = torch.linspace(0, 1, 200, dtype=torch.float64)
+    points = torch.stack([3 * t, 0.5 * torch.sin(6 * t), t, torch.zeros_like(t)], dim=1)
+    moved = InkAugmentation(only_elastic, seed=0)(points)[:, :2] - points[:, :2]
+    # at most elastic * sqrt(waves) per axis, and not zero
+    assert 0.01 < moved.abs().max() <= 0.05 * 2 + 1e-9
+    step = points[:, :2].diff(dim=0).norm(dim=1).max()
+    # a smooth field: neighbouring points move alike (wavelength 1.5 >> point spacing)
+    assert (moved.diff(dim=0).norm(dim=1) < 0.5 * step).all()

@@ -96,6 +96,12 @@ def test_fonts_and_distortion_seeds_are_disjoint_across_splits(
     assert set(FONTS) == set(SPLITS)
     for a, b in [("train", "valid"), ("train", "test"), ("valid", "test")]:
         assert not set(FONTS[a]) & set(FONTS[b])
+    # names differ, and so do designs (rowmant and timesrb, for one, are the same glyphs)
+    designs = {
+        split: {repr(HersheyFont.load(name).glyphs["g"].strokes) for name in FONTS[split]}
+        for split in SPLITS
+    }
+    assert sum(map(len, designs.values())) == len(set.union(*designs.values()))
     for split, rows in _rows(corpus).items():
         assert {row["font"] for row in rows} <= set(FONTS[split])
     seeds = [{spec.seed for spec in plan_split(split, 50, 0)} for split in SPLITS]
