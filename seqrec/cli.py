@@ -6,9 +6,13 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from seqrec.decoding.cli import add_decoder_options, add_tune_parser, load_recognizer
 from seqrec.lm.cli import add_lm_parser
+
+if TYPE_CHECKING:
+    from seqrec.decoding.timestamps import Timestamp
 
 VERBS = ("train", "transcribe", "evaluate", "compare", "export", "synth", "lm", "tune-lm")
 
@@ -20,6 +24,8 @@ def _transcribe(args: argparse.Namespace) -> int:
     if args.long:  # each file in overlapping windows
         if any(item.endswith(".jsonl") for item in args.inputs):
             raise SystemExit("seqrec transcribe: --long takes audio files, not manifests")
+        if args.timestamps:
+            raise SystemExit("seqrec transcribe: --timestamps does not work with --long yet")
         results = [
             rec.transcribe_long(item, args.window, args.overlap, args.batch_size)
             for item in args.inputs
@@ -29,12 +35,16 @@ def _transcribe(args: argparse.Namespace) -> int:
         for item in args.inputs:
             inputs += read_manifest(item) if item.endswith(".jsonl") else [item]
         progress = args.output is not None
-        results = rec.transcribe(inputs, batch_size=args.batch_size, progress=progress)
+        results = rec.transcribe(
+            inputs, batch_size=args.batch_size, progress=progress, timestamps=args.timestamps
+        )
     if args.format == "json":
         lines = [json.dumps(r.to_dict(), ensure_ascii=False) for r in results]
+    elif args.timestamps:
+        lines = [_word_line(r.source, w) for r in results for w in r.words or []]
     else:
         lines = [f"{r.source}\t{r.text}" for r in results]
-    text = "\n".join(lines) + "\n"
+    text = "".join(line + "\n" for line in lines)
     if args.output:
         Path(args.output).write_text(text, encoding="utf-8")
     else:
@@ -43,6 +53,14 @@ def _transcribe(args: argparse.Namespace) -> int:
     for r in failed:
         print(f"error: {r.error}", file=sys.stderr)
     return 1 if failed else 0
+
+
+def _word_line(source: str, word: Timestamp) -> str:
+    """``source, start, end, word, confidence`` (and for ink the points) tab-separated."""
+    fields = [source, f"{word.start:.3f}", f"{word.end:.3f}", word.text, f"{word.confidence:.4f}"]
+    if word.start_point is not None:
+        fields += [str(word.start_point), str(word.end_point)]
+    return "\t".join(fields)
 
 
 def _export(args: argparse.Namespace) -> int:
@@ -123,6 +141,12 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="for long recordings: read each file in overlapping windows (batch = windows), "
         "stitch the outputs; memory stays flat however long the file",
+    )
+    p.add_argument(
+        "--timestamps",
+        action="store_true",
+        help="word and character start/end and confidence: in JSON as words and chars; as "
+        "text one line per word: source, start, end (s), word, confidence [, ink points]",
     )
     p.add_argument("--window", type=float, default=20.0, help="--long: window seconds")
     p.add_argument("--overlap", type=float, default=4.0, help="--long: overlap seconds")

@@ -21,6 +21,7 @@ from seqrec.data.manifest import ManifestEntry
 from seqrec.data.signals import SignalError, load_signal
 from seqrec.decoding.alignment import Span, align_tokens, word_spans
 from seqrec.decoding.config import Decoder, DecoderConfig, build_decoder
+from seqrec.decoding.timestamps import Timestamp, audio_timestamps, ink_timestamps
 from seqrec.ink import Ink
 from seqrec.ink.formats import READERS as INK_READERS
 from seqrec.models.build import build_ctc_model, build_ink_pipeline
@@ -29,18 +30,26 @@ from seqrec.text.normalize import TextNormalizer
 from seqrec.text.tokenizer import CharTokenizer
 
 Input = str | Path | np.ndarray | torch.Tensor | ManifestEntry | Ink
+Consumer = Callable[[list[int], list[np.ndarray], torch.Tensor, torch.Tensor], None]
 
 
 @dataclass
 class Transcription:
-    """One result of ``Recognizer.transcribe``: the text, or an error naming the input."""
+    """One result of ``Recognizer.transcribe``: the text, or an error naming the input; with
+    ``timestamps=True`` also its ``words`` and ``chars`` (see ``seqrec.decoding.timestamps``)."""
 
     text: str
     error: str | None = None
     source: str = ""
+    words: list[Timestamp] | None = None
+    chars: list[Timestamp] | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"source": self.source, "text": self.text, "error": self.error}
+        row: dict[str, Any] = {"source": self.source, "text": self.text, "error": self.error}
+        if self.words is not None and self.chars is not None:
+            row["words"] = [w.to_dict() for w in self.words]
+            row["chars"] = [c.to_dict() for c in self.chars]
+        return row
 
 
 @dataclass
@@ -170,21 +179,68 @@ class Recognizer:
         batch_size: int = 16,
         sample_rate: int | None = None,
         progress: bool = False,
+        timestamps: bool = False,
     ) -> list[Transcription]:
         """One Transcription per input, in order. Inputs are paths, manifest entries, or
         waveforms (S,) / (S, C) / torch (C, S) at ``sample_rate`` (default: the model's);
         for an ink model, ``seqrec.Ink`` objects, ink files (by extension) or entries.
-        An unusable input gets ``.error`` set and never costs the others their results."""
+        An unusable input gets ``.error`` set and never costs the others their results.
+
+        ``timestamps=True`` also fills ``.words`` and ``.chars`` (empty for an empty or failed
+        transcript): start and end in seconds from the start of the input, a confidence, and
+        for ink the points [start_point, end_point) covered. They come from the CTC alignment
+        of the decoded text, with audio word boundaries moved to pauses because the model's
+        spikes come late; see ``seqrec.decoding.timestamps``."""
         if isinstance(inputs, (str, Path, np.ndarray, torch.Tensor, ManifestEntry, Ink)):
             inputs = [inputs]
         results = [Transcription("", source=_describe(x, i)) for i, x in enumerate(inputs)]
+        if timestamps:
+            for result in results:
+                result.words, result.chars = [], []
 
-        def decode(indices: list[int], log_probs: torch.Tensor, lengths: torch.Tensor) -> None:
-            for i, text in zip(indices, self.decoder(log_probs, lengths), strict=True):
+        def decode(
+            indices: list[int],
+            signals: list[np.ndarray],
+            log_probs: torch.Tensor,
+            lengths: torch.Tensor,
+        ) -> None:
+            texts = self.decoder(log_probs, lengths)
+            for i, signal, text, row, n in zip(
+                indices, signals, texts, log_probs, lengths.tolist(), strict=True
+            ):
                 results[i].text = text
+                if timestamps and text:
+                    self._add_timestamps(results[i], inputs[i], signal, row[:n].float().cpu())
 
         self._run(inputs, results, batch_size, sample_rate, progress, decode)
         return results
+
+    def _add_timestamps(
+        self, result: Transcription, item: Input, signal: np.ndarray, log_probs: torch.Tensor
+    ) -> None:
+        """Set ``result``'s words and chars from the log-probs (T', V) of its signal, or its
+        error when they cannot be had (an ink file that no longer reads, say)."""
+        try:
+            if self.ink is None:
+                result.words, result.chars = audio_timestamps(
+                    log_probs,
+                    result.text,
+                    self.tokenizer,
+                    signal,
+                    self.sample_rate,
+                    self.frame_seconds,
+                )
+            else:
+                result.words, result.chars = ink_timestamps(
+                    log_probs,
+                    result.text,
+                    self.tokenizer,
+                    _ink_of(item),
+                    self.ink,
+                    int(self.hparams["subsampling_factor"]),
+                )
+        except (ValueError, OSError) as err:
+            result.error = f"{result.source}: timestamps: {err}"
 
     def transcribe_long(
         self,
@@ -236,7 +292,12 @@ class Recognizer:
         results = [Transcription("", source=_describe(x, i)) for i, x in enumerate(inputs)]
         kept: dict[int, torch.Tensor] = {}
 
-        def keep(indices: list[int], log_probs: torch.Tensor, lengths: torch.Tensor) -> None:
+        def keep(
+            indices: list[int],
+            signals: list[np.ndarray],
+            log_probs: torch.Tensor,
+            lengths: torch.Tensor,
+        ) -> None:
             for i, row, n in zip(indices, log_probs, lengths.tolist(), strict=True):
                 kept[i] = row[:n].float().cpu()
 
@@ -264,11 +325,11 @@ class Recognizer:
         batch_size: int,
         sample_rate: int | None,
         progress: bool,
-        consume: Callable[[list[int], torch.Tensor, torch.Tensor], None],
+        consume: Consumer,
     ) -> None:
         """Run the model over ``inputs`` in length-sorted batches, handing each batch's input
-        indices, log-probs (B, T', V) and lengths (B,) to ``consume``; an unusable input gets
-        its ``results`` row's error set."""
+        indices, signals, log-probs (B, T', V) and lengths (B,) to ``consume``; an unusable
+        input gets its ``results`` row's error set."""
         chunk = batch_size * 32  # inputs decoded and length-sorted together; bounds memory
         starts = range(0, len(inputs), chunk)
         with tqdm(
@@ -288,7 +349,7 @@ class Recognizer:
         stop: int,
         batch_size: int,
         sample_rate: int | None,
-        consume: Callable[[list[int], torch.Tensor, torch.Tensor], None],
+        consume: Consumer,
     ) -> None:
         loaded: list[tuple[int, np.ndarray]] = []
         for i in range(start, min(stop, len(inputs))):
@@ -299,8 +360,15 @@ class Recognizer:
                 results[i].error = message if source in message else f"{source}: {message}"
         loaded.sort(key=lambda pair: len(pair[1]))
         for b in range(0, len(loaded), batch_size):
-            batch = loaded[b : b + batch_size]
-            consume([i for i, _ in batch], *self._forward([signal for _, signal in batch]))
+            indices, signals = zip(*loaded[b : b + batch_size], strict=True)
+            consume(list(indices), list(signals), *self._forward(list(signals)))
+
+
+def _ink_of(item: Input) -> Ink:
+    """The ink an input of an ink model names (it was read once already to transcribe it)."""
+    if isinstance(item, Ink):
+        return item
+    return Ink.load(item.path if isinstance(item, ManifestEntry) else item)
 
 
 def _describe(item: Input, index: int) -> str:

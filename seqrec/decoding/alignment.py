@@ -45,18 +45,31 @@ def align_tokens(log_probs: torch.Tensor, text: str, tokenizer: CharTokenizer) -
     return [Span(tokenizer.decode([s.token]), s.start, s.end, float(s.score)) for s in spans]
 
 
+def split_words(char_spans: list[Span], delimiter: str = " ") -> list[list[Span]]:
+    """Character spans grouped into words at ``delimiter`` (delimiters dropped)."""
+    words: list[list[Span]] = [[]]
+    for span in char_spans:
+        if span.label != delimiter:
+            words[-1].append(span)
+        elif words[-1]:
+            words.append([])
+    return [w for w in words if w]
+
+
+def geometric_mean(scores: list[float]) -> float:
+    """exp(mean(log score)), scores floored at 1e-12."""
+    return math.exp(sum(math.log(max(s, 1e-12)) for s in scores) / len(scores))
+
+
 def word_spans(char_spans: list[Span], delimiter: str = " ") -> list[Span]:
     """Group character spans into words at ``delimiter``; a word's score is the geometric
     mean of its characters' scores."""
-    words: list[Span] = []
-    current: list[Span] = []
-    for span in [*char_spans, Span(delimiter, 0, 0, 1.0)]:
-        if span.label != delimiter:
-            current.append(span)
-            continue
-        if current:
-            score = math.exp(sum(math.log(max(s.score, 1e-12)) for s in current) / len(current))
-            label = "".join(s.label for s in current)
-            words.append(Span(label, current[0].start, current[-1].end, score))
-            current = []
-    return words
+    return [
+        Span(
+            "".join(s.label for s in word),
+            word[0].start,
+            word[-1].end,
+            geometric_mean([s.score for s in word]),
+        )
+        for word in split_words(char_spans, delimiter)
+    ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from seqrec.decoding.alignment import Span, align_tokens, word_spans
+from seqrec.decoding.alignment import Span, align_tokens, split_words, word_spans
 from seqrec.text.tokenizer import CharTokenizer
 
 TOKENIZER = CharTokenizer([" ", "a", "b"])  # ids: blank 0, " " 1, a 2, b 3
@@ -44,6 +44,12 @@ def test_alignment_follows_the_transcript_not_the_argmax():
 def test_word_score_is_the_geometric_mean_of_its_characters():
     chars = [Span("a", 0, 1, 0.25), Span("b", 1, 2, 1.0)]
     assert word_spans(chars)[0].score == pytest.approx(0.5)
+
+
+def test_words_split_at_any_run_of_delimiters():
+    chars = [Span(c, i, i + 1, 1.0) for i, c in enumerate(" ab  b ")]
+    assert [[s.label for s in w] for w in split_words(chars)] == [["a", "b"], ["b"]]
+    assert split_words([Span(" ", 0, 1, 1.0)]) == []
 
 
 def test_too_short_for_the_transcript_is_an_error():
