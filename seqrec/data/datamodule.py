@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 import lightning as L
@@ -12,6 +13,7 @@ from torch.utils.data import DataLoader
 from seqrec.audio.perturb import SpeedPerturbation
 from seqrec.data.dataset import Batch, SignalDataset, collate
 from seqrec.data.manifest import manifest_modality, read_manifest
+from seqrec.data.running_speech import RunningSpeech
 from seqrec.data.sampler import BucketBatchSampler
 from seqrec.data.validate import CheckedEntry, apply_policy, check_entries
 from seqrec.features.ink_augment import InkAugmentation, InkAugmentConfig
@@ -28,6 +30,17 @@ class SeqRecDataModule(L.LightningDataModule):
     ``max_batch_frames`` bounds padded feature frames per batch (10 ms frames for audio, points
     or curves for ink); ``speed_perturb`` (e.g. ``[0.9, 1.0, 1.1]``) resamples training audio
     at a random speed; ``ink_augment`` randomly distorts training ink.
+
+    Running speech (audio; off by default), for models that will transcribe long recordings:
+    ``silence_pad`` ``[lo, hi]`` seconds (e.g. ``[0.0, 1.0]``) puts quiet noise (-60 to -35
+    dBFS, white to pink) of a uniform random length in [lo, hi] before and, independently,
+    after every training example; ``concat_prob`` (e.g. 0.3) is the probability that a
+    training batch is regrouped into examples of 2 or 3 of its utterances (texts joined by a
+    space, audio by 0.1-0.8 s pauses of the same noise), each lasting at most
+    ``concat_max_seconds`` before padding. Whole batches are regrouped, so every utterance is
+    still seen once per epoch and padding stays low; the training batches are bucketed and
+    held to ``max_batch_frames`` by each utterance's longest possible augmented length (both
+    pads, plus a pause when joining). See ``seqrec.data.running_speech``.
     """
 
     def __init__(
@@ -46,6 +59,9 @@ class SeqRecDataModule(L.LightningDataModule):
         vocabulary: list[str] | None = None,
         speed_perturb: list[float] | None = None,
         ink_augment: InkAugmentConfig | None = None,
+        silence_pad: list[float] | None = None,
+        concat_prob: float = 0.0,
+        concat_max_seconds: float = 20.0,
         seed: int = 0,
     ) -> None:
         super().__init__()
@@ -65,6 +81,12 @@ class SeqRecDataModule(L.LightningDataModule):
         else:
             texts = (self.normalizer(e.text) for e in self.entries["train"])
             self.tokenizer = CharTokenizer.from_texts(texts)
+        self.running_speech = dict(
+            silence_pad=silence_pad, concat_prob=concat_prob, concat_max_seconds=concat_max_seconds
+        )
+        running = RunningSpeech(sample_rate, self.tokenizer, **self.running_speech)  # validates
+        if running.enabled and self.modality != "audio":
+            raise ValueError("silence_pad and concat_prob apply to audio, not ink")
         self.checked: dict[str, list[CheckedEntry]] = {}
 
     @property
@@ -110,8 +132,14 @@ class SeqRecDataModule(L.LightningDataModule):
 
     def _loader(self, split: str, shuffle: bool) -> DataLoader:
         items = self._check(split)
+        seed = self.seed + self.trainer.global_rank
+        running = RunningSpeech(self.sample_rate, self.tokenizer, **self.running_speech, seed=seed)
+        collate_fn, extra = collate, 0
+        if shuffle and running.enabled:
+            collate_fn, extra = partial(collate, augment=running), running.max_extra_samples
         frontend = self.trainer.lightning_module.model.frontend
-        frames = frontend.frame_lengths(torch.tensor([i.num_samples for i in items])).tolist()
+        samples = torch.tensor([i.num_samples + extra for i in items])
+        frames = frontend.frame_lengths(samples).tolist()
         sampler = BucketBatchSampler(
             frames,
             self.batch_size,
@@ -123,7 +151,6 @@ class SeqRecDataModule(L.LightningDataModule):
             rank=self.trainer.global_rank,
         )
         perturb = augment = None
-        seed = self.seed + self.trainer.global_rank
         if shuffle and self.speed_perturb:
             perturb = SpeedPerturbation(self.speed_perturb, self.sample_rate, seed)
         if shuffle and self.ink_augment:
@@ -132,7 +159,7 @@ class SeqRecDataModule(L.LightningDataModule):
         return DataLoader(
             SignalDataset(items, self.tokenizer, self.sample_rate, perturb, ink),
             batch_sampler=sampler,
-            collate_fn=collate,
+            collate_fn=collate_fn,
             num_workers=self.num_workers,
             persistent_workers=self.num_workers > 0,
         )

@@ -81,8 +81,14 @@ def pad_signals(signals: Sequence[torch.Tensor]) -> tuple[torch.Tensor, torch.Te
     return torch.nn.utils.rnn.pad_sequence(list(signals), batch_first=True), lengths
 
 
-def collate(examples: Sequence[Example]) -> Batch:
-    """Pad a list of examples into a Batch."""
+def collate(
+    examples: Sequence[Example],
+    augment: Callable[[Sequence[Example]], Sequence[Example]] | None = None,
+) -> Batch:
+    """Pad a list of examples into a Batch, after ``augment`` (e.g. RunningSpeech) if given:
+    it may regroup the examples, so it works on the batch rather than item by item."""
+    if augment is not None:
+        examples = augment(examples)
     signals, signal_lengths = pad_signals([e.signal for e in examples])
     targets, target_lengths = pad_signals([e.tokens for e in examples])
     return Batch(signals, signal_lengths, targets, target_lengths, [e.text for e in examples])
