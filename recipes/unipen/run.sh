@@ -1,28 +1,39 @@
 #!/usr/bin/env bash
 # UNIPEN recipe: prepare one task from a UNIPEN folder you already have, train, score on test.
 # Usage: bash recipes/unipen/run.sh SRC_DIR [--task digits|upper|lower|words|lines]
-#          [--stage N] [--stop-stage M] [--data DIR] [--exp DIR]
+#          [--extra-train LIST] [--stage N] [--stop-stage M] [--data DIR] [--exp DIR]
 #   SRC_DIR holds the corpus's data/ and include/ folders (original UNIPEN layout).
-#   stage 0: python recipes/unipen/prepare.py SRC_DIR DATA --task TASK  (DATA/{train,valid,test}.jsonl)
+#   --extra-train LIST: tasks (comma list, e.g. upper,lower) whose ink is added to train only,
+#     from writers that the main task's writer split did not put in valid or test (see
+#     prepare.py). Default: upper,lower for --task digits (its 1a train set alone is ~2k
+#     segments), none for the other tasks; "none" turns it off. With extra tasks DATA and EXP
+#     default to data/unipen_TASK_pooled and exp/unipen_TASK_pooled, else to
+#     data/unipen_TASK and exp/unipen_TASK.
+#   stage 0: python recipes/unipen/prepare.py SRC_DIR DATA --task TASK [--extra-train LIST]
+#            (DATA/{train,valid,test}.jsonl; DATA/lexicon.txt for digits/upper/lower)
 #   stage 1: seqrec train --config conf/unipen_TASK.yaml
 #   stage 2: seqrec evaluate EXP/checkpoints/best.ckpt DATA/test.jsonl --report EXP/report
+#   stage 3 (digits/upper/lower, when DATA/lexicon.txt exists): the same, decoding into the
+#            task's labels: --decoder beam --lexicon DATA/lexicon.txt --report EXP/report_lexicon
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
-usage="usage: bash recipes/unipen/run.sh SRC_DIR [--task digits|upper|lower|words|lines] [--stage N] [--stop-stage M] [--data DIR] [--exp DIR]"
+usage="usage: bash recipes/unipen/run.sh SRC_DIR [--task digits|upper|lower|words|lines] [--extra-train LIST] [--stage N] [--stop-stage M] [--data DIR] [--exp DIR]"
 if [[ $# -lt 1 || $1 == --* ]]; then
   echo "$usage" >&2
   exit 2
 fi
 src=$1; shift
 task=digits
+extra_train=default
 stage=0
-stop_stage=2
+stop_stage=3
 data=
 exp=
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --task) task=$2; shift 2 ;;
+    --extra-train) extra_train=$2; shift 2 ;;
     --stage) stage=$2; shift 2 ;;
     --stop-stage) stop_stage=$2; shift 2 ;;
     --data) data=$2; shift 2 ;;
@@ -34,12 +45,18 @@ case "$task" in
   digits|upper|lower|words|lines) ;;
   *) echo "unknown task: $task" >&2; echo "$usage" >&2; exit 2 ;;
 esac
-data=${data:-data/unipen_$task}
-exp=${exp:-exp/unipen_$task}
+if [[ $extra_train == default ]]; then
+  if [[ $task == digits ]]; then extra_train=upper,lower; else extra_train=; fi
+fi
+[[ $extra_train == none ]] && extra_train=
+name=unipen_$task${extra_train:+_pooled}
+data=${data:-data/$name}
+exp=${exp:-exp/$name}
 
 if [[ $stage -le 0 && $stop_stage -ge 0 ]]; then
-  echo "== stage 0: prepare $src ($task) into $data"
-  python recipes/unipen/prepare.py "$src" "$data" --task "$task"
+  echo "== stage 0: prepare $src ($task${extra_train:+, extra train $extra_train}) into $data"
+  python recipes/unipen/prepare.py "$src" "$data" --task "$task" \
+    ${extra_train:+--extra-train "$extra_train"}
 fi
 
 if [[ $stage -le 1 && $stop_stage -ge 1 ]]; then
@@ -54,4 +71,19 @@ fi
 if [[ $stage -le 2 && $stop_stage -ge 2 ]]; then
   echo "== stage 2: evaluate on the test split"
   seqrec evaluate "$exp/checkpoints/best.ckpt" "$data/test.jsonl" --report "$exp/report"
+fi
+
+if [[ $stage -le 3 && $stop_stage -ge 3 ]]; then
+  case "$task" in
+    digits|upper|lower)
+      if [[ -f $data/lexicon.txt ]]; then
+        echo "== stage 3: evaluate on the test split, decoding into $data/lexicon.txt"
+        seqrec evaluate "$exp/checkpoints/best.ckpt" "$data/test.jsonl" \
+          --decoder beam --lexicon "$data/lexicon.txt" --report "$exp/report_lexicon"
+      else
+        echo "== stage 3: skipped ($data/lexicon.txt missing: rerun stage 0)"
+      fi
+      ;;
+    *) echo "== stage 3: skipped (lexicon decoding is for the character tasks)" ;;
+  esac
 fi
