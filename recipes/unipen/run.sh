@@ -15,6 +15,9 @@
 #   stage 2: seqrec evaluate EXP/checkpoints/best.ckpt DATA/test.jsonl --report EXP/report
 #   stage 3 (digits/upper/lower, when DATA/lexicon.txt exists): the same, decoding into the
 #            task's labels: --decoder beam --lexicon DATA/lexicon.txt --report EXP/report_lexicon
+#   stage 3 (words/lines): character 6-gram LM of DATA/train.jsonl (case and punctuation
+#            kept), LM weight tuned on valid (seqrec tune-lm), test decoded with beam search
+#            and the LM --report EXP/report_lm
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -84,6 +87,17 @@ if [[ $stage -le 3 && $stop_stage -ge 3 ]]; then
         echo "== stage 3: skipped ($data/lexicon.txt missing: rerun stage 0)"
       fi
       ;;
-    *) echo "== stage 3: skipped (lexicon decoding is for the character tasks)" ;;
+    *)
+      echo "== stage 3: character 6-gram LM of the training text, LM weight tuned on valid,"
+      echo "   test decoded with beam search and the LM"
+      seqrec lm build "$data/train.jsonl" --unit char --order 6 --keep-case \
+        --keep-punctuation -o "$exp/lm/char6.arpa"
+      seqrec tune-lm "$exp/checkpoints/best.ckpt" "$data/valid.jsonl" --lm "$exp/lm/char6.arpa" \
+        --lm-weights 0,0.25,0.5,0.75,1,1.5 | tee "$exp/lm/tune.txt"
+      best=$(sed -n 's/^best: //p' "$exp/lm/tune.txt")
+      # shellcheck disable=SC2086  # $best holds "--lm-weight X --word-score Y"
+      seqrec evaluate "$exp/checkpoints/best.ckpt" "$data/test.jsonl" --report "$exp/report_lm" \
+        --decoder beam --lm "$exp/lm/char6.arpa" $best
+      ;;
   esac
 fi
