@@ -93,7 +93,7 @@ if [[ $stage -le 3 && $stop_stage -ge 3 ]]; then
       seqrec lm build "$data/train.jsonl" --unit char --order 6 --keep-case \
         --keep-punctuation -o "$exp/lm/char6.arpa"
       seqrec tune-lm "$exp/checkpoints/best.ckpt" "$data/valid.jsonl" --lm "$exp/lm/char6.arpa" \
-        --lm-weights 0,0.25,0.5,0.75,1,1.5 | tee "$exp/lm/tune.txt"
+        --lm-weights 0,0.5,1,1.5,2,3 | tee "$exp/lm/tune.txt"
       best=$(sed -n 's/^best: //p' "$exp/lm/tune.txt")
       # shellcheck disable=SC2086  # $best holds "--lm-weight X --word-score Y"
       seqrec evaluate "$exp/checkpoints/best.ckpt" "$data/test.jsonl" --report "$exp/report_lm" \
