@@ -30,7 +30,7 @@ import seqrec
 from seqrec.data.manifest import read_manifest
 
 DEFAULT_MODEL = C.REPO / "exp" / "speech_demo" / "checkpoints" / "best.ckpt"
-DEFAULT_MANIFEST = C.REPO / "data" / "sd3k" / "test.jsonl"
+DEFAULT_MANIFEST = C.REPO / "data" / "speech_demo" / "test.jsonl"
 OUT_DIR = Path("/tmp/seqrec-bench-long-audio")
 
 

@@ -35,7 +35,9 @@ never wrote the main task contribute; a segment that shares an ink file with a v
 segment of the main task is dropped too (the same session of the same person, whatever its
 writer key). Extra segments whose ink is already taken (by the main task or an earlier extra
 segment) are dropped as duplicates, as for categories 6/7. The summary reports how many were
-added and how many dropped for writer overlap.
+added and how many dropped for writer overlap. ``OUT_DIR/train_task.jsonl`` then holds the
+main task's train rows alone (the same rows as train.jsonl without the option), for
+fine-tuning a pooled model on the task itself.
 
 Writes each segment's ink as seqrec JSON under ``OUT_DIR/ink/<category>/<label file>/N.json``
 and ``OUT_DIR/{train,valid,test}.jsonl`` rows ``{"ink_filepath": "ink/...", "text": label,
@@ -362,6 +364,12 @@ def main(argv: list[str] | None = None) -> int:
     for split in SPLITS:
         path = write_manifest(args.out_dir / f"{split}.jsonl", splits[split])
         print(summary_line(split, splits[split], path))
+    own = args.out_dir / "train_task.jsonl"
+    if args.extra_train:  # the main task's train rows alone, for fine-tuning on them
+        rows = [r for r in splits["train"] if r["category"] in TASKS[args.task]]
+        print(summary_line("train_task", rows, write_manifest(own, rows)))
+    else:
+        own.unlink(missing_ok=True)  # a stale one from a pooled run
     lexicon = args.out_dir / "lexicon.txt"
     if args.task in CHARACTER_TASKS:
         words = lexicon_words(args.task, splits["train"])

@@ -18,6 +18,9 @@
 #   stage 3 (words/lines): character 6-gram LM of DATA/train.jsonl (case and punctuation
 #            kept), LM weight tuned on valid (seqrec tune-lm), test decoded with beam search
 #            and the LM --report EXP/report_lm
+#   stage 4 (with --extra-train): fine-tune the pooled model on the task's own train rows
+#            (DATA/train_task.jsonl; its own, smaller character set) into EXP/finetune, then
+#            evaluate it as in stages 2-3 (EXP/finetune/report, EXP/finetune/report_lexicon)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -30,7 +33,7 @@ src=$1; shift
 task=digits
 extra_train=default
 stage=0
-stop_stage=3
+stop_stage=4
 data=
 exp=
 while [[ $# -gt 0 ]]; do
@@ -100,4 +103,21 @@ if [[ $stage -le 3 && $stop_stage -ge 3 ]]; then
         --decoder beam --lm "$exp/lm/char6.arpa" $best
       ;;
   esac
+fi
+
+if [[ $stage -le 4 && $stop_stage -ge 4 && -f $data/train_task.jsonl ]]; then
+  echo "== stage 4: fine-tune on $data/train_task.jsonl (the $task ink alone) into $exp/finetune"
+  seqrec train --config "conf/unipen_$task.yaml" \
+    --data.train_manifest "$data/train_task.jsonl" \
+    --data.valid_manifest "$data/valid.jsonl" \
+    --data.test_manifest "$data/test.jsonl" \
+    --model.init_from "$exp/checkpoints/best.ckpt" \
+    --model.learning_rate 1e-3 --trainer.max_epochs 10 \
+    --trainer.default_root_dir "$exp/finetune"
+  seqrec evaluate "$exp/finetune/checkpoints/best.ckpt" "$data/test.jsonl" \
+    --report "$exp/finetune/report"
+  if [[ -f $data/lexicon.txt ]]; then
+    seqrec evaluate "$exp/finetune/checkpoints/best.ckpt" "$data/test.jsonl" \
+      --decoder beam --lexicon "$data/lexicon.txt" --report "$exp/finetune/report_lexicon"
+  fi
 fi

@@ -5,14 +5,19 @@ Usage::
     python recipes/yesno/crop_at_words.py MODEL IN_MANIFEST OUT_MANIFEST
 
 Every yesno training file starts with "no" (the split takes the first 31 sorted names) and
-every test file with "yes", so a model never hears "yes" at the start of an utterance. This
+every test file with "yes", so a model never hears "yes" at the start of a recording. This
 script force-aligns each training transcript with ``MODEL`` (CTC Viterbi alignment) and
-writes ``OUT_MANIFEST``: the original lines plus, for each word after the first, a line that
-starts in the pause before that word and runs to the end of the file (``offset``/``duration``
-on the same audio; nothing is copied). A BiLSTM's CTC spikes come late, near the end of each
-word, so the cut is the quietest 20 ms between the aligned starts of the two words rather
-than the middle of the aligned gap. Every run of words (not only
-suffixes) was tried too: 4.5x the lines, slower, and worse on test (see RESULTS.md).
+writes ``OUT_MANIFEST``: the original lines plus, for each word after the first, a new WAV
+file (in ``crops/`` beside ``OUT_MANIFEST``) that is the recording's own opening silence
+followed by the audio from the pause before that word to the end. Each crop thus opens the
+way a test recording does (about a second of room noise, then a word), only with another
+first word. Some recordings of the corpus stop in the middle of their last word (or fade
+out on it); for each word after the first, a prefix crop does the same: the recording up
+to 60% of that word's sound, labelled with the words up to and including it. A BiLSTM's
+CTC spikes come late, near the end of each word, so the cut is the quietest 20 ms between
+the aligned starts of the two words rather than the middle of the aligned gap. Every run of
+words (not only suffixes) was tried too: 4.5x the lines, slower, and worse on test (see
+RESULTS.md).
 """
 
 from __future__ import annotations
@@ -21,30 +26,96 @@ import argparse
 from pathlib import Path
 
 import numpy as np
+import soundfile as sf
 from tqdm.auto import tqdm
 
 from seqrec.audio.io import load_audio
-from seqrec.data.manifest import ManifestEntry, read_manifest, write_manifest
+from seqrec.data.manifest import read_manifest, write_manifest
 from seqrec.recognizer import Recognizer
 
 
-def suffix_crops(entry: ManifestEntry, cuts: list[float], words: list[str]) -> list[dict]:
-    """Manifest rows of ``entry`` cut to begin at each word after the first.
+def sound_extent(wave: np.ndarray, rate: int, window_s: float = 0.02) -> tuple[int, int]:
+    """First and last sample of sound in ``wave`` (S,): of the 20 ms windows whose energy is
+    above a tenth of the loud (95th percentile) window energy. (0, S) when there is none."""
+    hop = max(1, int(window_s * rate))
+    energy = np.array([np.mean(wave[i : i + hop] ** 2) for i in range(0, len(wave) - hop, hop)])
+    loud = np.flatnonzero(energy > 0.1 * np.percentile(energy, 95)) if energy.size else energy
+    if loud.size == 0:
+        return 0, len(wave)
+    return int(loud[0]) * hop, int(loud[-1] + 1) * hop
 
-    ``cuts[k - 1]`` is the time (seconds from the entry's own start) between word k - 1 and
-    word k.
-    """
+
+def opening_silence(wave: np.ndarray, rate: int) -> int:
+    """Samples of ``wave`` (S,) before its first sound, less 0.1 s: the room noise a
+    recording opens with."""
+    return max(0, sound_extent(wave, rate)[0] - int(0.1 * rate))
+
+
+def joined(head: np.ndarray, tail: np.ndarray, rate: int, fade_s: float = 0.01) -> np.ndarray:
+    """``head`` then ``tail`` (both (S,)) with a linear crossfade of ``fade_s`` seconds."""
+    n = min(int(fade_s * rate), len(head), len(tail))
+    if n == 0:
+        return np.concatenate([head, tail])
+    ramp = np.linspace(0.0, 1.0, n, dtype=head.dtype)
+    middle = head[len(head) - n :] * (1 - ramp) + tail[:n] * ramp
+    return np.concatenate([head[: len(head) - n], middle, tail[n:]])
+
+
+def write_suffix_crops(
+    wave: np.ndarray, rate: int, cuts: list[float], words: list[str], out_stem: Path
+) -> list[dict]:
+    """Write ``out_stem``_K.wav for each word K after the first: the opening silence of
+    ``wave`` (S,) followed by ``wave`` from ``cuts[K - 1]`` (seconds, the pause between word
+    K - 1 and word K) on. Returns their manifest rows (absolute paths)."""
     if len(cuts) != len(words) - 1:
-        raise ValueError(f"{entry.where()}: {len(words)} words need {len(words) - 1} cuts")
-    end = entry.offset + entry.duration if entry.duration is not None else None
+        raise ValueError(f"{out_stem}: {len(words)} words need {len(words) - 1} cuts")
+    head = wave[: opening_silence(wave, rate)]
+    out_stem.parent.mkdir(parents=True, exist_ok=True)
     rows = []
     for k, cut in enumerate(cuts, start=1):
-        row = {**entry.to_dict(), "text": " ".join(words[k:])}
-        row.pop("duration", None)
-        row["offset"] = round(entry.offset + cut, 3)
-        if end is not None:
-            row["duration"] = round(end - entry.offset - cut, 3)
-        rows.append(row)
+        path = out_stem.parent / f"{out_stem.name}_{k}.wav"
+        audio = joined(head, wave[int(round(cut * rate)) :], rate)
+        sf.write(path, audio, rate, subtype="PCM_16")
+        rows.append(
+            {
+                "audio_filepath": str(path.resolve()),
+                "duration": round(len(audio) / rate, 3),
+                "text": " ".join(words[k:]),
+            }
+        )
+    return rows
+
+
+def write_prefix_crops(
+    wave: np.ndarray,
+    rate: int,
+    cuts: list[float],
+    words: list[str],
+    out_stem: Path,
+    keep: float = 0.6,
+) -> list[dict]:
+    """Write ``out_stem``_pK.wav for each word K after the first: ``wave`` (S,) from its start
+    to ``keep`` of the way through word K's sound, as a recording stopped mid-word, labelled
+    with words 0..K. Word K's sound is looked for between the pauses ``cuts[K - 1]`` and
+    ``cuts[K]`` (seconds; the file's end for the last word). Returns their manifest rows."""
+    if len(cuts) != len(words) - 1:
+        raise ValueError(f"{out_stem}: {len(words)} words need {len(words) - 1} cuts")
+    bounds = [0, *(int(round(c * rate)) for c in cuts), len(wave)]
+    out_stem.parent.mkdir(parents=True, exist_ok=True)
+    rows = []
+    for k in range(1, len(words)):
+        lo = bounds[k]
+        onset, offset = sound_extent(wave[lo : bounds[k + 1]], rate)
+        audio = wave[: lo + onset + int(keep * (offset - onset))]
+        path = out_stem.parent / f"{out_stem.name}_p{k}.wav"
+        sf.write(path, audio, rate, subtype="PCM_16")
+        rows.append(
+            {
+                "audio_filepath": str(path.resolve()),
+                "duration": round(len(audio) / rate, 3),
+                "text": " ".join(words[: k + 1]),
+            }
+        )
     return rows
 
 
@@ -81,7 +152,10 @@ def main() -> None:
         starts = [w.start * recognizer.frame_seconds for w in words]
         cuts = quietest_cuts(wave, recognizer.sample_rate, starts)
         rows.append(entry.to_dict())
-        rows += suffix_crops(entry, cuts, [w.label for w in words])
+        stem = args.out.parent / "crops" / f"{entry.path.stem}_{entry.line}"
+        labels = [w.label for w in words]
+        rows += write_suffix_crops(wave, recognizer.sample_rate, cuts, labels, stem)
+        rows += write_prefix_crops(wave, recognizer.sample_rate, cuts, labels, stem)
     write_manifest(args.out, rows)
     print(f"{args.out}: {len(entries)} utterances + {len(rows) - len(entries)} crops")
 

@@ -14,6 +14,7 @@ from typing import Any
 
 import lightning as L
 import torch
+from lightning.pytorch.utilities import rank_zero_info
 from torch import nn
 
 from seqrec.data.dataset import Batch
@@ -26,6 +27,7 @@ from seqrec.metrics import char_errors, word_errors
 from seqrec.models.build import build_ctc_model
 from seqrec.text.tokenizer import CharTokenizer
 from seqrec.training.error_rate import ErrorRate
+from seqrec.training.warm_start import warm_start
 
 LR_SCHEDULES = ("warmup_cosine", "constant")
 MODALITIES = ("audio", "ink")
@@ -61,7 +63,8 @@ def warmup_cosine(step: int, total: int, warmup: int, floor: float = 0.02) -> fl
 class SeqRecModule(L.LightningModule):
     """Trains a CTCModel. ``text`` (tokenizer and normaliser), ``sample_rate`` and ``modality``
     are linked from the data module by ``seqrec train``; every other argument is a model
-    setting. ``features`` configures audio, ``ink`` configures ink."""
+    setting. ``features`` configures audio, ``ink`` configures ink. ``init_from`` (a checkpoint
+    or training folder) fine-tunes: a new run starts from its weights (see ``warm_start``)."""
 
     def __init__(
         self,
@@ -83,6 +86,7 @@ class SeqRecModule(L.LightningModule):
         weight_decay: float = 1e-2,
         lr_schedule: str = "warmup_cosine",
         warmup_ratio: float = 0.1,
+        init_from: str | None = None,
     ) -> None:
         super().__init__()
         if text is None:
@@ -111,6 +115,7 @@ class SeqRecModule(L.LightningModule):
                 "weight_decay": weight_decay,
                 "lr_schedule": lr_schedule,
                 "warmup_ratio": warmup_ratio,
+                "init_from": init_from,
             }
         )
         self.model = build_ctc_model(self.hparams)
@@ -160,7 +165,11 @@ class SeqRecModule(L.LightningModule):
             batch_sampler.set_epoch(self.current_epoch)
 
     def on_fit_start(self) -> None:
-        """Estimate global feature statistics once, when ``normalization="global"``."""
+        """Warm-start a new run from ``init_from``; estimate global feature statistics once,
+        when ``normalization="global"`` (and ``init_from`` brought none)."""
+        if self.hparams.init_from and self.trainer.ckpt_path is None:
+            started = warm_start(self.model, self.tokenizer, self.hparams.init_from)
+            rank_zero_info(str(started))
         normalizer = self.model.normalizer
         if normalizer.mode != "global" or bool(normalizer.fitted):
             return

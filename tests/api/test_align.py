@@ -9,7 +9,7 @@ import numpy as np
 import soundfile as sf
 
 import seqrec
-from seqrec.data.manifest import ManifestEntry, read_manifest
+from seqrec.data.manifest import read_manifest
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -40,11 +40,38 @@ def test_word_spans_are_ordered_and_crop_cuts_fall_in_pauses(yesno_model, yesno_
         assert np.median(level) < 0.2 * np.sqrt(np.mean(wave**2))
 
 
-def test_suffix_crops_start_at_each_later_word():
+def test_suffix_crops_open_with_the_recordings_own_silence(tmp_path):
     crop = _load_crop_script()
-    entry = ManifestEntry(Path("/data/a.wav"), "no yes no", offset=1.0, duration=3.0)
-    rows = crop.suffix_crops(entry, [0.8, 1.9], ["no", "yes", "no"])
-    assert rows == [
-        {"audio_filepath": "/data/a.wav", "text": "yes no", "offset": 1.8, "duration": 2.2},
-        {"audio_filepath": "/data/a.wav", "text": "no", "offset": 2.9, "duration": 1.1},
-    ]
+    rate = 8000
+    rng = np.random.default_rng(0)
+    quiet = 0.001 * rng.standard_normal(rate).astype(np.float32)  # 1 s of room noise
+    tone = [0.5 * np.sin(np.arange(rate // 2) * f / rate * 2 * np.pi) for f in (300, 500, 700)]
+    pause = np.zeros(rate // 4, dtype=np.float32)
+    wave = np.concatenate([quiet, tone[0], pause, tone[1], pause, tone[2]]).astype(np.float32)
+    assert abs(crop.opening_silence(wave, rate) - int(0.9 * rate)) <= 0.02 * rate
+    cuts = [1.625, 2.375]  # the middle of each pause
+    rows = crop.write_suffix_crops(wave, rate, cuts, ["no", "yes", "no"], tmp_path / "c" / "a")
+    assert [r["text"] for r in rows] == ["yes no", "no"]
+    for row, cut in zip(rows, cuts, strict=True):
+        audio, file_rate = sf.read(row["audio_filepath"], dtype="float32")
+        assert file_rate == rate and row["duration"] == round(len(audio) / rate, 3)
+        head = crop.opening_silence(wave, rate)
+        fade = int(0.01 * rate)  # the crossfade overlaps 10 ms of head and tail
+        assert len(audio) == head + len(wave) - int(cut * rate) - fade
+        assert np.sqrt(np.mean(audio[: head - 100] ** 2)) < 0.002  # opens quiet, as the file
+        np.testing.assert_allclose(audio[head:], wave[int(cut * rate) + fade :], atol=1e-4)
+
+
+def test_prefix_crops_stop_partway_through_each_later_word(tmp_path):
+    crop = _load_crop_script()
+    rate = 8000
+    quiet = np.zeros(rate, dtype=np.float32)
+    tone = 0.5 * np.sin(np.arange(rate // 2) * 400 / rate * 2 * np.pi).astype(np.float32)
+    pause = np.zeros(rate // 4, dtype=np.float32)
+    wave = np.concatenate([quiet, tone, pause, tone, pause, tone, pause])  # words at 1, 1.75, 2.5 s
+    rows = crop.write_prefix_crops(wave, rate, [1.625, 2.375], ["no", "yes", "no"], tmp_path / "a")
+    assert [r["text"] for r in rows] == ["no yes", "no yes no"]
+    for row, word_start in zip(rows, [1.75, 2.5], strict=True):
+        audio, _ = sf.read(row["audio_filepath"], dtype="float32")
+        assert abs(len(audio) / rate - (word_start + 0.6 * 0.5)) <= 0.02  # 60% of the word
+        np.testing.assert_allclose(audio, wave[: len(audio)], atol=1e-4)

@@ -169,6 +169,9 @@ def test_extra_train_only_from_train_only_writers(
         assert all(e.extra["category"] == "1a" for e in pooled[split])
     main_train = [e for e in pooled["train"] if e.extra["category"] == "1a"]
     assert [_key(e) for e in main_train] == [_key(e) for e in plain["train"]]
+    own = [_key(e) for e in read_manifest(out / "train_task.jsonl")]
+    assert own == [_key(e) for e in plain["train"]]
+    assert not (tmp_path / "plain" / "train_task.jsonl").exists()
     held_out = {e.extra["writer"] for split in ("valid", "test") for e in pooled[split]}
     train_writers = {e.extra["writer"] for e in plain["train"]}
     assert held_out and "nwr/unknown-p" in held_out  # CHAR_SEED's split, as the fixture wants

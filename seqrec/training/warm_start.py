@@ -1,0 +1,74 @@
+"""Start training from another model's weights (fine-tuning), across character sets."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+
+from seqrec.models.ctc_model import CTCModel
+from seqrec.recognizer import find_checkpoint
+from seqrec.text.tokenizer import CharTokenizer
+
+
+@dataclass(frozen=True)
+class WarmStart:
+    """What ``warm_start`` copied: the source checkpoint and the characters whose output rows
+    came from it (``shared``) or start fresh (``new``)."""
+
+    source: Path
+    shared: list[str]
+    new: list[str]
+
+    def __str__(self) -> str:
+        new = f"; new, trained from scratch: {''.join(self.new)!r}" if self.new else ""
+        return (
+            f"weights from {self.source}: encoder, front end and the output rows of "
+            f"{len(self.shared)} shared characters (and blank){new}"
+        )
+
+
+def warm_start(model: CTCModel, tokenizer: CharTokenizer, source: str | Path) -> WarmStart:
+    """Copy the weights of checkpoint ``source`` (or a training folder) into ``model``, whose
+    characters are ``tokenizer``'s. Every weight but the output layer must match in shape;
+    output rows (V, H) are copied by character, so the two vocabularies may differ: rows of
+    characters only ``source`` has are dropped, characters only ``model`` has keep their fresh
+    initialisation. Raises ValueError naming the checkpoint and the first mismatch."""
+    path = find_checkpoint(source)
+    ckpt = torch.load(path, map_location="cpu", weights_only=True)
+    if "hyper_parameters" not in ckpt or "state_dict" not in ckpt:
+        raise ValueError(f"{path}: not a seqrec checkpoint (no hyper-parameters or weights)")
+    old_chars = ckpt["hyper_parameters"]["text"]["tokenizer"]["characters"]
+    state = {
+        k.removeprefix("model."): v for k, v in ckpt["state_dict"].items() if k.startswith("model.")
+    }
+    target = model.state_dict()
+    missing = sorted(set(target) - set(state))
+    if missing:
+        raise ValueError(f"{path}: has no weight {missing[0]!r}: another architecture")
+    for name, value in target.items():
+        if not name.startswith("head.") and state[name].shape != value.shape:
+            raise ValueError(
+                f"{path}: weight {name!r} has shape {tuple(state[name].shape)}, this model "
+                f"{tuple(value.shape)}: set the model sizes of the checkpoint"
+            )
+    old_index = {c: i + 1 for i, c in enumerate(old_chars)}  # 0 is blank in both
+    rows = [(0, 0)] + [
+        (i + 1, old_index[c]) for i, c in enumerate(tokenizer.characters) if c in old_index
+    ]
+    new_ids, old_ids = (torch.tensor(ids) for ids in zip(*rows, strict=True))
+    with torch.no_grad():
+        for name, value in target.items():
+            if name.startswith("head."):
+                value[new_ids] = state[name][old_ids].to(value.dtype)
+            else:
+                value.copy_(state[name])
+    return WarmStart(
+        source=path,
+        shared=[c for c in tokenizer.characters if c in old_index],
+        new=[c for c in tokenizer.characters if c not in old_index],
+    )
+
+
+__all__ = ["WarmStart", "warm_start"]
