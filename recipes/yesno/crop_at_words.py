@@ -11,13 +11,10 @@ writes ``OUT_MANIFEST``: the original lines plus, for each word after the first,
 file (in ``crops/`` beside ``OUT_MANIFEST``) that is the recording's own opening silence
 followed by the audio from the pause before that word to the end. Each crop thus opens the
 way a test recording does (about a second of room noise, then a word), only with another
-first word. Some recordings of the corpus stop in the middle of their last word (or fade
-out on it); for each word after the first, a prefix crop does the same: the recording up
-to 60% of that word's sound, labelled with the words up to and including it. A BiLSTM's
-CTC spikes come late, near the end of each word, so the cut is the quietest 20 ms between
-the aligned starts of the two words rather than the middle of the aligned gap. Every run of
-words (not only suffixes) was tried too: 4.5x the lines, slower, and worse on test (see
-RESULTS.md).
+first word. A BiLSTM's CTC spikes come late, near the end of each word, so the cut is the
+quietest 20 ms between the aligned starts of the two words rather than the middle of the
+aligned gap. Tried and worse on test (see RESULTS.md): every run of words as a crop (4.5x the
+lines), and prefix crops that stop partway through a word.
 """
 
 from __future__ import annotations
@@ -86,39 +83,6 @@ def write_suffix_crops(
     return rows
 
 
-def write_prefix_crops(
-    wave: np.ndarray,
-    rate: int,
-    cuts: list[float],
-    words: list[str],
-    out_stem: Path,
-    keep: float = 0.6,
-) -> list[dict]:
-    """Write ``out_stem``_pK.wav for each word K after the first: ``wave`` (S,) from its start
-    to ``keep`` of the way through word K's sound, as a recording stopped mid-word, labelled
-    with words 0..K. Word K's sound is looked for between the pauses ``cuts[K - 1]`` and
-    ``cuts[K]`` (seconds; the file's end for the last word). Returns their manifest rows."""
-    if len(cuts) != len(words) - 1:
-        raise ValueError(f"{out_stem}: {len(words)} words need {len(words) - 1} cuts")
-    bounds = [0, *(int(round(c * rate)) for c in cuts), len(wave)]
-    out_stem.parent.mkdir(parents=True, exist_ok=True)
-    rows = []
-    for k in range(1, len(words)):
-        lo = bounds[k]
-        onset, offset = sound_extent(wave[lo : bounds[k + 1]], rate)
-        audio = wave[: lo + onset + int(keep * (offset - onset))]
-        path = out_stem.parent / f"{out_stem.name}_p{k}.wav"
-        sf.write(path, audio, rate, subtype="PCM_16")
-        rows.append(
-            {
-                "audio_filepath": str(path.resolve()),
-                "duration": round(len(audio) / rate, 3),
-                "text": " ".join(words[: k + 1]),
-            }
-        )
-    return rows
-
-
 def quietest_cuts(wave: np.ndarray, rate: int, starts: list[float], window_s: float = 0.02):
     """For each pair of consecutive word starts (seconds), the centre of the quietest
     ``window_s`` window of ``wave`` (S,) between them, energy smoothed over 90 ms."""
@@ -155,7 +119,6 @@ def main() -> None:
         stem = args.out.parent / "crops" / f"{entry.path.stem}_{entry.line}"
         labels = [w.label for w in words]
         rows += write_suffix_crops(wave, recognizer.sample_rate, cuts, labels, stem)
-        rows += write_prefix_crops(wave, recognizer.sample_rate, cuts, labels, stem)
     write_manifest(args.out, rows)
     print(f"{args.out}: {len(entries)} utterances + {len(rows) - len(entries)} crops")
 

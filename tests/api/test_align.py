@@ -60,18 +60,3 @@ def test_suffix_crops_open_with_the_recordings_own_silence(tmp_path):
         assert len(audio) == head + len(wave) - int(cut * rate) - fade
         assert np.sqrt(np.mean(audio[: head - 100] ** 2)) < 0.002  # opens quiet, as the file
         np.testing.assert_allclose(audio[head:], wave[int(cut * rate) + fade :], atol=1e-4)
-
-
-def test_prefix_crops_stop_partway_through_each_later_word(tmp_path):
-    crop = _load_crop_script()
-    rate = 8000
-    quiet = np.zeros(rate, dtype=np.float32)
-    tone = 0.5 * np.sin(np.arange(rate // 2) * 400 / rate * 2 * np.pi).astype(np.float32)
-    pause = np.zeros(rate // 4, dtype=np.float32)
-    wave = np.concatenate([quiet, tone, pause, tone, pause, tone, pause])  # words at 1, 1.75, 2.5 s
-    rows = crop.write_prefix_crops(wave, rate, [1.625, 2.375], ["no", "yes", "no"], tmp_path / "a")
-    assert [r["text"] for r in rows] == ["no yes", "no yes no"]
-    for row, word_start in zip(rows, [1.75, 2.5], strict=True):
-        audio, _ = sf.read(row["audio_filepath"], dtype="float32")
-        assert abs(len(audio) / rate - (word_start + 0.6 * 0.5)) <= 0.02  # 60% of the word
-        np.testing.assert_allclose(audio, wave[: len(audio)], atol=1e-4)
