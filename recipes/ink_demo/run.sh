@@ -51,7 +51,7 @@ fi
 if [[ $stage -le 4 && $stop_stage -ge 4 ]]; then
   echo "== stage 4: tune the LM on valid, evaluate test with beam search"
   seqrec tune-lm "$exp/checkpoints/best.ckpt" "$data/valid.jsonl" \
-    --lm "$exp/lm/char6.arpa" --lm-weights 0,0.25,0.5,0.75,1,1.5 \
+    --lm "$exp/lm/char6.arpa" --lm-weights 0,0.5,1,1.5,2,3 \
     | tee "$exp/lm/tune.txt"
   best=$(sed -n 's/^best: //p' "$exp/lm/tune.txt")
   # shellcheck disable=SC2086  # $best holds "--lm-weight X --word-score Y"
