@@ -72,6 +72,20 @@ def find_checkpoint(model: str | Path) -> Path:
     raise FileNotFoundError(f"{path}: no checkpoint file, and no best.ckpt or last.ckpt inside")
 
 
+def read_checkpoint(model: str | Path) -> tuple[Path, dict[str, Any], dict[str, torch.Tensor]]:
+    """The checkpoint ``find_checkpoint`` picks for ``model``: its path, hyper-parameters and
+    CTCModel weights (the ``model.`` entries of its state dict, prefix removed). Raises
+    ValueError naming the file when it is not a seqrec checkpoint."""
+    path = find_checkpoint(model)
+    ckpt = torch.load(path, map_location="cpu", weights_only=True)
+    if "hyper_parameters" not in ckpt or "state_dict" not in ckpt:
+        raise ValueError(f"{path}: not a seqrec checkpoint (no hyper-parameters or weights)")
+    weights = {
+        k.removeprefix("model."): v for k, v in ckpt["state_dict"].items() if k.startswith("model.")
+    }
+    return path, dict(ckpt["hyper_parameters"]), weights
+
+
 class Recognizer:
     """A trained CTC model with its tokenizer, text normaliser, signal settings and decoder
     (greedy unless ``decoding`` says otherwise)."""
@@ -103,14 +117,9 @@ class Recognizer:
     ) -> Recognizer:
         """Load a Lightning checkpoint written by ``seqrec train`` (or a folder holding one);
         ``decoding`` picks greedy (default) or beam search with a lexicon and LM."""
-        path = find_checkpoint(model)
-        ckpt = torch.load(path, map_location="cpu", weights_only=True)
-        if "hyper_parameters" not in ckpt or "state_dict" not in ckpt:
-            raise ValueError(f"{path}: not a seqrec checkpoint (no hyper-parameters or weights)")
-        hparams = dict(ckpt["hyper_parameters"])
+        _, hparams, weights = read_checkpoint(model)
         network = build_ctc_model(hparams)
-        state = {k.removeprefix("model."): v for k, v in ckpt["state_dict"].items()}
-        network.load_state_dict({k: v for k, v in state.items() if not k.startswith("metrics.")})
+        network.load_state_dict(weights)
         return cls(network, hparams, device, decoding)
 
     @property

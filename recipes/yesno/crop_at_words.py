@@ -31,21 +31,17 @@ from seqrec.data.manifest import read_manifest, write_manifest
 from seqrec.recognizer import Recognizer
 
 
-def sound_extent(wave: np.ndarray, rate: int, window_s: float = 0.02) -> tuple[int, int]:
-    """First and last sample of sound in ``wave`` (S,): of the 20 ms windows whose energy is
-    above a tenth of the loud (95th percentile) window energy. (0, S) when there is none."""
+def opening_silence(wave: np.ndarray, rate: int, window_s: float = 0.02) -> int:
+    """Samples of ``wave`` (S,) before its first sound, less 0.1 s: the room noise a
+    recording opens with. Sound is a 20 ms window above a tenth of the loud (95th
+    percentile) window energy."""
     hop = max(1, int(window_s * rate))
     energy = np.array([np.mean(wave[i : i + hop] ** 2) for i in range(0, len(wave) - hop, hop)])
-    loud = np.flatnonzero(energy > 0.1 * np.percentile(energy, 95)) if energy.size else energy
-    if loud.size == 0:
-        return 0, len(wave)
-    return int(loud[0]) * hop, int(loud[-1] + 1) * hop
-
-
-def opening_silence(wave: np.ndarray, rate: int) -> int:
-    """Samples of ``wave`` (S,) before its first sound, less 0.1 s: the room noise a
-    recording opens with."""
-    return max(0, sound_extent(wave, rate)[0] - int(0.1 * rate))
+    if energy.size == 0:
+        return 0
+    loud = np.flatnonzero(energy > 0.1 * np.percentile(energy, 95))
+    onset = int(loud[0]) * hop if loud.size else 0
+    return max(0, onset - int(0.1 * rate))
 
 
 def joined(head: np.ndarray, tail: np.ndarray, rate: int, fade_s: float = 0.01) -> np.ndarray:

@@ -8,7 +8,7 @@ from pathlib import Path
 import torch
 
 from seqrec.models.ctc_model import CTCModel
-from seqrec.recognizer import find_checkpoint
+from seqrec.recognizer import read_checkpoint
 from seqrec.text.tokenizer import CharTokenizer
 
 
@@ -35,14 +35,8 @@ def warm_start(model: CTCModel, tokenizer: CharTokenizer, source: str | Path) ->
     output rows (V, H) are copied by character, so the two vocabularies may differ: rows of
     characters only ``source`` has are dropped, characters only ``model`` has keep their fresh
     initialisation. Raises ValueError naming the checkpoint and the first mismatch."""
-    path = find_checkpoint(source)
-    ckpt = torch.load(path, map_location="cpu", weights_only=True)
-    if "hyper_parameters" not in ckpt or "state_dict" not in ckpt:
-        raise ValueError(f"{path}: not a seqrec checkpoint (no hyper-parameters or weights)")
-    old_chars = ckpt["hyper_parameters"]["text"]["tokenizer"]["characters"]
-    state = {
-        k.removeprefix("model."): v for k, v in ckpt["state_dict"].items() if k.startswith("model.")
-    }
+    path, hparams, state = read_checkpoint(source)
+    old_chars = hparams["text"]["tokenizer"]["characters"]
     target = model.state_dict()
     missing = sorted(set(target) - set(state))
     if missing:
