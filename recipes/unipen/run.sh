@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # UNIPEN recipe: prepare one task from a UNIPEN folder you already have, train, score on test.
 # Usage: bash recipes/unipen/run.sh SRC_DIR [--task digits|upper|lower|words|lines]
-#          [--extra-train LIST] [--stage N] [--stop-stage M] [--data DIR] [--exp DIR]
+#          [--extra-train LIST] [--init-from CKPT] [--stage N] [--stop-stage M] [--data DIR]
+#          [--exp DIR] [-- SEQREC_TRAIN_OPTIONS...]
 #   SRC_DIR holds the corpus's data/ and include/ folders (original UNIPEN layout).
 #   --extra-train LIST: tasks (comma list, e.g. upper,lower) whose ink is added to train only,
 #     from writers that the main task's writer split did not put in valid or test (see
@@ -9,9 +10,12 @@
 #     segments), none for the other tasks; "none" turns it off. With extra tasks DATA and EXP
 #     default to data/unipen_TASK_pooled and exp/unipen_TASK_pooled, else to
 #     data/unipen_TASK and exp/unipen_TASK.
+#   --init-from CKPT: stage 1 starts from this trained model's weights (seqrec train
+#     --model.init_from), e.g. lines from a words model, which has the same sizes and features.
+#   Options after "--" go to stage 1's seqrec train, e.g. -- --trainer.max_epochs 12
 #   stage 0: python recipes/unipen/prepare.py SRC_DIR DATA --task TASK [--extra-train LIST]
 #            (DATA/{train,valid,test}.jsonl; DATA/lexicon.txt for digits/upper/lower)
-#   stage 1: seqrec train --config conf/unipen_TASK.yaml
+#   stage 1: seqrec train --config conf/unipen_TASK.yaml [--model.init_from CKPT]
 #   stage 2: seqrec evaluate EXP/checkpoints/best.ckpt DATA/test.jsonl --report EXP/report
 #   stage 3 (digits/upper/lower, when DATA/lexicon.txt exists): the same, decoding into the
 #            task's labels: --decoder beam --lexicon DATA/lexicon.txt --report EXP/report_lexicon
@@ -24,7 +28,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
-usage="usage: bash recipes/unipen/run.sh SRC_DIR [--task digits|upper|lower|words|lines] [--extra-train LIST] [--stage N] [--stop-stage M] [--data DIR] [--exp DIR]"
+usage="usage: bash recipes/unipen/run.sh SRC_DIR [--task digits|upper|lower|words|lines] [--extra-train LIST] [--init-from CKPT] [--stage N] [--stop-stage M] [--data DIR] [--exp DIR] [-- SEQREC_TRAIN_OPTIONS...]"
 if [[ $# -lt 1 || $1 == --* ]]; then
   echo "$usage" >&2
   exit 2
@@ -32,14 +36,18 @@ fi
 src=$1; shift
 task=digits
 extra_train=default
+init_from=
 stage=0
 stop_stage=4
 data=
 exp=
+train_options=()
 while [[ $# -gt 0 ]]; do
   case "$1" in
+    --) shift; train_options=("$@"); break ;;
     --task) task=$2; shift 2 ;;
     --extra-train) extra_train=$2; shift 2 ;;
+    --init-from) init_from=$2; shift 2 ;;
     --stage) stage=$2; shift 2 ;;
     --stop-stage) stop_stage=$2; shift 2 ;;
     --data) data=$2; shift 2 ;;
@@ -66,12 +74,13 @@ if [[ $stage -le 0 && $stop_stage -ge 0 ]]; then
 fi
 
 if [[ $stage -le 1 && $stop_stage -ge 1 ]]; then
-  echo "== stage 1: train into $exp"
+  echo "== stage 1: train into $exp${init_from:+, starting from $init_from}"
   seqrec train --config "conf/unipen_$task.yaml" \
     --data.train_manifest "$data/train.jsonl" \
     --data.valid_manifest "$data/valid.jsonl" \
     --data.test_manifest "$data/test.jsonl" \
-    --trainer.default_root_dir "$exp"
+    --trainer.default_root_dir "$exp" \
+    ${init_from:+--model.init_from "$init_from"} "${train_options[@]}"
 fi
 
 if [[ $stage -le 2 && $stop_stage -ge 2 ]]; then

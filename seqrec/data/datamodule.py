@@ -8,11 +8,11 @@ from typing import Any
 import lightning as L
 import torch
 from lightning.pytorch.utilities import rank_zero_info
-from torch.utils.data import DataLoader
 
 from seqrec.audio.perturb import SpeedPerturbation
 from seqrec.data.dataset import Batch, SignalDataset, collate
 from seqrec.data.manifest import manifest_modality, read_manifest
+from seqrec.data.prefetch import PrefetchDataLoader
 from seqrec.data.running_speech import RunningSpeech
 from seqrec.data.sampler import BucketBatchSampler
 from seqrec.data.validate import CheckedEntry, apply_policy, check_entries
@@ -29,7 +29,11 @@ class SeqRecDataModule(L.LightningDataModule):
     The modality (audio or ink) comes from the manifests' keys; all must hold the same one.
     ``max_batch_frames`` bounds padded feature frames per batch (10 ms frames for audio, points
     or curves for ink); ``speed_perturb`` (e.g. ``[0.9, 1.0, 1.1]``) resamples training audio
-    at a random speed; ``ink_augment`` randomly distorts training ink.
+    at a random speed; ``ink_augment`` randomly distorts training ink. With ``num_workers: 0``,
+    ``prefetch_batches: N`` builds the next N batches in a background thread while the step
+    runs (default 0: in the main process, between steps). Off by default: on 2 CPU cores the
+    thread takes compute from the training threads (benchmarks/RESULTS.md); it is meant for
+    GPU training, where the CPU waits on the device (see ``seqrec.data.prefetch``).
 
     Running speech (audio; off by default), for models that will transcribe long recordings:
     ``silence_pad`` ``[lo, hi]`` seconds (e.g. ``[0.0, 1.0]``) puts quiet noise (-60 to -35
@@ -53,6 +57,7 @@ class SeqRecDataModule(L.LightningDataModule):
         max_batch_frames: int = 20000,
         num_buckets: int = 10,
         num_workers: int = 1,
+        prefetch_batches: int = 0,
         on_bad_input: str = "skip",
         lowercase: bool = True,
         remove_punctuation: bool = True,
@@ -70,6 +75,9 @@ class SeqRecDataModule(L.LightningDataModule):
         self.sample_rate = sample_rate
         self.batch_size, self.max_batch_frames = batch_size, max_batch_frames
         self.num_buckets, self.num_workers = num_buckets, num_workers
+        if prefetch_batches < 0:
+            raise ValueError(f"prefetch_batches must be >= 0, got {prefetch_batches}")
+        self.prefetch_batches = prefetch_batches
         self.on_bad_input, self.seed = on_bad_input, seed
         self.speed_perturb = speed_perturb
         self.ink_augment = ink_augment
@@ -130,7 +138,7 @@ class SeqRecDataModule(L.LightningDataModule):
         for split in splits.get(stage, []):
             self._check(split)
 
-    def _loader(self, split: str, shuffle: bool) -> DataLoader:
+    def _loader(self, split: str, shuffle: bool) -> PrefetchDataLoader:
         items = self._check(split)
         seed = self.seed + self.trainer.global_rank
         running = RunningSpeech(self.sample_rate, self.tokenizer, **self.running_speech, seed=seed)
@@ -156,22 +164,23 @@ class SeqRecDataModule(L.LightningDataModule):
         if shuffle and self.ink_augment:
             augment = InkAugmentation(self.ink_augment, seed)
         ink = build_ink_pipeline(self.trainer.lightning_module.hparams, augment)
-        return DataLoader(
+        return PrefetchDataLoader(
             SignalDataset(items, self.tokenizer, self.sample_rate, perturb, ink),
             batch_sampler=sampler,
             collate_fn=collate_fn,
             num_workers=self.num_workers,
             persistent_workers=self.num_workers > 0,
+            prefetch_batches=self.prefetch_batches,
         )
 
     def transfer_batch_to_device(self, batch: Batch, device: torch.device, dataloader_idx: int):
         return batch.to(device)
 
-    def train_dataloader(self) -> DataLoader:
+    def train_dataloader(self) -> PrefetchDataLoader:
         return self._loader("train", shuffle=True)
 
-    def val_dataloader(self) -> DataLoader:
+    def val_dataloader(self) -> PrefetchDataLoader:
         return self._loader("valid", shuffle=False)
 
-    def test_dataloader(self) -> DataLoader:
+    def test_dataloader(self) -> PrefetchDataLoader:
         return self._loader("test", shuffle=False)

@@ -2,7 +2,7 @@
 
 Dimensions: B batch, T frames, V classes (blank at 0, then the tokenizer's characters).
 
-The decoder's tokens are seqrec's classes with the space written ``|`` (the word delimiter
+The decoder's tokens are seqrec's classes with the space written ``▁`` (U+2581, the word delimiter
 and flashlight's silence token). Without a lexicon every token is an LM "word", so the LM must
 be a character LM (``seqrec lm build --unit char``); with a lexicon the LM scores words and
 each word is spelled with the tokenizer's characters followed by the delimiter, so a held

@@ -57,7 +57,7 @@ def add_lm_parser(sub: Any) -> None:
     p = verbs.add_parser("build", help="interpolated modified Kneser-Ney LM, written as ARPA")
     _text_options(p)
     p.add_argument("--order", type=int, default=3)
-    p.add_argument("--unit", choices=UNITS, default="word", help="char: spaces become '|'")
+    p.add_argument("--unit", choices=UNITS, default="word", help="char: spaces become '\u2581'")
     p.set_defaults(run=_build)
     p = verbs.add_parser("lexicon", help="the sorted distinct words, one per line")
     _text_options(p)

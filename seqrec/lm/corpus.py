@@ -9,7 +9,8 @@ from seqrec.data.manifest import read_manifest
 from seqrec.text.normalize import TextNormalizer
 
 UNITS = ("word", "char")
-WORD_DELIMITER = "|"  # the space between words, as a character-LM token and a decoder token
+WORD_DELIMITER = "\u2581"  # "▁", the space between words as a character-LM and decoder token;
+# a block character that handwritten or spoken text does not hold ("|" does, in UNIPEN lines)
 
 
 def read_sentences(path: str | Path, normalizer: TextNormalizer | None = None) -> list[str]:

@@ -32,7 +32,7 @@ def test_lm_and_lexicon_verbs_write_their_files(lm_files, capsys):
     word_vocab = read_arpa(lm_files["word"]).vocabulary
     assert set(word_vocab) == {"<s>", "</s>", "<unk>", "no", "yes"}
     char_vocab = read_arpa(lm_files["char"]).vocabulary
-    assert set(char_vocab) == {"<s>", "</s>", "<unk>", "n", "o", "y", "e", "s", "|"}
+    assert set(char_vocab) == {"<s>", "</s>", "<unk>", "n", "o", "y", "e", "s", "\u2581"}
 
 
 def test_beam_decoding_matches_greedy_on_a_good_model(yesno_model, yesno_manifests, lm_files):

@@ -1,0 +1,98 @@
+"""Batches prepared in a background thread while the training step runs.
+
+With ``num_workers=0`` a DataLoader builds each batch (read, augment, pad) in the main process
+between two steps, and the step waits for it. A thread can build the next batch meanwhile
+without a worker process: it shares the process, and the work it does (soundfile reads, torch
+resampling and padding) releases the GIL.
+The batches, their order and their random augmentations are those of the plain loader: the
+thread is the only caller of the dataset, sampler and collate function.
+
+Measured on 2 CPU cores (benchmarks/bench_train_overhead.py, 2026-11-28): CPU training got
+slower with the thread (overhead against a bare loop +55% and +77%, against +17% and +15%
+without), because the thread's torch work competes with the 2 training threads. It is for
+training where the main thread waits on a GPU, which has not been measured here.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+from torch.utils.data import DataLoader
+
+_DONE = object()
+_POLL_SECONDS = 0.1
+
+
+class _Failure:
+    """An exception raised in the producer thread, re-raised in the consumer."""
+
+    def __init__(self, error: BaseException) -> None:
+        self.error = error
+
+
+def prefetch(iterator: Iterator[Any], depth: int) -> Iterator[Any]:
+    """Yield the items of ``iterator``, computed up to ``depth`` ahead in a daemon thread that
+    starts with the first item asked for.
+
+    An exception in the iterator is re-raised here at the item where it happened. Closing the
+    generator early (a consumer that stops mid-epoch) stops the thread."""
+    if depth < 1:
+        raise ValueError(f"prefetch depth must be >= 1, got {depth}")
+    return _prefetched(iterator, depth)
+
+
+def _prefetched(iterator: Iterator[Any], depth: int) -> Iterator[Any]:
+    items: queue.Queue[Any] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def offer(item: Any) -> bool:
+        while not stop.is_set():
+            try:
+                items.put(item, timeout=_POLL_SECONDS)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def produce() -> None:
+        try:
+            for item in iterator:
+                if not offer(item):
+                    return
+        except BaseException as error:  # noqa: BLE001  (handed to the consumer)
+            offer(_Failure(error))
+            return
+        offer(_DONE)
+
+    thread = threading.Thread(target=produce, name="seqrec-prefetch", daemon=True)
+    thread.start()
+    try:
+        while True:
+            item = items.get()
+            if item is _DONE:
+                return
+            if isinstance(item, _Failure):
+                raise item.error
+            yield item
+    finally:
+        stop.set()
+        thread.join()
+
+
+class PrefetchDataLoader(DataLoader):
+    """A DataLoader that, without worker processes, prepares the next ``prefetch_batches``
+    batches in a background thread (see the module docstring). With workers it is a plain
+    DataLoader: they already work ahead."""
+
+    def __init__(self, *args: Any, prefetch_batches: int = 2, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.prefetch_batches = prefetch_batches
+
+    def __iter__(self) -> Iterator[Any]:
+        batches = super().__iter__()
+        if self.num_workers > 0 or self.prefetch_batches == 0:
+            return batches
+        return prefetch(batches, self.prefetch_batches)
