@@ -31,8 +31,8 @@ class SeqRecDataModule(L.LightningDataModule):
     or curves for ink); ``speed_perturb`` (e.g. ``[0.9, 1.0, 1.1]``) resamples training audio
     at a random speed; ``ink_augment`` randomly distorts training ink. With ``num_workers: 0``,
     ``prefetch_batches: N`` builds the next N batches in a background thread while the step
-    runs (default 0: in the main process, between steps). Off by default: on 2 CPU cores the
-    thread takes compute from the training threads (benchmarks/RESULTS.md); it is meant for
+    runs (default 0: in the main process, between steps). Off by default: on 2 CPU cores it
+    gains nothing, the cores being busy with the step (benchmarks/RESULTS.md); it is meant for
     GPU training, where the CPU waits on the device (see ``seqrec.data.prefetch``).
 
     Running speech (audio; off by default), for models that will transcribe long recordings:
