@@ -35,6 +35,7 @@ from torch import nn
 
 from seqrec.data.dataset import Batch
 from seqrec.models.build import build_ctc_model
+from seqrec.recognizer import read_checkpoint
 from seqrec.training.cli import TRAINER_DEFAULTS, train
 from seqrec.training.module import warmup_cosine
 
@@ -247,8 +248,8 @@ def main(argv: list[str] | None = None) -> int:
         root = Path(tmp) / "exp"
         train(seqrec_train_args(manifests, root, 1 + args.timed_epochs, extra))
         records = InterleavedTimer.records
-        ckpt = torch.load(root / "checkpoints" / "last.ckpt", weights_only=True)
-        same_hp = ckpt["hyper_parameters"] == InterleavedTimer.hparams
+        _, saved_hparams, _ = read_checkpoint(root / "checkpoints" / "last.ckpt")
+        same_hp = saved_hparams == InterleavedTimer.hparams
 
     print(f"\n{C.machine()}")
     print(f"baseline hyper-parameters identical to the checkpoint's: {same_hp}\n")

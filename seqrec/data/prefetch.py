@@ -88,10 +88,10 @@ def _prefetched(iterator: Iterator[Any], depth: int) -> Iterator[Any]:
 
 class PrefetchDataLoader(DataLoader):
     """A DataLoader that, without worker processes, prepares the next ``prefetch_batches``
-    batches in a background thread (see the module docstring). With workers it is a plain
-    DataLoader: they already work ahead."""
+    batches in a background thread (see the module docstring). With workers, or with
+    ``prefetch_batches=0`` (the default, as in SeqRecDataModule), it is a plain DataLoader."""
 
-    def __init__(self, *args: Any, prefetch_batches: int = 2, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, prefetch_batches: int = 0, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.prefetch_batches = prefetch_batches
 
