@@ -19,9 +19,9 @@
 #   stage 2: seqrec evaluate EXP/checkpoints/best.ckpt DATA/test.jsonl --report EXP/report
 #   stage 3 (digits/upper/lower, when DATA/lexicon.txt exists): the same, decoding into the
 #            task's labels: --decoder beam --lexicon DATA/lexicon.txt --report EXP/report_lexicon
-#   stage 3 (words/lines): character 6-gram LM of DATA/train.jsonl (case and punctuation
-#            kept), LM weight tuned on valid (seqrec tune-lm), test decoded with beam search
-#            and the LM --report EXP/report_lm
+#   stage 3 (words/lines): character 6-gram LM of DATA/train.jsonl (DATA/train_task.jsonl
+#            when pooled; case and punctuation kept), LM weight tuned on valid (seqrec
+#            tune-lm), test decoded with beam search and the LM --report EXP/report_lm
 #   stage 4 (with --extra-train): fine-tune the pooled model on the task's own train rows
 #            (DATA/train_task.jsonl; its own, smaller character set) into EXP/finetune, then
 #            evaluate it as in stages 2-3 (EXP/finetune/report, EXP/finetune/report_lexicon)
@@ -102,7 +102,10 @@ if [[ $stage -le 3 && $stop_stage -ge 3 ]]; then
     *)
       echo "== stage 3: character 6-gram LM of the training text, LM weight tuned on valid,"
       echo "   test decoded with beam search and the LM"
-      seqrec lm build "$data/train.jsonl" --unit char --order 6 --keep-case \
+      # the LM reads the task's own training text: pooled isolated characters are no words
+      lm_text=$data/train.jsonl
+      [[ -f $data/train_task.jsonl ]] && lm_text=$data/train_task.jsonl
+      seqrec lm build "$lm_text" --unit char --order 6 --keep-case \
         --keep-punctuation -o "$exp/lm/char6.arpa"
       seqrec tune-lm "$exp/checkpoints/best.ckpt" "$data/valid.jsonl" --lm "$exp/lm/char6.arpa" \
         --lm-weights 0,0.5,1,1.5,2,3 | tee "$exp/lm/tune.txt"

@@ -6,11 +6,16 @@ import random
 from collections.abc import Sequence
 
 import torch
-import torchaudio.functional as AF
+import torchaudio.transforms as AT
 
 
 class SpeedPerturbation:
-    """Plays a waveform (S,) at a speed drawn from ``factors`` (1.1 = 10% faster, shorter)."""
+    """Plays a waveform (S,) at a speed drawn from ``factors`` (1.1 = 10% faster, shorter).
+
+    Each factor's resampling filter is built once (``torchaudio.transforms.Resample``), not
+    on every call as ``torchaudio.functional.resample`` does: on 1-s 16 kHz clips the call
+    takes 0.13-0.24 ms instead of 0.38-0.48 ms (benchmarks/RESULTS.md).
+    """
 
     def __init__(self, factors: Sequence[float], sample_rate: int, seed: int | None = None):
         if not factors or any(f <= 0 for f in factors):
@@ -18,10 +23,13 @@ class SpeedPerturbation:
         self.factors = list(factors)
         self.sample_rate = sample_rate
         self.rng = random.Random(seed)
+        # Treat the samples as recorded at rate * factor and resample back to the rate.
+        self.resamplers = {
+            f: AT.Resample(int(round(sample_rate * f)), sample_rate) for f in set(factors) if f != 1
+        }
 
     def __call__(self, wave: torch.Tensor) -> torch.Tensor:
         factor = self.rng.choice(self.factors)
         if factor == 1.0:
             return wave
-        # Treat the samples as recorded at rate * factor and resample back to the rate.
-        return AF.resample(wave, int(round(self.sample_rate * factor)), self.sample_rate)
+        return self.resamplers[factor](wave)

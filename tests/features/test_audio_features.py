@@ -77,3 +77,15 @@ def test_speed_perturbation_changes_length_by_the_factor():
     assert len(SpeedPerturbation([0.9], 8000)(wave)) == pytest.approx(8000 / 0.9, abs=2)
     with pytest.raises(ValueError, match="positive"):
         SpeedPerturbation([0.0], 8000)
+
+
+def test_speed_perturbation_matches_torchaudio_resample():
+    import torchaudio.functional as AF
+
+    from seqrec.audio.perturb import SpeedPerturbation
+
+    wave = torch.randn(16000)
+    perturbed = SpeedPerturbation([1.1], 16000)(wave)
+    expected = AF.resample(wave, 17600, 16000)
+    assert perturbed.shape == expected.shape
+    assert torch.allclose(perturbed, expected, atol=1e-5)
