@@ -7,9 +7,10 @@ through them, with ``--gap`` seconds of quiet noise between utterances, written 
 (``transcribe``, the whole file at once); another child only loads the model, for scale.
 Both transcripts are scored against the joined reference texts, as is decoding the same
 utterances one by one (segments). Windows vs one pass is the cost of windowing; one pass
-vs segments is what the model itself loses on running speech.
+vs segments is what the model itself loses on running speech. The default model is the one
+trained for long recordings, ``seqrec train --config conf/speech_long.yaml``.
 
-    python benchmarks/bench_long_audio.py [--quick]
+    python benchmarks/bench_long_audio.py [--quick] [--model CKPT]
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ import soundfile as sf
 import seqrec
 from seqrec.data.manifest import read_manifest
 
-DEFAULT_MODEL = C.REPO / "exp" / "speech_demo" / "checkpoints" / "best.ckpt"
+DEFAULT_MODEL = C.REPO / "exp" / "speech_long" / "checkpoints" / "best.ckpt"  # speech_long.yaml
 DEFAULT_MANIFEST = C.REPO / "data" / "speech_demo" / "test.jsonl"
 OUT_DIR = Path("/tmp/seqrec-bench-long-audio")
 

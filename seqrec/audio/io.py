@@ -38,7 +38,8 @@ def load_audio(
             data = f.read(frames=frames, dtype="float32", always_2d=True)
     except sf.LibsndfileError as err:
         raise AudioError(f"{path}: cannot decode audio ({err})") from None
-    return to_model_rate(data.mean(axis=1), native_rate, sample_rate)
+    mono = data[:, 0] if data.shape[1] == 1 else data.mean(axis=1)
+    return to_model_rate(mono, native_rate, sample_rate)
 
 
 def to_model_rate(waveform: np.ndarray, rate: int, sample_rate: int) -> np.ndarray:

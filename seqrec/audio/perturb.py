@@ -28,8 +28,13 @@ class SpeedPerturbation:
             f: AT.Resample(int(round(sample_rate * f)), sample_rate) for f in set(factors) if f != 1
         }
 
+    def draw(self) -> float:
+        """A speed factor, drawn uniformly from ``factors``."""
+        return self.rng.choice(self.factors)
+
+    def apply(self, wave: torch.Tensor, factor: float) -> torch.Tensor:
+        """``wave`` (S,) played at ``factor`` (one of ``factors``): deterministic."""
+        return wave if factor == 1 else self.resamplers[factor](wave)
+
     def __call__(self, wave: torch.Tensor) -> torch.Tensor:
-        factor = self.rng.choice(self.factors)
-        if factor == 1.0:
-            return wave
-        return self.resamplers[factor](wave)
+        return self.apply(wave, self.draw())

@@ -10,6 +10,7 @@ import torch
 from lightning.pytorch.utilities import rank_zero_info
 
 from seqrec.audio.perturb import SpeedPerturbation
+from seqrec.data.audio_cache import AudioCache
 from seqrec.data.dataset import Batch, SignalDataset, collate
 from seqrec.data.manifest import manifest_modality, read_manifest
 from seqrec.data.prefetch import PrefetchDataLoader
@@ -45,6 +46,11 @@ class SeqRecDataModule(L.LightningDataModule):
     still seen once per epoch and padding stays low; the training batches are bucketed and
     held to ``max_batch_frames`` by each utterance's longest possible augmented length (both
     pads, plus a pause when joining). See ``seqrec.data.running_speech``.
+
+    ``cache_audio_mb`` (audio; default 0, off): each loader (train, valid) keeps decoded
+    audio in memory, after speed perturbation (one copy per factor drawn), up to this many
+    MB per process, as int16 with a scale per clip; epochs after the first then skip
+    reading and resampling what it holds (``seqrec.data.audio_cache``).
     """
 
     def __init__(
@@ -67,6 +73,7 @@ class SeqRecDataModule(L.LightningDataModule):
         silence_pad: list[float] | None = None,
         concat_prob: float = 0.0,
         concat_max_seconds: float = 20.0,
+        cache_audio_mb: float = 0.0,
         seed: int = 0,
     ) -> None:
         super().__init__()
@@ -80,6 +87,8 @@ class SeqRecDataModule(L.LightningDataModule):
         self.prefetch_batches = prefetch_batches
         self.on_bad_input, self.seed = on_bad_input, seed
         self.speed_perturb = speed_perturb
+        AudioCache(cache_audio_mb)  # validates the size early
+        self.cache_audio_mb = cache_audio_mb
         self.ink_augment = ink_augment
         self.normalizer = TextNormalizer(lowercase, remove_punctuation)
         self.entries = {"train": read_manifest(train_manifest)}
@@ -164,8 +173,9 @@ class SeqRecDataModule(L.LightningDataModule):
         if shuffle and self.ink_augment:
             augment = InkAugmentation(self.ink_augment, seed)
         ink = build_ink_pipeline(self.trainer.lightning_module.hparams, augment)
+        cache = AudioCache(self.cache_audio_mb) if self.cache_audio_mb > 0 else None
         return PrefetchDataLoader(
-            SignalDataset(items, self.tokenizer, self.sample_rate, perturb, ink),
+            SignalDataset(items, self.tokenizer, self.sample_rate, perturb, ink, cache),
             batch_sampler=sampler,
             collate_fn=collate_fn,
             num_workers=self.num_workers,

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 import torch
 from torch.utils.data import Dataset
 
+from seqrec.audio.perturb import SpeedPerturbation
+from seqrec.data.audio_cache import AudioCache
 from seqrec.data.signals import InkReader, load_signal
 from seqrec.data.validate import CheckedEntry
 from seqrec.text.tokenizer import CharTokenizer
@@ -44,9 +46,12 @@ class Batch:
 
 
 class SignalDataset(Dataset[Example]):
-    """Loads each checked entry's signal (optionally perturbed) and token ids on access.
+    """Loads each checked entry's signal (audio optionally speed-perturbed) and token ids on
+    access.
 
-    Ink entries are prepared by ``ink`` (which also carries any ink augmentation).
+    Ink entries are prepared by ``ink`` (which also carries any ink augmentation). With a
+    ``cache``, audio (after speed perturbation, keyed by line and factor) is read and
+    resampled once and then served from memory.
     """
 
     def __init__(
@@ -54,23 +59,30 @@ class SignalDataset(Dataset[Example]):
         items: Sequence[CheckedEntry],
         tokenizer: CharTokenizer,
         sample_rate: int,
-        perturb: Callable[[torch.Tensor], torch.Tensor] | None = None,
+        perturb: SpeedPerturbation | None = None,
         ink: InkReader | None = None,
+        cache: AudioCache | None = None,
     ) -> None:
         self.items = list(items)
         self.tokenizer = tokenizer
         self.sample_rate = sample_rate
         self.perturb = perturb
         self.ink = ink
+        self.cache = cache if ink is None else None
 
     def __len__(self) -> int:
         return len(self.items)
 
     def __getitem__(self, index: int) -> Example:
         item = self.items[index]
-        signal = torch.from_numpy(load_signal(item.entry, self.sample_rate, self.ink))
-        if self.perturb is not None:
-            signal = self.perturb(signal)
+        factor = 1.0 if self.perturb is None else self.perturb.draw()
+        signal = None if self.cache is None else self.cache.get((index, factor))
+        if signal is None:
+            signal = torch.from_numpy(load_signal(item.entry, self.sample_rate, self.ink))
+            if self.perturb is not None:
+                signal = self.perturb.apply(signal, factor)
+            if self.cache is not None:
+                self.cache.put((index, factor), signal)
         tokens = torch.tensor(self.tokenizer.encode(item.text), dtype=torch.long)
         return Example(signal, tokens, item.text)
 

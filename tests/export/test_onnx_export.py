@@ -61,8 +61,9 @@ def batches(sample_rate: int) -> list[tuple[torch.Tensor, torch.Tensor]]:
         {},
         {"normalization": "global", "subsampling": "conv", "rnn_type": "gru"},
         {"bidirectional": False, "subsampling_factor": 2, "num_layers": 1},
+        {"normalization": "sliding"},
     ],
-    ids=["bilstm-stack-utterance", "bigru-conv-global", "lstm-stack2"],
+    ids=["bilstm-stack-utterance", "bigru-conv-global", "lstm-stack2", "bilstm-sliding"],
 )
 def test_onnxruntime_matches_pytorch_on_several_lengths_and_batch_sizes(options, tmp_path):
     module = random_model(**options)

@@ -57,6 +57,32 @@ def test_utterance_normalisation_ignores_padding():
     assert torch.allclose(alone[0], y[1, :30], atol=1e-5)
 
 
+def test_sliding_normalisation_uses_the_valid_frames_of_its_window_only():
+    from seqrec.features.normalize import SLIDING_WINDOW
+
+    half = SLIDING_WINDOW // 2
+    x = torch.randn(2, 700, 3) * 2 + 4
+    lengths = torch.tensor([700, 400])
+    y = FeatureNormalizer(3, "sliding")(x, lengths)
+    for b, t in [(0, 0), (0, 350), (0, 699), (1, 10), (1, 399)]:
+        frames = x[b, max(0, t - half) : min(int(lengths[b]), t + half + 1)]
+        mean, var = frames.mean(0), frames.var(0, unbiased=False)
+        torch.testing.assert_close(
+            y[b, t], (x[b, t] - mean) / (var + 1e-5).sqrt(), atol=1e-4, rtol=0
+        )
+    assert torch.all(y[1, 400:] == 0)
+    # a frame's features do not change with what lies beyond its window: the same speech
+    # inside a longer recording gets the same features
+    longer = torch.cat([x[1:, :400], torch.randn(1, 600, 3) * 5], 1)
+    y_longer = FeatureNormalizer(3, "sliding")(longer, torch.tensor([1000]))
+    torch.testing.assert_close(y_longer[0, : 400 - half], y[1, : 400 - half], atol=1e-4, rtol=0)
+    # shorter than half the window: the same as per-utterance normalisation
+    short = FeatureNormalizer(3, "utterance")(x[:1, :half], torch.tensor([half]))
+    torch.testing.assert_close(
+        FeatureNormalizer(3, "sliding")(x[:1, :half], torch.tensor([half])), short
+    )
+
+
 def test_specaugment_masks_only_in_training():
     aug = SpecAugment(SpecAugmentConfig(freq_masks=2, freq_mask_width=10, time_masks=2))
     x = torch.ones(4, 200, 40)

@@ -1,0 +1,54 @@
+"""Decoded training audio kept in memory, so that later epochs skip reading and resampling.
+
+Dimensions: S signal samples.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable
+
+import torch
+
+INT16_MAX = 32767
+
+
+class AudioCache:
+    """Waveforms (S,) by key (e.g. line index and speed factor), stored as int16 with one
+    scale per waveform (2 bytes a sample; the rounding error is at most 1/65534 of the
+    waveform's peak, about -96 dB), until ``max_mb`` megabytes are held; later waveforms are
+    not stored. Speed perturbation is a deterministic resampling, so a perturbed waveform
+    can be kept under its factor like the original. The limit is per process: each data
+    loader worker holds its own cache.
+    """
+
+    def __init__(self, max_mb: float) -> None:
+        if max_mb < 0:
+            raise ValueError(f"the audio cache size must be >= 0 MB, got {max_mb}")
+        self.max_bytes = int(max_mb * 2**20)
+        self.bytes = 0
+        self.hits = self.misses = 0
+        self._store: dict[Hashable, tuple[torch.Tensor, float]] = {}
+
+    def get(self, key: Hashable) -> torch.Tensor | None:
+        """The float32 waveform (S,) stored under ``key``, or None."""
+        found = self._store.get(key)
+        if found is None:
+            self.misses += 1
+            return None
+        self.hits += 1
+        quantized, scale = found
+        return quantized.to(torch.float32) * scale
+
+    def put(self, key: Hashable, wave: torch.Tensor) -> None:
+        """Store a float waveform (S,) under ``key`` if it fits in what is left."""
+        size = 2 * wave.numel()
+        if key in self._store or self.bytes + size > self.max_bytes:
+            return
+        peak = float(wave.abs().max()) if wave.numel() else 0.0
+        scale = peak / INT16_MAX if peak > 0 else 1.0
+        quantized = torch.round(wave / scale).to(torch.int16)
+        self._store[key] = (quantized, scale)
+        self.bytes += size
+
+    def __len__(self) -> int:
+        return len(self._store)
