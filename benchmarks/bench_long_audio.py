@@ -4,8 +4,9 @@ The long files are the demo test utterances (``--manifest``) joined end to end, 
 through them, with ``--gap`` seconds of quiet noise between utterances, written to /tmp as
 16-bit WAV. Each file is transcribed by fresh child processes that report their peak RSS
 (``ru_maxrss``): in windows (``transcribe_long``) and, for comparison, in one pass
-(``transcribe``, the whole file at once); another child only loads the model, for scale.
-Both transcripts are scored against the joined reference texts, as is decoding the same
+(``transcribe``, the whole file at once), and in windows with word timestamps (pieces
+aligned between pauses); another child only loads the model, for scale.
+The transcripts are scored against the joined reference texts, as is decoding the same
 utterances one by one (segments). Windows vs one pass is the cost of windowing; one pass
 vs segments is what the model itself loses on running speech. The default model is the one
 trained for long recordings, ``seqrec train --config conf/speech_long.yaml``.
@@ -33,6 +34,8 @@ from seqrec.data.manifest import read_manifest
 DEFAULT_MODEL = C.REPO / "exp" / "speech_long" / "checkpoints" / "best.ckpt"  # speech_long.yaml
 DEFAULT_MANIFEST = C.REPO / "data" / "speech_demo" / "test.jsonl"
 OUT_DIR = Path("/tmp/seqrec-bench-long-audio")
+TIMED = "windows + timestamps"
+METHODS = (("windows", False, False), ("one pass", True, False), (TIMED, False, True))
 
 
 def build_long_file(
@@ -68,7 +71,12 @@ def child(args: argparse.Namespace) -> int:
             result = rec.transcribe(args.child)[0]
         else:
             result = rec.transcribe_long(
-                args.child, args.window, args.overlap, args.batch_size, progress=False
+                args.child,
+                args.window,
+                args.overlap,
+                args.batch_size,
+                progress=False,
+                timestamps=args.timestamps,
             )
         if result.error:
             raise SystemExit(result.error)
@@ -78,9 +86,12 @@ def child(args: argparse.Namespace) -> int:
     return 0
 
 
-def run_child(args: argparse.Namespace, target: str, one_pass: bool = False) -> dict:
+def run_child(
+    args: argparse.Namespace, target: str, one_pass: bool = False, timestamps: bool = False
+) -> dict:
     command = [sys.executable, __file__, "--child", target, "--model", str(args.model)]
     command += ["--one-pass"] if one_pass else []
+    command += ["--timestamps"] if timestamps else []
     command += ["--window", str(args.window), "--overlap", str(args.overlap)]
     command += ["--batch-size", str(args.batch_size), "--threads", str(args.threads)]
     done = subprocess.run(command, check=True, capture_output=True, text=True)
@@ -100,6 +111,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--one-pass", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--timestamps", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
         return child(args)
@@ -119,8 +131,8 @@ def main(argv: list[str] | None = None) -> int:
         reference = " ".join(entries[i].text for i in order)
         wer_segments = 100 * seqrec.wer([reference], [" ".join(segments[i] for i in order)])
         audio_s = sf.info(str(path)).duration
-        for method, one_pass in (("windows", False), ("one pass", True)):
-            out = run_child(args, str(path), one_pass)
+        for method, one_pass, timestamps in METHODS:
+            out = run_child(args, str(path), one_pass, timestamps)
             wer = 100 * seqrec.wer([reference], [out["text"]])
             rss[minutes, method] = out["rss"]
             diffs[minutes, method] = wer - wer_segments
@@ -141,12 +153,14 @@ def main(argv: list[str] | None = None) -> int:
     short, long = args.minutes
     ratio = rss[long, "windows"] / rss[short, "windows"]
     one_pass_ratio = rss[long, "one pass"] / rss[short, "one pass"]
+    timed_ratio = rss[long, TIMED] / rss[short, TIMED]
     worst = max(diffs[m, "windows"] for m in args.minutes)
     cost = max(diffs[m, "windows"] - diffs[m, "one pass"] for m in args.minutes)
     C.result(
         "long_audio",
         f"peak RSS {long:g} min / {short:g} min = {ratio:.3f} in windows "
-        f"({one_pass_ratio:.2f} in one pass); WER windows - segments = {worst:+.2f} points, "
+        f"({one_pass_ratio:.2f} in one pass, {timed_ratio:.3f} in windows with timestamps); "
+        f"WER windows - segments = {worst:+.2f} points, "
         f"windows - one pass = {cost:+.2f} points (worse of the two files)",
         "RSS ratio <= 1.10, WER difference <= +0.5 points",
     )

@@ -24,10 +24,10 @@ def _transcribe(args: argparse.Namespace) -> int:
     if args.long:  # each file in overlapping windows
         if any(item.endswith(".jsonl") for item in args.inputs):
             raise SystemExit("seqrec transcribe: --long takes audio files, not manifests")
-        if args.timestamps:
-            raise SystemExit("seqrec transcribe: --timestamps does not work with --long yet")
         results = [
-            rec.transcribe_long(item, args.window, args.overlap, args.batch_size)
+            rec.transcribe_long(
+                item, args.window, args.overlap, args.batch_size, timestamps=args.timestamps
+            )
             for item in args.inputs
         ]
     else:

@@ -7,7 +7,9 @@ the same frames where they overlap. Each window contributes only the frames near
 centre than its neighbours' (the joins lie in the middle of each overlap, with half the
 overlap of context on either side), and the stitched log-probs (T', V) are decoded once,
 after stitching: a word cut by a join is neither doubled nor lost. Memory holds one batch
-of windows plus the stitched log-probs (4 V bytes per output frame).
+of windows plus the stitched log-probs (4 V bytes per output frame). For timestamps the
+stitched output is cut at pauses into pieces of bounded length (``pause_pieces``), each
+decoded and aligned with its own stretch of audio.
 
 Dimensions: B batch, S samples, T' output frames, V classes.
 """
@@ -25,6 +27,7 @@ import torch
 from tqdm.auto import tqdm
 
 from seqrec.audio.io import AudioError, to_model_rate
+from seqrec.decoding.timestamps import runs
 
 Forward = Callable[[list[np.ndarray]], tuple[torch.Tensor, torch.Tensor]]
 """Model-rate signals (S_i,) -> log-probs (B, T', V) and output lengths (B,)."""
@@ -163,3 +166,38 @@ def window_log_probs(
         for row, n in zip(log_probs, lengths.tolist(), strict=True):
             yield row[:n].float().cpu()
         done(count)
+
+
+def pause_pieces(
+    log_probs: torch.Tensor, max_frames: int, min_pause: int, delimiter: int | None = None
+) -> list[tuple[int, int]]:
+    """Consecutive pieces [start, stop) covering the T' frames of ``log_probs`` (T', V), cut
+    in the middle of pauses between words: runs of at least ``min_pause`` frames, away from
+    both ends, whose likeliest class is the blank, next to a frame whose likeliest class is
+    the word ``delimiter`` (any such run when None; CTC spikes within one word can be a
+    pause apart). Each piece ends at the last pause within ``max_frames`` of its start;
+    speech with no pause that soon runs on to the next pause. A cut inside a blank run
+    changes no greedy transcript (no token spans it)."""
+    total = len(log_probs)
+    best_path = log_probs.argmax(-1).cpu().numpy()
+    cuts = [
+        (a + b) // 2
+        for a, b in runs(best_path == 0)
+        if b - a >= min_pause
+        and 0 < a
+        and b < total
+        and (delimiter is None or delimiter in (best_path[a - 1], best_path[b]))
+    ]
+    pieces, start, best = [], 0, None
+    for cut in cuts:
+        if cut - start > max_frames:
+            end = best if best is not None else cut
+            pieces.append((start, end))
+            start, best = end, None
+            if end == cut:
+                continue
+        best = cut
+    if best is not None and total - start > max_frames:
+        pieces.append((start, best))
+        start = best
+    return [*pieces, (start, total)]

@@ -6,7 +6,7 @@ Dimensions: B batch, S samples, T' output frames, V classes.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +31,10 @@ from seqrec.text.tokenizer import CharTokenizer
 
 Input = str | Path | np.ndarray | torch.Tensor | ManifestEntry | Ink
 Consumer = Callable[[list[int], list[np.ndarray], torch.Tensor, torch.Tensor], None]
+# transcribe_long(timestamps=True): the longest piece aligned at once where pauses allow,
+# and the shortest pause between words (blank the likeliest class) a piece may end in
+LONG_PIECE_S = 30.0
+LONG_PAUSE_S = 0.3
 
 
 @dataclass
@@ -258,11 +262,20 @@ class Recognizer:
         overlap_s: float = 4.0,
         batch_size: int = 8,
         progress: bool = True,
+        timestamps: bool = False,
     ) -> Transcription:
         """Transcribe a long audio file (minutes to hours) in windows of ``window_s`` seconds
         overlapping by ``overlap_s``, read from disk ``batch_size`` windows at a time, so
         memory does not grow with the recording; the windows' outputs are stitched frame by
-        frame before decoding (see ``seqrec.long_audio``). An unreadable file sets ``.error``."""
+        frame before decoding (see ``seqrec.long_audio``). An unreadable file sets ``.error``.
+
+        ``timestamps=True`` also fills ``.words`` and ``.chars`` (seconds from the start of
+        the file, as for ``transcribe``): the stitched output is cut in pauses between words
+        (next to a space) into pieces of
+        at most ``LONG_PIECE_S`` seconds where the speech allows, and each piece is decoded
+        and aligned with its own audio, so the alignment's memory stays bounded too. The
+        text is then the pieces' texts joined by spaces (the same words for greedy
+        decoding; a beam search's LM does not see across the cuts)."""
         from seqrec.long_audio import stitched_log_probs
 
         if self.ink is not None:
@@ -286,8 +299,50 @@ class Recognizer:
             )
         except AudioError as err:
             return Transcription("", str(err), str(path))
+        if timestamps:
+            return self._timed_pieces(path, log_probs, frame_samples)
         text = self.decoder(log_probs[None], torch.tensor([len(log_probs)]))[0]
         return Transcription(text, source=str(path))
+
+    def _timed_pieces(
+        self, path: str | Path, log_probs: torch.Tensor, frame_samples: int
+    ) -> Transcription:
+        """A long file's text, words and chars from its stitched log-probs (T', V), decoded
+        and aligned piece by piece between pauses (``pause_pieces``)."""
+        from seqrec.long_audio import Window, pause_pieces, read_windows
+
+        delimiter = None if self.tokenizer.unknown(" ") else self.tokenizer.encode(" ")[0]
+        pieces = pause_pieces(
+            log_probs,
+            max(1, round(LONG_PIECE_S / self.frame_seconds)),
+            max(1, round(LONG_PAUSE_S / self.frame_seconds)),
+            delimiter,
+        )
+        windows = [Window(a, b, a, b) for a, b in pieces]
+        result = Transcription("", source=str(path), words=[], chars=[])
+        texts = []
+        try:
+            waves = read_windows(path, windows, self.sample_rate, frame_samples)
+            for (a, b), wave in zip(pieces, waves, strict=True):
+                piece = log_probs[a:b]
+                text = self.decoder(piece[None], torch.tensor([b - a]))[0].strip()
+                if not text:
+                    continue
+                texts.append(text)
+                words, chars = audio_timestamps(
+                    piece, text, self.tokenizer, wave, self.sample_rate, self.frame_seconds
+                )
+                shift = a * self.frame_seconds
+                result.words += [
+                    replace(w, start=w.start + shift, end=w.end + shift) for w in words
+                ]
+                result.chars += [
+                    replace(c, start=c.start + shift, end=c.end + shift) for c in chars
+                ]
+        except (AudioError, ValueError) as err:
+            result.error = f"{path}: timestamps: {err}"
+        result.text = " ".join(texts)
+        return result
 
     def emissions(
         self,

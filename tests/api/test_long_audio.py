@@ -17,7 +17,13 @@ from seqrec.data.dataset import pad_signals
 from seqrec.data.manifest import read_manifest
 from seqrec.decoding.greedy import greedy_texts
 from seqrec.features.normalize import length_mask
-from seqrec.long_audio import plan_windows, read_windows, stitch, stitched_log_probs
+from seqrec.long_audio import (
+    pause_pieces,
+    plan_windows,
+    read_windows,
+    stitch,
+    stitched_log_probs,
+)
 from seqrec.text.tokenizer import CharTokenizer
 
 
@@ -64,6 +70,39 @@ def test_a_word_across_a_join_is_emitted_once():
     second[:3] = one_hot(tokenizer.encode("ses"))  # ...or hear the end of another word
     stitched = stitch(windows, [first, second])
     assert greedy_texts(stitched[None], torch.tensor([40]), tokenizer) == ["no yes"]
+
+
+def test_pieces_end_in_the_middle_of_the_last_pause_that_fits():
+    # best path: speech (class 1) with pauses (blank 0) of 4 frames at 10-13, 2 at 20-21,
+    # 6 at 30-35 and 4 at 70-73; blank at both ends is no pause to cut in
+    path = [0] * 3 + [1] * 7 + [0] * 4 + [1] * 6 + [0] * 2 + [1] * 8 + [0] * 6
+    path += [1] * 34 + [0] * 4 + [1] * 6 + [0] * 3
+    log_probs = one_hot(path)
+    assert len(log_probs) == 83
+    # pauses of >= 3 frames: cuts at 12, 33, 72; pieces of at most 25 frames
+    assert pause_pieces(log_probs, max_frames=25, min_pause=3) == [
+        (0, 12),
+        (12, 33),
+        (33, 72),
+        (72, 83),
+    ]
+    assert pause_pieces(log_probs, max_frames=40, min_pause=3) == [(0, 33), (33, 72), (72, 83)]
+    assert pause_pieces(log_probs, max_frames=100, min_pause=3) == [(0, 83)]
+    assert pause_pieces(log_probs, max_frames=25, min_pause=5) == [(0, 33), (33, 83)]
+    assert pause_pieces(log_probs[:10], max_frames=5, min_pause=1) == [(0, 10)]
+    pieces = pause_pieces(log_probs, max_frames=8, min_pause=2)  # the 2-frame pause counts
+    assert pieces == [(0, 12), (12, 21), (21, 33), (33, 72), (72, 83)]
+    # the pieces' greedy transcripts are the whole one's
+    tokens = CharTokenizer(list("abcdef"))
+    parts = [
+        greedy_texts(log_probs[a:b][None], torch.tensor([b - a]), tokens)[0] for a, b in pieces
+    ]
+    whole = greedy_texts(log_probs[None], torch.tensor([83]), tokens)[0]
+    assert "".join(parts) == whole == "aaaaa"
+    # with a word delimiter (class 2), only pauses next to one are cut in
+    path[29] = 2  # a delimiter right before the pause at 30-35
+    delimited = one_hot(path)
+    assert pause_pieces(delimited, max_frames=8, min_pause=2, delimiter=2) == [(0, 33), (33, 83)]
 
 
 def test_windows_read_at_another_rate_line_up_with_the_whole_file(write_wav):

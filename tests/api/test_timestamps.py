@@ -24,6 +24,7 @@ from seqrec.decoding.timestamps import (
     speech_segments,
 )
 from seqrec.features.ink_pipeline import InkFeatureConfig, InkPipeline
+from seqrec.long_audio import pause_pieces
 from seqrec.text.tokenizer import CharTokenizer
 from seqrec.training.module import SeqRecModule
 
@@ -200,6 +201,48 @@ def test_word_times_on_spliced_words_are_within_tolerance(yesno_model, spliced, 
         assert all(0 < w.confidence <= 1 for w in result.words)
         stamps = [(w.start, w.end) for w in result.words]
         assert all(a < b <= c for (a, b), (c, _) in zip(stamps, stamps[1:], strict=False))
+
+
+def test_long_files_get_word_times_piece_by_piece(
+    yesno_model, spliced, write_wav, monkeypatch, capsys
+):
+    """The four spliced recordings in one file, read in 6-s windows and aligned in pieces of
+    at most 10 s: the transcript of the plain long transcription, and the words of each
+    correctly read recording at their known times."""
+    monkeypatch.setattr(seqrec.recognizer, "LONG_PIECE_S", 10.0)
+    used = []
+
+    def recorded_pieces(*args):
+        used.append(pause_pieces(*args))
+        return used[-1]
+
+    monkeypatch.setattr(seqrec.long_audio, "pause_pieces", recorded_pieces)
+    path = write_wav("long.wav", np.concatenate([wave for wave, _, _ in spliced]), RATE)
+    rec = seqrec.Recognizer.load(yesno_model)
+    result = rec.transcribe_long(path, window_s=6.0, overlap_s=2.0, timestamps=True)
+    assert result.error is None and len(used[0]) >= 3  # 33 s in pieces of at most 10 s
+    plain = rec.transcribe_long(path, window_s=6.0, overlap_s=2.0)
+    assert [w.text for w in result.words] == result.text.split() == plain.text.split()
+    assert [c.text for c in result.chars] == list(result.text.replace(" ", ""))
+    starts = [w.start for w in result.words]
+    assert starts == sorted(starts) and result.words[-1].end <= len(sf.read(path)[0]) / RATE
+    offset, checked = 0.0, 0
+    for wave, words, times in spliced:
+        duration = len(wave) / RATE
+        inside = [w for w in result.words if offset <= w.start < offset + duration]
+        if [w.text for w in inside] == words:
+            errors = [
+                abs(w.start - offset - start) + abs(w.end - offset - end)
+                for w, (start, end) in zip(inside, times, strict=True)
+            ]
+            assert max(errors) <= 2 * TOLERANCE_S
+            checked += 1
+        offset += duration
+    assert checked >= 1
+    args = ["--long", "--window", "6", "--overlap", "2", "--timestamps"]
+    assert main(["transcribe", str(yesno_model), str(path), *args]) == 0
+    lines = [line.split("\t") for line in capsys.readouterr().out.splitlines()]
+    assert [row[3] for row in lines] == [w.text for w in result.words]
 
 
 def test_timestamps_are_off_by_default_and_a_bad_input_costs_nothing(yesno_model, spliced):
