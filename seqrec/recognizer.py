@@ -6,7 +6,7 @@ Dimensions: B batch, S samples, T' output frames, V classes.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -271,11 +271,10 @@ class Recognizer:
 
         ``timestamps=True`` also fills ``.words`` and ``.chars`` (seconds from the start of
         the file, as for ``transcribe``): the stitched output is cut in pauses between words
-        (next to a space) into pieces of
-        at most ``LONG_PIECE_S`` seconds where the speech allows, and each piece is decoded
-        and aligned with its own audio, so the alignment's memory stays bounded too. The
-        text is then the pieces' texts joined by spaces (the same words for greedy
-        decoding; a beam search's LM does not see across the cuts)."""
+        (next to a space) into pieces of at most ``LONG_PIECE_S`` seconds where the speech
+        allows, and each piece is decoded and aligned with its own audio, so the alignment's
+        memory stays bounded too. The text is then the pieces' texts joined by spaces (the
+        same words for greedy decoding; a beam search's LM does not see across the cuts)."""
         from seqrec.long_audio import stitched_log_probs
 
         if self.ink is not None:
@@ -330,16 +329,17 @@ class Recognizer:
                     continue
                 texts.append(text)
                 words, chars = audio_timestamps(
-                    piece, text, self.tokenizer, wave, self.sample_rate, self.frame_seconds
+                    piece,
+                    text,
+                    self.tokenizer,
+                    wave,
+                    self.sample_rate,
+                    self.frame_seconds,
+                    offset_s=a * self.frame_seconds,
                 )
-                shift = a * self.frame_seconds
-                result.words += [
-                    replace(w, start=w.start + shift, end=w.end + shift) for w in words
-                ]
-                result.chars += [
-                    replace(c, start=c.start + shift, end=c.end + shift) for c in chars
-                ]
-        except (AudioError, ValueError) as err:
+                result.words += words
+                result.chars += chars
+        except ValueError as err:  # AudioError included
             result.error = f"{path}: timestamps: {err}"
         result.text = " ".join(texts)
         return result

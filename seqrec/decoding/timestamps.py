@@ -212,16 +212,18 @@ def audio_timestamps(
     wave: np.ndarray,
     sample_rate: int,
     frame_seconds: float,
+    offset_s: float = 0.0,
 ) -> tuple[list[Timestamp], list[Timestamp]]:
     """Word and character Timestamps in seconds of ``text`` decoded from log-probs (T, V) of
-    the model-rate waveform ``wave`` (S,) whose output frames are ``frame_seconds`` apart."""
+    the model-rate waveform ``wave`` (S,) whose output frames are ``frame_seconds`` apart;
+    ``offset_s`` is added to every time (where ``wave`` starts in a longer recording)."""
     duration = len(wave) / sample_rate
     found = speech_segments(wave, sample_rate)
     segments = [(a / frame_seconds, b / frame_seconds) for a, b in found] if found else None
     words, chars = frame_timestamps(align_tokens(log_probs, text, tokenizer), segments)
 
     def seconds(t: Timestamp) -> Timestamp:
-        start, end = (min(x * frame_seconds, duration) for x in (t.start, t.end))
+        start, end = (offset_s + min(x * frame_seconds, duration) for x in (t.start, t.end))
         return replace(t, start=start, end=end)
 
     return [seconds(t) for t in words], [seconds(t) for t in chars]
