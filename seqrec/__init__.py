@@ -10,6 +10,7 @@ from typing import Any
 
 _EXPORTS = {
     "Recognizer": "seqrec.recognizer",
+    "Ensemble": "seqrec.ensemble",
     "Transcription": "seqrec.recognizer",
     "Ink": "seqrec.ink",
     "InkError": "seqrec.ink",

@@ -20,6 +20,8 @@ VERBS = ("train", "transcribe", "evaluate", "compare", "export", "synth", "lm", 
 def _transcribe(args: argparse.Namespace) -> int:
     from seqrec.data.manifest import read_manifest
 
+    if args.ensemble and (args.long or args.timestamps):
+        raise SystemExit("seqrec transcribe: --ensemble gives text only: no --long, --timestamps")
     rec = load_recognizer(args)
     if args.long:  # each file in overlapping windows
         if any(item.endswith(".jsonl") for item in args.inputs):
@@ -35,9 +37,8 @@ def _transcribe(args: argparse.Namespace) -> int:
         for item in args.inputs:
             inputs += read_manifest(item) if item.endswith(".jsonl") else [item]
         progress = args.output is not None
-        results = rec.transcribe(
-            inputs, batch_size=args.batch_size, progress=progress, timestamps=args.timestamps
-        )
+        options = {"timestamps": True} if args.timestamps else {}
+        results = rec.transcribe(inputs, batch_size=args.batch_size, progress=progress, **options)
     if args.format == "json":
         lines = [json.dumps(r.to_dict(), ensure_ascii=False) for r in results]
     elif args.timestamps:
@@ -87,7 +88,8 @@ def _evaluate(args: argparse.Namespace) -> int:
     if args.report:
         from seqrec.report.writer import write_report
 
-        out = write_report(result, args.report, rec, worst=args.worst, plots=not args.no_plots)
+        plotter = rec.members[0] if args.ensemble else rec  # alignments drawn with the first
+        out = write_report(result, args.report, plotter, worst=args.worst, plots=not args.no_plots)
         print(f"report written to {out}")
     return 0
 

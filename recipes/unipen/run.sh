@@ -20,11 +20,16 @@
 #   stage 3 (digits/upper/lower, when DATA/lexicon.txt exists): the same, decoding into the
 #            task's labels: --decoder beam --lexicon DATA/lexicon.txt --report EXP/report_lexicon
 #   stage 3 (words/lines): character 6-gram LM of DATA/train.jsonl (DATA/train_task.jsonl
-#            when pooled; case and punctuation kept), LM weight tuned on valid (seqrec
-#            tune-lm), test decoded with beam search and the LM --report EXP/report_lm
+#            when pooled; case and punctuation kept; for words also the 100k most frequent
+#            English words, seqrec lm words), LM weight tuned on valid (seqrec tune-lm), test
+#            decoded with beam search and the LM --report EXP/report_lm
 #   stage 4 (with --extra-train): fine-tune the pooled model on the task's own train rows
 #            (DATA/train_task.jsonl; its own, smaller character set) into EXP/finetune, then
 #            evaluate it as in stages 2-3 (EXP/finetune/report, EXP/finetune/report_lexicon)
+#   stage 5 (words): train a second model, Bezier curves (conf/unipen_words_bezier.yaml),
+#            into EXP_bezier (options after "--" apply here too)
+#   stage 6 (words): the ensemble of both (seqrec evaluate --ensemble) with the stage 3 LM,
+#            LM weight tuned on valid --report EXP/report_ensemble
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -38,7 +43,7 @@ task=digits
 extra_train=default
 init_from=
 stage=0
-stop_stage=4
+stop_stage=6
 data=
 exp=
 train_options=()
@@ -105,10 +110,21 @@ if [[ $stage -le 3 && $stop_stage -ge 3 ]]; then
       # the LM reads the task's own training text: pooled isolated characters are no words
       lm_text=$data/train.jsonl
       [[ -f $data/train_task.jsonl ]] && lm_text=$data/train_task.jsonl
-      seqrec lm build "$lm_text" --unit char --order 6 --keep-case \
+      lm_texts=("$lm_text")
+      lm_weights=()
+      if [[ $task == words ]]; then
+        # isolated words of English text: add the 100k most frequent English words (wordfreq),
+        # counted as in a text of 1M words, cased like the training words; the training text
+        # counts 5 times (13k words against 1M)
+        seqrec lm words -o "$exp/lm/english.tsv" --language en --top 100000 \
+          --tokens 1000000 --like "$lm_text"
+        lm_texts+=("$exp/lm/english.tsv")
+        lm_weights=(--weights 5,1)
+      fi
+      seqrec lm build "${lm_texts[@]}" "${lm_weights[@]}" --unit char --order 6 --keep-case \
         --keep-punctuation -o "$exp/lm/char6.arpa"
       seqrec tune-lm "$exp/checkpoints/best.ckpt" "$data/valid.jsonl" --lm "$exp/lm/char6.arpa" \
-        --lm-weights 0,0.5,1,1.5,2,3 | tee "$exp/lm/tune.txt"
+        --lm-weights 0,0.5,1,1.5,2,2.5,3 | tee "$exp/lm/tune.txt"
       best=$(sed -n 's/^best: //p' "$exp/lm/tune.txt")
       # shellcheck disable=SC2086  # $best holds "--lm-weight X --word-score Y"
       seqrec evaluate "$exp/checkpoints/best.ckpt" "$data/test.jsonl" --report "$exp/report_lm" \
@@ -132,4 +148,24 @@ if [[ $stage -le 4 && $stop_stage -ge 4 && -f $data/train_task.jsonl ]]; then
     seqrec evaluate "$exp/finetune/checkpoints/best.ckpt" "$data/test.jsonl" \
       --decoder beam --lexicon "$data/lexicon.txt" --report "$exp/finetune/report_lexicon"
   fi
+fi
+
+if [[ $task == words && $stage -le 5 && $stop_stage -ge 5 ]]; then
+  echo "== stage 5: train the second model of the ensemble (Bezier curves) into ${exp}_bezier"
+  seqrec train --config conf/unipen_words_bezier.yaml \
+    --data.train_manifest "$data/train.jsonl" \
+    --data.valid_manifest "$data/valid.jsonl" \
+    --data.test_manifest "$data/test.jsonl" \
+    --trainer.default_root_dir "${exp}_bezier" "${train_options[@]}"
+fi
+
+if [[ $task == words && $stage -le 6 && $stop_stage -ge 6 ]]; then
+  echo "== stage 6: ensemble of both models with the stage 3 LM, LM weight tuned on valid"
+  ensemble=(--ensemble "${exp}_bezier/checkpoints/best.ckpt")
+  seqrec tune-lm "$exp/checkpoints/best.ckpt" "$data/valid.jsonl" --lm "$exp/lm/char6.arpa" \
+    "${ensemble[@]}" --lm-weights 1,1.5,2,2.5,3 | tee "$exp/lm/tune_ensemble.txt"
+  best=$(sed -n 's/^best: //p' "$exp/lm/tune_ensemble.txt")
+  # shellcheck disable=SC2086  # $best holds "--lm-weight X --word-score Y"
+  seqrec evaluate "$exp/checkpoints/best.ckpt" "$data/test.jsonl" "${ensemble[@]}" \
+    --report "$exp/report_ensemble" --decoder beam --lm "$exp/lm/char6.arpa" $best
 fi

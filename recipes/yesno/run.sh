@@ -4,8 +4,11 @@
 #   stage 0: python recipes/yesno/prepare.py SRC_DIR DATA  (DATA/{train,valid,test}.jsonl)
 #   stage 1: seqrec train --config conf/yesno.yaml              (first model, EXP/pass1)
 #   stage 2: python recipes/yesno/crop_at_words.py              (DATA/train_crops.jsonl)
-#   stage 3: seqrec train on the originals plus word-boundary crops (EXP)
-#   stage 4: seqrec evaluate ... --report EXP/report, and with --decoder beam --lexicon (EXP/report_lexicon)
+#   stage 3: seqrec train on the originals plus word-boundary crops (EXP, seed 0), and the
+#            same with seeds 1 and 2 (EXP/seed1, EXP/seed2)
+#   stage 4: seqrec evaluate ... --report EXP/report, and with --decoder beam --lexicon
+#            (EXP/report_lexicon); the three models as an ensemble (--ensemble), beam search
+#            over the lexicon (EXP/report_ensemble)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -53,6 +56,14 @@ if [[ $stage -le 3 && $stop_stage -ge 3 ]]; then
     --data.valid_manifest "$data/valid.jsonl" \
     --data.test_manifest "$data/test.jsonl" \
     --trainer.default_root_dir "$exp"
+  for seed in 1 2; do
+    echo "== stage 3: the same with seed $seed into $exp/seed$seed (for the ensemble)"
+    seqrec train --config conf/yesno.yaml --seed_everything "$seed" \
+      --data.train_manifest "$data/train_crops.jsonl" \
+      --data.valid_manifest "$data/valid.jsonl" \
+      --data.test_manifest "$data/test.jsonl" \
+      --trainer.default_root_dir "$exp/seed$seed" --trainer.enable_progress_bar false
+  done
 fi
 
 if [[ $stage -le 4 && $stop_stage -ge 4 ]]; then
@@ -61,4 +72,8 @@ if [[ $stage -le 4 && $stop_stage -ge 4 ]]; then
   seqrec lm lexicon "$data/train.jsonl" -o "$exp/words.txt"
   seqrec evaluate "$exp/checkpoints/best.ckpt" "$data/test.jsonl" --report "$exp/report_lexicon" \
     --decoder beam --lexicon "$exp/words.txt"
+  echo "== stage 4: the three models (seeds 0, 1, 2) as an ensemble, beam search over {yes, no}"
+  seqrec evaluate "$exp/checkpoints/best.ckpt" "$data/test.jsonl" \
+    --ensemble "$exp/seed1/checkpoints/best.ckpt" --ensemble "$exp/seed2/checkpoints/best.ckpt" \
+    --report "$exp/report_ensemble" --decoder beam --lexicon "$exp/words.txt"
 fi

@@ -46,6 +46,7 @@ class BeamSearchDecoder:
         word_score: float = 0.0,
         beam_size: int = 50,
         beam_threshold: float = 25.0,
+        nbest: int = 1,
     ) -> None:
         if WORD_DELIMITER in tokenizer.characters:
             raise ValueError(
@@ -74,7 +75,7 @@ class BeamSearchDecoder:
                 # word list is ordered differently (fairseq PR 5109), so give it the tokens.
                 lm_dict = Path(tmp) / "lm_dict.txt"
                 lm_dict.write_text("".join(f"{t}\n" for t in self.tokens), encoding="utf-8")
-            with _quiet_stderr():
+            with quiet_stderr():
                 try:
                     self._decoder = ctc_decoder(
                         lexicon=None if lexicon_file is None else str(lexicon_file),
@@ -83,6 +84,7 @@ class BeamSearchDecoder:
                         lm_dict=None if lm_dict is None else str(lm_dict),
                         beam_size=beam_size,
                         beam_threshold=beam_threshold,
+                        nbest=nbest,
                         lm_weight=lm_weight,
                         word_score=word_score,
                         blank_token=BLANK_TOKEN,
@@ -96,6 +98,13 @@ class BeamSearchDecoder:
 
     def __call__(self, log_probs: torch.Tensor, lengths: torch.Tensor) -> list[str]:
         """Transcripts of log-probs (B, T, V) with valid lengths (B,), whitespace collapsed."""
+        return [hyps[0][0] if hyps else "" for hyps in self.candidates(log_probs, lengths)]
+
+    def candidates(
+        self, log_probs: torch.Tensor, lengths: torch.Tensor
+    ) -> list[list[tuple[str, float]]]:
+        """Up to ``nbest`` (transcript, decoder score) pairs per utterance, best first; the
+        score adds the best path's log-prob and the weighted LM and word scores."""
         emissions = log_probs.detach().to("cpu", torch.float32)
         lengths = lengths.detach().cpu().to(torch.int64)
         if len(lengths) != len(emissions) or bool((lengths > emissions.shape[1]).any()):
@@ -107,7 +116,7 @@ class BeamSearchDecoder:
         if self.lexicon is not None:
             emissions, lengths = self._end_with_delimiter(emissions, lengths)
         hyps = self._decoder(emissions.contiguous(), lengths)
-        return [self._text(best[0]) if best else "" for best in hyps]
+        return [[(self._text(h), float(h.score)) for h in utterance] for utterance in hyps]
 
     def _end_with_delimiter(
         self, emissions: torch.Tensor, lengths: torch.Tensor
@@ -167,7 +176,7 @@ def _check_lm(path: Path, tokenizer: CharTokenizer, lexicon: Sequence[str] | Non
 
 
 @contextlib.contextmanager
-def _quiet_stderr() -> Iterator[None]:
+def quiet_stderr() -> Iterator[None]:
     """Silence KenLM's progress bar, which it writes to file descriptor 2 while loading."""
     saved = os.dup(2)
     try:

@@ -19,6 +19,24 @@ def add_decoder_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--word-score", type=float, default=0.0, help="beam: bonus per word")
     group.add_argument("--beam-size", type=int, default=50)
     group.add_argument("--beam-threshold", type=float, default=25.0)
+    add_ensemble_options(group)
+
+
+def add_ensemble_options(group: Any) -> None:
+    """``--ensemble MODEL`` (repeatable) and ``--nbest``."""
+    group.add_argument(
+        "--ensemble",
+        action="append",
+        metavar="MODEL",
+        help="another trained model to transcribe with (repeat for more): every model's "
+        "candidates are ranked by the models' mean CTC log-likelihood plus the LM",
+    )
+    group.add_argument(
+        "--nbest",
+        type=int,
+        default=8,
+        help="--ensemble with beam search: candidates per model (default 8)",
+    )
 
 
 def decoder_config(args: argparse.Namespace) -> DecoderConfig:
@@ -35,12 +53,18 @@ def decoder_config(args: argparse.Namespace) -> DecoderConfig:
 
 
 def load_recognizer(args: argparse.Namespace) -> Any:
-    """``Recognizer.load(args.model)`` with the decoder of ``args``; a lexicon or LM that
-    does not fit the model exits with its message instead of a traceback."""
+    """``Recognizer.load(args.model)`` with the decoder of ``args`` (an ``Ensemble`` of it
+    and the ``--ensemble`` models when given); a lexicon or LM that does not fit the model
+    exits with its message instead of a traceback."""
     from seqrec.lm.arpa import LMError
     from seqrec.recognizer import Recognizer
 
     try:
+        if args.ensemble:
+            from seqrec.ensemble import Ensemble
+
+            models = [args.model, *args.ensemble]
+            return Ensemble.load(models, args.device, decoder_config(args), args.nbest)
         return Recognizer.load(args.model, device=args.device, decoding=decoder_config(args))
     except (LMError, ValueError, FileNotFoundError) as err:
         raise SystemExit(f"seqrec {args.verb}: {err}") from None
@@ -100,4 +124,5 @@ def add_tune_parser(sub: Any) -> None:
     p.add_argument("--beam-threshold", type=float, default=25.0)
     p.add_argument("--batch-size", type=int, default=16)
     p.add_argument("--device", default="cpu")
+    add_ensemble_options(p)
     p.set_defaults(run=_tune_lm)

@@ -28,7 +28,8 @@ class DecoderConfig:
     """``kind="greedy"`` (best path) or ``"beam"``: beam search, constrained to the words of
     ``lexicon`` (a word-list file, or the words) when given, scored with the ARPA LM ``lm``
     (a character LM without a lexicon, a word LM with one) weighted by ``lm_weight``, plus
-    ``word_score`` per word (lexicon only)."""
+    ``word_score`` per word (lexicon only); ``nbest``: how many transcripts the beam keeps
+    (``BeamSearchDecoder.candidates``; an ``Ensemble`` sets it for its members)."""
 
     kind: str = "greedy"
     lexicon: str | Path | Sequence[str] | None = None
@@ -37,6 +38,7 @@ class DecoderConfig:
     word_score: float = 0.0
     beam_size: int = 50
     beam_threshold: float = 25.0
+    nbest: int = 1
 
     def __post_init__(self) -> None:
         if self.kind not in DECODERS:
@@ -73,4 +75,5 @@ def build_decoder(config: DecoderConfig, tokenizer: CharTokenizer) -> Decoder:
         word_score=config.word_score,
         beam_size=config.beam_size,
         beam_threshold=config.beam_threshold,
+        nbest=config.nbest,
     )

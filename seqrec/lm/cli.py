@@ -1,19 +1,28 @@
-"""``seqrec lm build`` and ``seqrec lm lexicon``: an n-gram LM and a word list from text."""
+"""``seqrec lm build|lexicon|words``: an n-gram LM, a word list, a language's word counts."""
 
 from __future__ import annotations
 
 import argparse
+from collections import Counter
 from typing import Any
 
 from seqrec.lm.corpus import UNITS
 
 
-def _sentences(args: argparse.Namespace) -> list[str]:
+def _sentences(args: argparse.Namespace) -> Counter[str]:
+    """The sentences of every input with their counts, each input's counts times its weight."""
     from seqrec.lm.corpus import read_sentences
     from seqrec.text.normalize import TextNormalizer
 
+    weights = args.weights or [1.0] * len(args.text)
+    if len(weights) != len(args.text):
+        raise SystemExit(f"--weights gives {len(weights)} weights for {len(args.text)} texts")
     normalizer = TextNormalizer(not args.keep_case, not args.keep_punctuation)
-    return read_sentences(args.text, normalizer)
+    total: Counter[str] = Counter()
+    for path, weight in zip(args.text, weights, strict=True):
+        for sentence, count in read_sentences(path, normalizer).items():
+            total[sentence] += max(1, round(count * weight))
+    return total
 
 
 def _build(args: argparse.Namespace) -> int:
@@ -21,12 +30,14 @@ def _build(args: argparse.Namespace) -> int:
     from seqrec.lm.kneser_ney import KneserNey
 
     sentences = _sentences(args)
-    model = KneserNey.fit((to_units(s, args.unit) for s in sentences), args.order)
+    pairs = ((to_units(s, args.unit), count) for s, count in sentences.items())
+    model = KneserNey.fit_counts(pairs, args.order)
     arpa = model.to_arpa()
     arpa.write(args.output)
     counts = ", ".join(f"{n + 1}-grams {len(t)}" for n, t in enumerate(arpa.ngrams))
     print(
-        f"{args.output}: {args.unit} {args.order}-gram LM of {len(sentences)} sentences: {counts}"
+        f"{args.output}: {args.unit} {args.order}-gram LM of {sum(sentences.values())} "
+        f"sentences ({len(sentences)} distinct): {counts}"
     )
     for n, (discounts, fallback) in enumerate(zip(model.discounts, model.fallback, strict=True)):
         note = " (fallback: too few distinct counts to estimate)" if fallback else ""
@@ -43,16 +54,49 @@ def _lexicon(args: argparse.Namespace) -> int:
     return 0
 
 
+def _words(args: argparse.Namespace) -> int:
+    from seqrec.lm.corpus import read_sentences
+    from seqrec.lm.word_frequencies import CaseShares, language_word_counts, write_counts
+
+    cases, alphabet = CaseShares(), None
+    if args.like:
+        reference = read_sentences(args.like)
+        words = [w for sentence in reference.elements() for w in sentence.split()]
+        cases = CaseShares.of(words)
+        alphabet = set("".join(words))
+    counts = language_word_counts(args.language, args.top, args.tokens, cases, alphabet)
+    write_counts(counts, args.output)
+    shares = ", ".join(
+        f"{name} {getattr(cases, name):.3f}" for name in ("lower", "capitalized", "upper")
+    )
+    print(
+        f"{args.output}: {len(counts)} spellings of the {args.top} most frequent "
+        f"{args.language!r} words, {sum(counts.values())} tokens (cases: {shares})"
+    )
+    return 0
+
+
 def _text_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("text", help="a text file (one sentence per line) or a JSONL manifest")
+    p.add_argument(
+        "text",
+        nargs="+",
+        help="text files (one sentence per line), JSONL manifests, or .tsv files of "
+        "'sentence<TAB>count' lines (seqrec lm words)",
+    )
     p.add_argument("-o", "--output", required=True)
     p.add_argument("--keep-case", action="store_true", help="do not lowercase")
     p.add_argument("--keep-punctuation", action="store_true", help="do not strip punctuation")
+    p.add_argument(
+        "--weights",
+        type=lambda s: [float(w) for w in s.split(",")],
+        help="comma list, one per text: how many times each text's sentences count "
+        "(default 1 each)",
+    )
 
 
 def add_lm_parser(sub: Any) -> None:
-    """The ``seqrec lm build|lexicon`` verbs."""
-    lm = sub.add_parser("lm", help="build an n-gram LM or a lexicon from text")
+    """The ``seqrec lm build|lexicon|words`` verbs."""
+    lm = sub.add_parser("lm", help="build an n-gram LM, a lexicon or a word-count list")
     verbs = lm.add_subparsers(dest="lm_verb", required=True)
     p = verbs.add_parser("build", help="interpolated modified Kneser-Ney LM, written as ARPA")
     _text_options(p)
@@ -62,3 +106,24 @@ def add_lm_parser(sub: Any) -> None:
     p = verbs.add_parser("lexicon", help="the sorted distinct words, one per line")
     _text_options(p)
     p.set_defaults(run=_lexicon)
+    p = verbs.add_parser(
+        "words",
+        help="a language's most frequent words with counts (wordfreq), as 'word<TAB>count' "
+        "lines for lm build",
+    )
+    p.add_argument("-o", "--output", required=True, help="a .tsv file")
+    p.add_argument("--language", default="en", help="a wordfreq language code (default en)")
+    p.add_argument("--top", type=int, default=100_000, help="how many words (default 100000)")
+    p.add_argument(
+        "--tokens",
+        type=int,
+        default=1_000_000,
+        help="counts as in a text of this many words; each word at least 1 (default 1000000)",
+    )
+    p.add_argument(
+        "--like",
+        help="a text or manifest (the training transcripts) whose words give the shares of "
+        "lowercase, Capitalised and UPPERCASE spellings and the alphabet (spellings with other "
+        "characters are left out); default: lowercase, any character",
+    )
+    p.set_defaults(run=_words)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -13,17 +14,37 @@ WORD_DELIMITER = "\u2581"  # "▁", the space between words as a character-LM an
 # a block character that handwritten or spoken text does not hold ("|" does, in UNIPEN lines)
 
 
-def read_sentences(path: str | Path, normalizer: TextNormalizer | None = None) -> list[str]:
-    """Transcripts of a JSONL manifest (its ``text`` fields) or a text file (one per line),
-    normalised by ``normalizer`` when given; empty transcripts are dropped."""
+def read_sentences(path: str | Path, normalizer: TextNormalizer | None = None) -> Counter[str]:
+    """Sentences of a text and how often each occurs: the ``text`` fields of a JSONL manifest,
+    the lines of a text file, or the ``sentence<TAB>count`` lines of a ``.tsv`` file (such as
+    ``seqrec lm words`` writes); normalised by ``normalizer`` when given, whitespace collapsed,
+    empty sentences dropped."""
     path = Path(path)
     if path.suffix == ".jsonl":
-        texts = [entry.text for entry in read_manifest(path)]
+        pairs = [(entry.text, 1) for entry in read_manifest(path)]
+    elif path.suffix == ".tsv":
+        pairs = _read_counts(path)
     else:
-        texts = path.read_text(encoding="utf-8").splitlines()
-    if normalizer is not None:
-        texts = [normalizer(t) for t in texts]
-    return [" ".join(t.split()) for t in texts if t.strip()]
+        pairs = [(line, 1) for line in path.read_text(encoding="utf-8").splitlines()]
+    counts: Counter[str] = Counter()
+    for text, count in pairs:
+        text = " ".join((normalizer(text) if normalizer is not None else text).split())
+        if text:
+            counts[text] += count
+    return counts
+
+
+def _read_counts(path: Path) -> list[tuple[str, int]]:
+    """``sentence<TAB>count`` lines; a malformed line is an error naming file and line."""
+    pairs = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        text, tab, count = line.rpartition("\t")
+        if not tab or not count.strip().isdigit():
+            raise ValueError(f"{path}:{number}: expected 'sentence<TAB>count', got {line!r}")
+        pairs.append((text, int(count)))
+    return pairs
 
 
 def to_units(sentence: str, unit: str) -> list[str]:

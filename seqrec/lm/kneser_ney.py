@@ -69,16 +69,28 @@ class KneserNey:
         """Estimate from tokenised sentences (without ``<s>``/``</s>``). ``discounts`` (one
         triple per order, lowest first) overrides the estimates; an order whose count-of-counts
         give no valid discounts falls back to (0.5, 1.0, 1.5) and is flagged in ``fallback``."""
+        return cls.fit_counts(((sentence, 1) for sentence in sentences), order, discounts)
+
+    @classmethod
+    def fit_counts(
+        cls,
+        sentence_counts: Iterable[tuple[Sequence[str], int]],
+        order: int,
+        discounts: Sequence[tuple[float, float, float]] | None = None,
+    ) -> KneserNey:
+        """As ``fit``, from (sentence, how many times it occurs) pairs: the same model as
+        ``fit`` over the repeated sentences, in the time of one pass over the distinct ones."""
         if order < 1:
             raise LMError(f"order must be >= 1, got {order}")
         raw: list[Counter[Ngram]] = [Counter() for _ in range(order)]
-        for sentence in sentences:
-            if not sentence:
+        for sentence, times in sentence_counts:
+            if not sentence or times <= 0:
                 continue
             padded = (BOS, *sentence, EOS)
             for n in range(1, order + 1):
+                grams = raw[n - 1]
                 for i in range(len(padded) - n + 1):
-                    raw[n - 1][padded[i : i + n]] += 1
+                    grams[padded[i : i + n]] += times
         if not raw[0]:
             raise LMError("no training text: every sentence is empty")
         counts = [_adjusted(raw, n) for n in range(1, order + 1)]

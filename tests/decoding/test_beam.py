@@ -160,3 +160,12 @@ def test_decoder_config_builds_greedy_or_beam(tmp_path, lms):
         DecoderConfig("greedy", lm=lms["word"])
     with pytest.raises(ValueError, match="decoder kind"):
         DecoderConfig("viterbi")
+
+
+def test_candidates_are_the_nbest_transcripts_best_first():
+    x = _spoken("say", 0.5, 0.4)
+    decoder = BeamSearchDecoder(TOKENIZER, nbest=2)
+    (pairs,) = decoder.candidates(x, torch.tensor([x.shape[1]]))
+    assert [text for text, _ in pairs] == ["say go", "say no"]
+    assert pairs[0][1] - pairs[1][1] == pytest.approx(math.log(0.5 / 0.4), abs=1e-3)
+    assert decoder(x, torch.tensor([x.shape[1]])) == ["say go"]

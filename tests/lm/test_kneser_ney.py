@@ -110,3 +110,14 @@ def test_empty_text_and_bad_order_are_errors():
         KneserNey.fit([[], []], 2)
     with pytest.raises(LMError, match="order"):
         KneserNey.fit([["a"]], 0)
+
+
+def test_fit_counts_equals_fit_over_repeated_sentences(tmp_path):
+    sentences = _corpus(size=120)
+    counted: dict[tuple[str, ...], int] = {}
+    for sentence in sentences:
+        counted[tuple(sentence)] = counted.get(tuple(sentence), 0) + 1
+    repeated = KneserNey.fit(sentences, 3).to_arpa().write(tmp_path / "repeated.arpa")
+    weighted = KneserNey.fit_counts(counted.items(), 3).to_arpa().write(tmp_path / "counts.arpa")
+    assert len(counted) < len(sentences)
+    assert weighted.read_text() == repeated.read_text()

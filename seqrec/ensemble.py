@@ -1,0 +1,135 @@
+"""Several trained models transcribing together, combined on whole transcripts.
+
+Dimensions: T' output frames, V classes, N candidate transcripts.
+
+Each member decodes its own log-probs (T', V) as the decoder settings say (with beam search,
+its ``nbest`` best transcripts), and every candidate of every member is then scored by the
+mean of the members' CTC log-likelihoods log p_k(y | x) (all alignments summed) plus the
+LM's weighted log10 score and the word score per word; the best candidate wins. Members
+meet on transcripts, not frames, so their front ends and frame rates may differ (point and
+Bézier ink encodings, say); they must normalise transcripts alike.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path
+
+import torch
+
+from seqrec.decoding.beam import BeamSearchDecoder
+from seqrec.decoding.config import DecoderConfig
+from seqrec.decoding.rescoring import LMScorer, ctc_log_likelihoods
+from seqrec.recognizer import Emission, Input, Recognizer, Transcription
+from seqrec.text.normalize import TextNormalizer
+
+DEFAULT_NBEST = 8
+
+
+class Ensemble:
+    """Recognizers that transcribe as one: ``transcribe``, ``emissions``/``decode`` and
+    ``set_decoding`` as on a Recognizer; ``nbest`` candidates per member and input."""
+
+    def __init__(
+        self,
+        members: Sequence[Recognizer],
+        decoding: DecoderConfig | None = None,
+        nbest: int = DEFAULT_NBEST,
+    ) -> None:
+        if len(members) < 2:
+            raise ValueError(f"an ensemble needs at least 2 models, got {len(members)}")
+        norms = {repr(m.normalizer.to_dict()) for m in members}
+        if len(norms) > 1:
+            raise ValueError(f"the models normalise transcripts differently: {sorted(norms)}")
+        if nbest < 1:
+            raise ValueError(f"nbest must be >= 1, got {nbest}")
+        self.members = list(members)
+        self.nbest = nbest
+        self.set_decoding(decoding or DecoderConfig())
+
+    @classmethod
+    def load(
+        cls,
+        models: Sequence[str | Path],
+        device: str = "cpu",
+        decoding: DecoderConfig | None = None,
+        nbest: int = DEFAULT_NBEST,
+    ) -> Ensemble:
+        """Load each checkpoint (or folder) as ``Recognizer.load`` does."""
+        return cls([Recognizer.load(m, device) for m in models], decoding, nbest)
+
+    @property
+    def normalizer(self) -> TextNormalizer:
+        return self.members[0].normalizer
+
+    def set_decoding(self, decoding: DecoderConfig) -> None:
+        """Decode from now on as ``decoding`` says: every member proposes candidates with it,
+        and its LM, LM weight and word score rank them."""
+        member_decoding = (
+            replace(decoding, nbest=self.nbest) if decoding.kind == "beam" else decoding
+        )
+        for member in self.members:
+            member.set_decoding(member_decoding)
+        self.decoding = decoding
+        self._lm = None
+        if decoding.lm is not None:
+            unit = "word" if decoding.lexicon is not None else "char"
+            self._lm = LMScorer(decoding.lm, unit)
+
+    def transcribe(
+        self, inputs: Sequence[Input], batch_size: int = 16, progress: bool = False
+    ) -> list[Transcription]:
+        """Transcriptions of ``inputs`` (as for ``Recognizer.transcribe``), one per input."""
+        return self.decode(self.emissions(inputs, batch_size, progress=progress), batch_size)
+
+    def emissions(
+        self, inputs: Sequence[Input], batch_size: int = 16, progress: bool = False
+    ) -> list[list[Emission]]:
+        """Per input, each member's log-probs (T', V), to ``decode`` later (and again)."""
+        per_member = [m.emissions(inputs, batch_size, progress=progress) for m in self.members]
+        return [list(row) for row in zip(*per_member, strict=True)]
+
+    def decode(
+        self, emissions: Sequence[Sequence[Emission]], batch_size: int = 16
+    ) -> list[Transcription]:
+        """The best candidate for each input's member emissions; an input any member could not
+        read keeps that member's error."""
+        results = []
+        for row in emissions:
+            failed = next((e for e in row if e.log_probs is None), None)
+            if failed is not None:
+                results.append(Transcription("", failed.error, failed.source))
+                continue
+            results.append(Transcription(self._best(row), source=row[0].source))
+        return results
+
+    def _best(self, row: Sequence[Emission]) -> str:
+        """The candidate of highest combined score among the members' proposals."""
+        proposals: dict[str, None] = {}
+        for member, emission in zip(self.members, row, strict=True):
+            for text in _candidates(member, emission.log_probs):
+                proposals[text] = None
+        texts = list(proposals)
+        if len(texts) == 1:
+            return texts[0]
+        scores = torch.stack(
+            [
+                ctc_log_likelihoods(e.log_probs, texts, m.tokenizer)
+                for m, e in zip(self.members, row, strict=True)
+            ]
+        ).mean(0)
+        if self._lm is not None:
+            weight, word_score = self.decoding.lm_weight, self.decoding.word_score
+            scores += torch.tensor(
+                [weight * self._lm(t) + word_score * len(t.split()) for t in texts]
+            )
+        return texts[int(torch.argmax(scores))]
+
+
+def _candidates(member: Recognizer, log_probs: torch.Tensor) -> list[str]:
+    """The member's transcripts of log-probs (T', V): its beam's n-best, or the greedy one."""
+    lengths = torch.tensor([len(log_probs)])
+    if isinstance(member.decoder, BeamSearchDecoder):
+        return [text for text, _ in member.decoder.candidates(log_probs[None], lengths)[0]]
+    return member.decoder(log_probs[None], lengths)

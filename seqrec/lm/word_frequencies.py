@@ -1,0 +1,96 @@
+"""Word counts of a language from the ``wordfreq`` package: LM text beyond the transcripts.
+
+Isolated handwritten or spoken words of running text follow the language's word
+frequencies, and a third of UNIPEN's test words never occur in its training transcripts. A
+character LM trained on the language's frequent words, each counted in proportion to its
+frequency, scores those words too. ``wordfreq`` ships its lists inside the package (nothing is
+downloaded); its words are lowercase, so case variants are added in the shares of a
+reference text's words.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+CASES = ("lower", "capitalized", "upper")
+
+
+@dataclass(frozen=True)
+class CaseShares:
+    """How a text's words are written: all lowercase, capitalised, or all uppercase (a word
+    of one letter counts as capitalised when it is uppercase). The shares sum to 1."""
+
+    lower: float = 1.0
+    capitalized: float = 0.0
+    upper: float = 0.0
+
+    @classmethod
+    def of(cls, words: Iterable[str]) -> CaseShares:
+        """The shares among ``words`` that have a cased letter (others say nothing of case)."""
+        counts: Counter[str] = Counter()
+        for word in words:
+            if word.lower() == word.upper():
+                continue
+            if word == word.lower():
+                counts["lower"] += 1
+            elif len(word) > 1 and word == word.upper():
+                counts["upper"] += 1
+            else:
+                counts["capitalized"] += 1
+        total = sum(counts.values())
+        if not total:
+            return cls()
+        return cls(*(counts[case] / total for case in CASES))
+
+    def variants(self, word: str) -> dict[str, float]:
+        """``word`` (lowercase) in each case of non-zero share, with that share."""
+        out: dict[str, float] = {}
+        for spelling, share in (
+            (word, self.lower),
+            (word.capitalize(), self.capitalized),
+            (word.upper(), self.upper),
+        ):
+            if share > 0:
+                out[spelling] = out.get(spelling, 0.0) + share
+        return out
+
+
+def language_word_counts(
+    language: str = "en",
+    top: int = 100_000,
+    tokens: int = 1_000_000,
+    cases: CaseShares | None = None,
+    alphabet: set[str] | None = None,
+) -> Counter[str]:
+    """The ``top`` most frequent words of ``language`` with counts as in a text of ``tokens``
+    words (at least 1 each), spread over ``cases`` (default: lowercase only); spellings with a
+    character outside ``alphabet`` (when given) are left out."""
+    try:
+        import wordfreq
+    except ImportError as err:  # a dependency of seqrec; missing only in a broken install
+        raise RuntimeError("the wordfreq package is needed for word frequencies") from err
+    if language not in wordfreq.available_languages():
+        raise ValueError(f"wordfreq has no word list for language {language!r}")
+    if top < 1 or tokens < 1:
+        raise ValueError(f"top and tokens must be >= 1, got {top} and {tokens}")
+    cases = cases or CaseShares()
+    counts: Counter[str] = Counter()
+    for word in wordfreq.top_n_list(language, top, wordlist="best"):
+        expected = max(1.0, wordfreq.word_frequency(word, language, wordlist="best") * tokens)
+        for spelling, share in cases.variants(word).items():
+            if alphabet is not None and not set(spelling) <= alphabet:
+                continue
+            counts[spelling] += max(1, round(expected * share))
+    return counts
+
+
+def write_counts(counts: Mapping[str, int], path: str | Path) -> Path:
+    """``text<TAB>count`` lines, most frequent first: a weighted text for ``seqrec lm build``."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    ordered = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    path.write_text("".join(f"{text}\t{count}\n" for text, count in ordered), encoding="utf-8")
+    return path

@@ -1,0 +1,83 @@
+"""Word counts of a language (wordfreq) and weighted LM text: case shares, alphabet, .tsv."""
+
+from __future__ import annotations
+
+import pytest
+
+from seqrec.cli import main
+from seqrec.lm.arpa import read_arpa
+from seqrec.lm.corpus import read_sentences
+from seqrec.lm.word_frequencies import CaseShares, language_word_counts
+
+
+def test_case_shares_of_a_text():
+    shares = CaseShares.of(["the", "The", "THE", "I", "a", "of", ".", "42", "McDonald"])
+    # cased words: the, a, of (lower); The, I, McDonald (capitalised); THE (upper)
+    assert (shares.lower, shares.capitalized, shares.upper) == pytest.approx((3 / 7, 3 / 7, 1 / 7))
+    assert CaseShares.of([".", "7"]) == CaseShares()
+    assert shares.variants("i") == pytest.approx({"i": 3 / 7, "I": 4 / 7})
+
+
+def test_language_word_counts_follow_frequency_case_and_alphabet():
+    counts = language_word_counts("en", top=200, tokens=10_000)
+    assert max(counts, key=counts.get) == "the"
+    assert counts["the"] > 10 * counts["because"] >= 10
+    assert all(w == w.lower() for w in counts) and len(counts) == 200
+
+    cases = CaseShares(0.5, 0.25, 0.25)
+    cased = language_word_counts("en", top=200, tokens=10_000, cases=cases)
+    assert cased["the"] == round(counts["the"] / 2)
+    assert cased["The"] == cased["THE"] == round(counts["the"] / 4)
+
+    letters = set("abcdefghijklmnopqrstuvwxyz")
+    plain = language_word_counts("en", top=2000, tokens=10_000, alphabet=letters)
+    assert all(set(w) <= letters for w in plain) and len(plain) < 2000
+
+
+def test_unknown_language_is_an_error():
+    with pytest.raises(ValueError, match="'xx'"):
+        language_word_counts("xx")
+
+
+def test_tsv_text_counts_and_malformed_lines(tmp_path):
+    good = tmp_path / "words.tsv"
+    good.write_text("the\t5\nThe\t2\n\nthe\t1\n", encoding="utf-8")
+    assert read_sentences(good) == {"the": 6, "The": 2}
+    bad = tmp_path / "bad.tsv"
+    bad.write_text("the\t5\nno count here\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"bad\.tsv:2: expected"):
+        read_sentences(bad)
+
+
+def test_words_and_weighted_build_verbs(tmp_path, capsys):
+    manifest = tmp_path / "train.jsonl"
+    manifest.write_text(
+        "".join(
+            f'{{"ink_filepath": "{i}.json", "text": "{t}"}}\n'
+            for i, t in enumerate(["Are", "bye", "by", "ear"])
+        )
+    )
+    words = tmp_path / "en.tsv"
+    assert main(["lm", "words", "-o", str(words), "--top", "50", "--like", str(manifest)]) == 0
+    spellings = read_sentences(words)
+    # a quarter of the reference words are capitalised; its alphabet is "Arebya"
+    assert spellings and all(set(w) <= set("Arebya") for w in spellings)
+    assert {"a", "A", "are", "Are", "be", "by"} <= set(spellings)
+    assert "Be" not in spellings and "the" not in spellings
+    assert spellings["a"] == pytest.approx(3 * spellings["A"], rel=0.01)
+
+    doubled = tmp_path / "doubled.txt"
+    doubled.write_text("Are\nbye\nby\near\n" * 2, encoding="utf-8")
+    lms = {name: tmp_path / f"{name}.arpa" for name in ("weighted", "doubled", "mixed")}
+    common = ["--unit", "char", "--order", "3", "--keep-case"]
+    assert main(["lm", "build", str(manifest), "--weights", "2", *common,
+                 "-o", str(lms["weighted"])]) == 0  # fmt: skip
+    assert main(["lm", "build", str(doubled), *common, "-o", str(lms["doubled"])]) == 0
+    assert lms["weighted"].read_text() == lms["doubled"].read_text()
+
+    assert main(["lm", "build", str(manifest), str(words), "--weights", "5,1", *common,
+                 "-o", str(lms["mixed"])]) == 0  # fmt: skip
+    vocabulary = read_arpa(lms["mixed"]).vocabulary
+    assert "A" in vocabulary and "t" not in vocabulary
+    with pytest.raises(SystemExit, match="2 weights for 1 texts"):
+        main(["lm", "build", str(manifest), "--weights", "1,2", "-o", str(tmp_path / "x.arpa")])
