@@ -84,6 +84,8 @@ def _evaluate(args: argparse.Namespace) -> int:
 
     rec = load_recognizer(args)
     result = evaluate(rec, args.manifest, args.batch_size)
+    if args.ensemble:
+        result.summary["ensemble"] = {"models": [args.model, *args.ensemble], "nbest": args.nbest}
     print(result.table())
     if args.report:
         from seqrec.report.writer import write_report

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import json
 import math
 from pathlib import Path
 
@@ -130,5 +131,7 @@ def test_evaluate_and_transcribe_with_an_ensemble(
     doubled = capsys.readouterr().out
     # the same model twice agrees with itself: the same scores line for line
     assert single.splitlines()[:3] == doubled.splitlines()[:3]
+    summary = json.loads((tmp_path / "two" / "summary.json").read_text())
+    assert summary["ensemble"] == {"models": [str(yesno_model)] * 2, "nbest": 8}
     with pytest.raises(SystemExit, match="text only"):
         main(["transcribe", str(yesno_model), test, "--ensemble", str(yesno_model), "--timestamps"])
