@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 from collections import Counter
+from collections.abc import Callable
 from typing import Any
 
 from seqrec.lm.corpus import UNITS
@@ -23,6 +24,18 @@ def _sentences(args: argparse.Namespace) -> Counter[str]:
         for sentence, count in read_sentences(path, normalizer).items():
             total[sentence] += max(1, round(count * weight))
     return total
+
+
+def _clean_errors(run: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
+    """Exit with ``seqrec lm VERB: message`` on a missing or malformed input, not a traceback."""
+
+    def wrapped(args: argparse.Namespace) -> int:
+        try:
+            return run(args)
+        except (ValueError, OSError, RuntimeError) as err:  # LMError is a ValueError
+            raise SystemExit(f"seqrec lm {args.lm_verb}: {err}") from None
+
+    return wrapped
 
 
 def _build(args: argparse.Namespace) -> int:
@@ -102,10 +115,10 @@ def add_lm_parser(sub: Any) -> None:
     _text_options(p)
     p.add_argument("--order", type=int, default=3)
     p.add_argument("--unit", choices=UNITS, default="word", help="char: spaces become '\u2581'")
-    p.set_defaults(run=_build)
+    p.set_defaults(run=_clean_errors(_build))
     p = verbs.add_parser("lexicon", help="the sorted distinct words, one per line")
     _text_options(p)
-    p.set_defaults(run=_lexicon)
+    p.set_defaults(run=_clean_errors(_lexicon))
     p = verbs.add_parser(
         "words",
         help="a language's most frequent words with counts (wordfreq), as 'word<TAB>count' "
@@ -126,4 +139,4 @@ def add_lm_parser(sub: Any) -> None:
         "lowercase, Capitalised and UPPERCASE spellings and the alphabet (spellings with other "
         "characters are left out); default: lowercase, any character",
     )
-    p.set_defaults(run=_words)
+    p.set_defaults(run=_clean_errors(_words))

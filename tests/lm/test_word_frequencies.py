@@ -81,3 +81,14 @@ def test_words_and_weighted_build_verbs(tmp_path, capsys):
     assert "A" in vocabulary and "t" not in vocabulary
     with pytest.raises(SystemExit, match="2 weights for 1 texts"):
         main(["lm", "build", str(manifest), "--weights", "1,2", "-o", str(tmp_path / "x.arpa")])
+
+
+def test_lm_verbs_name_a_missing_or_malformed_input(tmp_path):
+    with pytest.raises(SystemExit, match="seqrec lm build: .*missing.txt"):
+        main(["lm", "build", str(tmp_path / "missing.txt"), "-o", str(tmp_path / "x.arpa")])
+    bad = tmp_path / "bad.tsv"
+    bad.write_text("word\tmany\n", encoding="utf-8")
+    with pytest.raises(SystemExit, match=r"seqrec lm lexicon: .*bad\.tsv:1"):
+        main(["lm", "lexicon", str(bad), "-o", str(tmp_path / "words.txt")])
+    with pytest.raises(SystemExit, match="seqrec lm words: .*'xx'"):
+        main(["lm", "words", "--language", "xx", "-o", str(tmp_path / "x.tsv")])
