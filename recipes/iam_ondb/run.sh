@@ -5,6 +5,11 @@
 #   stage 0: python recipes/iam_ondb/prepare.py SRC_DIR DATA  (DATA/{train,valid,test}.jsonl)
 #   stage 1: seqrec train --config conf/iam_ondb.yaml
 #   stage 2: seqrec evaluate EXP/checkpoints/best.ckpt DATA/test.jsonl --report EXP/report
+#   stage 3: character 6-gram LM of the training lines (counted 5 times) and 1M words of
+#            English drawn by frequency into 8-word lines (seqrec lm words --line-words 8,
+#            the 100k most frequent words, cased like the training text), LM weight tuned on
+#            valid (seqrec tune-lm), test decoded with beam search and the LM --report
+#            EXP/report_lm (the published bars are with an LM)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -14,7 +19,7 @@ if [[ $# -lt 1 || $1 == --* ]]; then
 fi
 src=$1; shift
 stage=0
-stop_stage=2
+stop_stage=3
 data=data/iam_ondb
 exp=exp/iam_ondb
 while [[ $# -gt 0 ]]; do
@@ -44,4 +49,18 @@ fi
 if [[ $stage -le 2 && $stop_stage -ge 2 ]]; then
   echo "== stage 2: evaluate on the test split"
   seqrec evaluate "$exp/checkpoints/best.ckpt" "$data/test.jsonl" --report "$exp/report"
+fi
+
+if [[ $stage -le 3 && $stop_stage -ge 3 ]]; then
+  echo "== stage 3: character 6-gram LM (training lines + English words), tuned on valid"
+  seqrec lm words -o "$exp/lm/english_lines.txt" --language en --top 100000 \
+    --tokens 1000000 --line-words 8 --like "$data/train.jsonl"
+  seqrec lm build "$data/train.jsonl" "$exp/lm/english_lines.txt" --weights 5,1 --unit char \
+    --order 6 --keep-case --keep-punctuation -o "$exp/lm/char6.arpa"
+  seqrec tune-lm "$exp/checkpoints/best.ckpt" "$data/valid.jsonl" --lm "$exp/lm/char6.arpa" \
+    --lm-weights 0.5,1,1.5,2,2.5,3 | tee "$exp/lm/tune.txt"
+  best=$(sed -n 's/^best: //p' "$exp/lm/tune.txt")
+  # shellcheck disable=SC2086  # $best holds "--lm-weight X --word-score Y"
+  seqrec evaluate "$exp/checkpoints/best.ckpt" "$data/test.jsonl" --report "$exp/report_lm" \
+    --decoder beam --lm "$exp/lm/char6.arpa" $best
 fi

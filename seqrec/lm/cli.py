@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from collections import Counter
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from seqrec.lm.corpus import UNITS
@@ -69,7 +70,12 @@ def _lexicon(args: argparse.Namespace) -> int:
 
 def _words(args: argparse.Namespace) -> int:
     from seqrec.lm.corpus import read_sentences
-    from seqrec.lm.word_frequencies import CaseShares, language_word_counts, write_counts
+    from seqrec.lm.word_frequencies import (
+        CaseShares,
+        language_word_counts,
+        sample_lines,
+        write_counts,
+    )
 
     cases, alphabet = CaseShares(), None
     if args.like:
@@ -78,13 +84,20 @@ def _words(args: argparse.Namespace) -> int:
         cases = CaseShares.of(words)
         alphabet = set("".join(words))
     counts = language_word_counts(args.language, args.top, args.tokens, cases, alphabet)
-    write_counts(counts, args.output)
+    if args.line_words:
+        lines = sample_lines(counts, args.tokens, args.line_words)
+        Path(args.output).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.output).write_text("".join(f"{line}\n" for line in lines), encoding="utf-8")
+        written = f"{args.tokens} words drawn into {len(lines)} lines"
+    else:
+        write_counts(counts, args.output)
+        written = f"{sum(counts.values())} tokens"
     shares = ", ".join(
         f"{name} {getattr(cases, name):.3f}" for name in ("lower", "capitalized", "upper")
     )
     print(
         f"{args.output}: {len(counts)} spellings of the {args.top} most frequent "
-        f"{args.language!r} words, {sum(counts.values())} tokens (cases: {shares})"
+        f"{args.language!r} words, {written} (cases: {shares})"
     )
     return 0
 
@@ -124,7 +137,9 @@ def add_lm_parser(sub: Any) -> None:
         help="a language's most frequent words with counts (wordfreq), as 'word<TAB>count' "
         "lines for lm build",
     )
-    p.add_argument("-o", "--output", required=True, help="a .tsv file")
+    p.add_argument(
+        "-o", "--output", required=True, help="a .tsv file (a text file with --line-words)"
+    )
     p.add_argument("--language", default="en", help="a wordfreq language code (default en)")
     p.add_argument("--top", type=int, default=100_000, help="how many words (default 100000)")
     p.add_argument(
@@ -138,5 +153,12 @@ def add_lm_parser(sub: Any) -> None:
         help="a text or manifest (the training transcripts) whose words give the shares of "
         "lowercase, Capitalised and UPPERCASE spellings and the alphabet (spellings with other "
         "characters are left out); default: lowercase, any character",
+    )
+    p.add_argument(
+        "--line-words",
+        type=int,
+        metavar="N",
+        help="write --tokens words drawn by frequency as text lines of N words (for an LM of "
+        "text lines) instead of 'word<TAB>count' lines",
     )
     p.set_defaults(run=_clean_errors(_words))

@@ -10,6 +10,7 @@ reference text's words.
 
 from __future__ import annotations
 
+import random
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -94,3 +95,17 @@ def write_counts(counts: Mapping[str, int], path: str | Path) -> Path:
     ordered = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
     path.write_text("".join(f"{text}\t{count}\n" for text, count in ordered), encoding="utf-8")
     return path
+
+
+def sample_lines(
+    counts: Mapping[str, int], tokens: int, words_per_line: int, seed: int = 0
+) -> list[str]:
+    """Lines of ``words_per_line`` words drawn independently in proportion to ``counts``,
+    ``tokens`` words in all: LM text for recognising lines, whose word boundaries a list of
+    single words would teach as sentence ends."""
+    if words_per_line < 1 or tokens < 1:
+        raise ValueError(f"words_per_line and tokens must be >= 1, got {words_per_line}, {tokens}")
+    rng = random.Random(seed)
+    words = list(counts)
+    drawn = rng.choices(words, weights=[counts[w] for w in words], k=tokens)
+    return [" ".join(drawn[i : i + words_per_line]) for i in range(0, tokens, words_per_line)]

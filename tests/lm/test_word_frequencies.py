@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 import pytest
 
 from seqrec.cli import main
 from seqrec.lm.arpa import read_arpa
 from seqrec.lm.corpus import read_sentences
-from seqrec.lm.word_frequencies import CaseShares, language_word_counts
+from seqrec.lm.word_frequencies import CaseShares, language_word_counts, sample_lines
 
 
 def test_case_shares_of_a_text():
@@ -65,6 +67,12 @@ def test_words_and_weighted_build_verbs(tmp_path, capsys):
     assert {"a", "A", "are", "Are", "be", "by"} <= set(spellings)
     assert "Be" not in spellings and "the" not in spellings
     assert spellings["a"] == pytest.approx(3 * spellings["A"], rel=0.01)
+    lines = tmp_path / "en_lines.txt"
+    verb = ["lm", "words", "-o", str(lines), "--top", "50", "--tokens", "80", "--line-words", "8"]
+    assert main([*verb, "--like", str(manifest)]) == 0
+    written = lines.read_text(encoding="utf-8").splitlines()
+    assert len(written) == 10 and all(len(line.split()) == 8 for line in written)
+    assert {w for line in written for w in line.split()} <= set(spellings)
 
     doubled = tmp_path / "doubled.txt"
     doubled.write_text("Are\nbye\nby\near\n" * 2, encoding="utf-8")
@@ -92,3 +100,13 @@ def test_lm_verbs_name_a_missing_or_malformed_input(tmp_path):
         main(["lm", "lexicon", str(bad), "-o", str(tmp_path / "words.txt")])
     with pytest.raises(SystemExit, match="seqrec lm words: .*'xx'"):
         main(["lm", "words", "--language", "xx", "-o", str(tmp_path / "x.tsv")])
+
+
+def test_sampled_lines_follow_the_counts():
+    lines = sample_lines({"the": 90, "cat": 9, "sat": 1}, tokens=1000, words_per_line=8)
+    assert len(lines) == 125 and all(len(line.split()) == 8 for line in lines)
+    drawn = Counter(w for line in lines for w in line.split())
+    assert sum(drawn.values()) == 1000 and drawn["the"] > 5 * drawn["cat"] > 0
+    assert lines == sample_lines({"the": 90, "cat": 9, "sat": 1}, 1000, 8)  # seeded
+    with pytest.raises(ValueError, match="words_per_line"):
+        sample_lines({"a": 1}, 10, 0)
