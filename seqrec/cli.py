@@ -37,8 +37,9 @@ def _transcribe(args: argparse.Namespace) -> int:
         for item in args.inputs:
             inputs += read_manifest(item) if item.endswith(".jsonl") else [item]
         progress = args.output is not None
-        options = {"timestamps": True} if args.timestamps else {}
-        results = rec.transcribe(inputs, batch_size=args.batch_size, progress=progress, **options)
+        results = rec.transcribe(
+            inputs, batch_size=args.batch_size, progress=progress, timestamps=args.timestamps
+        )
     if args.format == "json":
         lines = [json.dumps(r.to_dict(), ensure_ascii=False) for r in results]
     elif args.timestamps:

@@ -19,12 +19,10 @@ from pathlib import Path
 import torch
 
 from seqrec.decoding.beam import BeamSearchDecoder
-from seqrec.decoding.config import DecoderConfig
+from seqrec.decoding.config import ENSEMBLE_NBEST, DecoderConfig
 from seqrec.decoding.rescoring import LMScorer, ctc_log_likelihoods
 from seqrec.recognizer import Emission, Input, Recognizer, Transcription
 from seqrec.text.normalize import TextNormalizer
-
-DEFAULT_NBEST = 8
 
 
 class Ensemble:
@@ -35,7 +33,7 @@ class Ensemble:
         self,
         members: Sequence[Recognizer],
         decoding: DecoderConfig | None = None,
-        nbest: int = DEFAULT_NBEST,
+        nbest: int = ENSEMBLE_NBEST,
     ) -> None:
         if len(members) < 2:
             raise ValueError(f"an ensemble needs at least 2 models, got {len(members)}")
@@ -54,7 +52,7 @@ class Ensemble:
         models: Sequence[str | Path],
         device: str = "cpu",
         decoding: DecoderConfig | None = None,
-        nbest: int = DEFAULT_NBEST,
+        nbest: int = ENSEMBLE_NBEST,
     ) -> Ensemble:
         """Load each checkpoint (or folder) as ``Recognizer.load`` does."""
         return cls([Recognizer.load(m, device) for m in models], decoding, nbest)
@@ -78,9 +76,16 @@ class Ensemble:
             self._lm = LMScorer(decoding.lm, unit)
 
     def transcribe(
-        self, inputs: Sequence[Input], batch_size: int = 16, progress: bool = False
+        self,
+        inputs: Sequence[Input],
+        batch_size: int = 16,
+        progress: bool = False,
+        timestamps: bool = False,
     ) -> list[Transcription]:
-        """Transcriptions of ``inputs`` (as for ``Recognizer.transcribe``), one per input."""
+        """Transcriptions of ``inputs`` (as for ``Recognizer.transcribe``), one per input;
+        text only: ``timestamps=True`` is refused."""
+        if timestamps:
+            raise ValueError("an ensemble gives text only, no timestamps")
         return self.decode(self.emissions(inputs, batch_size, progress=progress), batch_size)
 
     def emissions(
@@ -94,7 +99,9 @@ class Ensemble:
         self, emissions: Sequence[Sequence[Emission]], batch_size: int = 16
     ) -> list[Transcription]:
         """The best candidate for each input's member emissions; an input any member could not
-        read keeps that member's error."""
+        read keeps that member's error. Inputs are decoded one at a time (candidates and
+        rescoring are per input): ``batch_size`` is taken for ``Recognizer.decode``'s
+        signature, which ``tune_lm`` calls."""
         results = []
         for row in emissions:
             failed = next((e for e in row if e.log_probs is None), None)

@@ -6,7 +6,7 @@ import argparse
 import re
 from typing import Any
 
-from seqrec.decoding.config import DECODERS, DecoderConfig
+from seqrec.decoding.config import DECODERS, ENSEMBLE_NBEST, DecoderConfig
 
 
 def add_decoder_options(parser: argparse.ArgumentParser) -> None:
@@ -34,8 +34,8 @@ def add_ensemble_options(group: Any) -> None:
     group.add_argument(
         "--nbest",
         type=int,
-        default=8,
-        help="--ensemble with beam search: candidates per model (default 8)",
+        default=ENSEMBLE_NBEST,
+        help=f"--ensemble with beam search: candidates per model (default {ENSEMBLE_NBEST})",
     )
 
 

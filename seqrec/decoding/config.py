@@ -18,6 +18,7 @@ from seqrec.lm.corpus import read_lexicon
 from seqrec.text.tokenizer import CharTokenizer
 
 DECODERS = ("greedy", "beam")
+ENSEMBLE_NBEST = 8  # candidates each member of an Ensemble proposes by default
 
 Decoder = Callable[[torch.Tensor, torch.Tensor], list[str]]
 """Log-probs (B, T, V) and valid lengths (B,) -> one transcript per utterance."""

@@ -99,6 +99,8 @@ def test_ensemble_picks_the_candidate_both_models_find_likely():
     assert [r.text for r in Ensemble([a, b], beam, nbest=1).transcribe(["x"])] in (["ab"], ["ad"])
     # greedy members propose their best paths only
     assert Ensemble([a, b], DecoderConfig()).transcribe(["x"])[0].text in ("ab", "ad")
+    with pytest.raises(ValueError, match="text only"):
+        Ensemble([a, b], beam).transcribe(["x"], timestamps=True)
 
 
 def test_ensemble_lm_weight_moves_the_choice(tmp_path):
