@@ -72,6 +72,20 @@ name=unipen_$task${extra_train:+_pooled}
 data=${data:-data/$name}
 exp=${exp:-exp/$name}
 
+# tune_then_evaluate TUNE_FILE REPORT_DIR LM_WEIGHTS [SEQREC_OPTIONS...]: the weight of the
+# stage 3 LM tuned on valid (the grid into TUNE_FILE), then the test split decoded with beam
+# search at the best weight into REPORT_DIR; SEQREC_OPTIONS (e.g. --ensemble M) go to both
+tune_then_evaluate() {
+  local tune=$1 report=$2 weights=$3 best
+  shift 3
+  seqrec tune-lm "$exp/checkpoints/best.ckpt" "$data/valid.jsonl" --lm "$exp/lm/char6.arpa" \
+    "$@" --lm-weights "$weights" | tee "$tune"
+  best=$(sed -n 's/^best: //p' "$tune")
+  # shellcheck disable=SC2086  # $best holds "--lm-weight X --word-score Y"
+  seqrec evaluate "$exp/checkpoints/best.ckpt" "$data/test.jsonl" "$@" --report "$report" \
+    --decoder beam --lm "$exp/lm/char6.arpa" $best
+}
+
 if [[ $stage -le 0 && $stop_stage -ge 0 ]]; then
   echo "== stage 0: prepare $src ($task${extra_train:+, extra train $extra_train}) into $data"
   python recipes/unipen/prepare.py "$src" "$data" --task "$task" \
@@ -123,12 +137,7 @@ if [[ $stage -le 3 && $stop_stage -ge 3 ]]; then
       fi
       seqrec lm build "${lm_texts[@]}" "${lm_weights[@]}" --unit char --order 6 --keep-case \
         --keep-punctuation -o "$exp/lm/char6.arpa"
-      seqrec tune-lm "$exp/checkpoints/best.ckpt" "$data/valid.jsonl" --lm "$exp/lm/char6.arpa" \
-        --lm-weights 0,0.5,1,1.5,2,2.5,3 | tee "$exp/lm/tune.txt"
-      best=$(sed -n 's/^best: //p' "$exp/lm/tune.txt")
-      # shellcheck disable=SC2086  # $best holds "--lm-weight X --word-score Y"
-      seqrec evaluate "$exp/checkpoints/best.ckpt" "$data/test.jsonl" --report "$exp/report_lm" \
-        --decoder beam --lm "$exp/lm/char6.arpa" $best
+      tune_then_evaluate "$exp/lm/tune.txt" "$exp/report_lm" 0,0.5,1,1.5,2,2.5,3
       ;;
   esac
 fi
@@ -161,11 +170,6 @@ fi
 
 if [[ $task == words && $stage -le 6 && $stop_stage -ge 6 ]]; then
   echo "== stage 6: ensemble of both models with the stage 3 LM, LM weight tuned on valid"
-  ensemble=(--ensemble "${exp}_bezier/checkpoints/best.ckpt")
-  seqrec tune-lm "$exp/checkpoints/best.ckpt" "$data/valid.jsonl" --lm "$exp/lm/char6.arpa" \
-    "${ensemble[@]}" --lm-weights 1,1.5,2,2.5,3 | tee "$exp/lm/tune_ensemble.txt"
-  best=$(sed -n 's/^best: //p' "$exp/lm/tune_ensemble.txt")
-  # shellcheck disable=SC2086  # $best holds "--lm-weight X --word-score Y"
-  seqrec evaluate "$exp/checkpoints/best.ckpt" "$data/test.jsonl" "${ensemble[@]}" \
-    --report "$exp/report_ensemble" --decoder beam --lm "$exp/lm/char6.arpa" $best
+  tune_then_evaluate "$exp/lm/tune_ensemble.txt" "$exp/report_ensemble" 1,1.5,2,2.5,3 \
+    --ensemble "${exp}_bezier/checkpoints/best.ckpt"
 fi

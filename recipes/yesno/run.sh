@@ -50,19 +50,15 @@ if [[ $stage -le 2 && $stop_stage -ge 2 ]]; then
 fi
 
 if [[ $stage -le 3 && $stop_stage -ge 3 ]]; then
-  echo "== stage 3: train on the originals plus crops into $exp"
-  seqrec train --config conf/yesno.yaml \
-    --data.train_manifest "$data/train_crops.jsonl" \
-    --data.valid_manifest "$data/valid.jsonl" \
-    --data.test_manifest "$data/test.jsonl" \
-    --trainer.default_root_dir "$exp"
-  for seed in 1 2; do
-    echo "== stage 3: the same with seed $seed into $exp/seed$seed (for the ensemble)"
+  for seed in 0 1 2; do
+    out=$exp/seed$seed
+    [[ $seed == 0 ]] && out=$exp  # seed 0 (the config's) is also the single model of stage 4
+    echo "== stage 3: train on the originals plus crops with seed $seed into $out"
     seqrec train --config conf/yesno.yaml --seed_everything "$seed" \
       --data.train_manifest "$data/train_crops.jsonl" \
       --data.valid_manifest "$data/valid.jsonl" \
       --data.test_manifest "$data/test.jsonl" \
-      --trainer.default_root_dir "$exp/seed$seed" --trainer.enable_progress_bar false
+      --trainer.default_root_dir "$out"
   done
 fi
 
