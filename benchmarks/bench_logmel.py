@@ -66,7 +66,13 @@ def librosa_logmel(wave: np.ndarray) -> np.ndarray:
 
 def seqrec_frontend() -> LogMel:
     """LogMel on librosa-compatible settings."""
-    config = LogMelConfig(n_mels=N_MELS, mel_scale="slaney", norm="slaney", log_floor=LOG_FLOOR)
+    config = LogMelConfig(
+        n_mels=N_MELS,
+        mel_scale="slaney",
+        norm="slaney",
+        log_floor=LOG_FLOOR,
+        level_normalization=False,
+    )
     frontend = LogMel(SAMPLE_RATE, config).eval()
     assert (frontend.win_length, frontend.hop_length, frontend.mel.n_fft) == (WIN, HOP, N_FFT)
     return frontend

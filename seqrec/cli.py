@@ -51,6 +51,10 @@ def _transcribe(args: argparse.Namespace) -> int:
         Path(args.output).write_text(text, encoding="utf-8")
     else:
         sys.stdout.write(text)
+    if args.format == "text":  # JSON rows carry their warnings
+        for r in results:
+            for warning in r.warnings:
+                print(f"{r.source}: warning: {warning}", file=sys.stderr)
     failed = [r for r in results if r.error]
     for r in failed:
         print(f"error: {r.error}", file=sys.stderr)
@@ -83,8 +87,13 @@ def _export(args: argparse.Namespace) -> int:
 def _evaluate(args: argparse.Namespace) -> int:
     from seqrec.evaluation import evaluate
 
+    if args.ensemble and args.gain_db:
+        raise SystemExit("seqrec evaluate: --gain-db takes one model, not --ensemble")
     rec = load_recognizer(args)
-    result = evaluate(rec, args.manifest, args.batch_size)
+    try:
+        result = evaluate(rec, args.manifest, args.batch_size, gain_db=args.gain_db)
+    except ValueError as err:
+        raise SystemExit(f"seqrec evaluate: {err}") from None
     if args.ensemble:
         result.summary["ensemble"] = {"models": [args.model, *args.ensemble], "nbest": args.nbest}
     print(result.table())
@@ -109,6 +118,17 @@ def _compare(args: argparse.Namespace) -> int:
 
 
 def _synth(args: argparse.Namespace) -> int:
+    if args.modality == "noise":
+        from seqrec.synth.noise import build_babble
+
+        try:
+            manifest = build_babble(
+                args.out_dir, args.seconds, args.files, args.sample_rate, args.seed
+            )
+        except ValueError as err:
+            raise SystemExit(f"seqrec synth noise: {err}") from None
+        print(f"noise: {manifest}")
+        return 0
     if args.modality == "ink":
         from seqrec.synth.ink_corpus import build_ink_corpus, render_previews
 
@@ -122,7 +142,13 @@ def _synth(args: argparse.Namespace) -> int:
         from seqrec.synth.speech_corpus import build_speech_corpus
 
         paths = build_speech_corpus(
-            args.out_dir, args.num_train, args.num_valid, args.num_test, args.sample_rate, args.seed
+            args.out_dir,
+            args.num_train,
+            args.num_valid,
+            args.num_test,
+            args.sample_rate,
+            args.seed,
+            texts=args.texts,
         )
     for split, path in paths.items():
         print(f"{split}: {path}")
@@ -166,6 +192,14 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--worst", type=int, default=5, metavar="N", help="report: plot N worst")
     p.add_argument("--no-plots", action="store_true", help="report: no PNG plots")
+    p.add_argument(
+        "--gain-db",
+        type=float,
+        default=0.0,
+        metavar="G",
+        help="scale every audio input by G dB (clipped to [-1, 1]) before transcribing: a "
+        "robustness sweep over input level; recorded in summary.json",
+    )
     p.add_argument("--batch-size", type=int, default=16)
     p.add_argument("--device", default="cpu")
     add_decoder_options(p)
@@ -185,8 +219,13 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", required=True, help="folder for model.onnx and seqrec.json")
     p.set_defaults(run=_export)
 
-    p = sub.add_parser("synth", help="build an offline demo corpus")
-    p.add_argument("modality", choices=("speech", "ink"))
+    p = sub.add_parser("synth", help="build an offline demo corpus, or babble noise")
+    p.add_argument(
+        "modality",
+        choices=("speech", "ink", "noise"),
+        help="noise: babble WAVs of 4-7 espeak-ng talkers and OUT_DIR/noise.jsonl, for "
+        "data.channel_augment.noise_manifest",
+    )
     p.add_argument("out_dir")
     p.add_argument("--num-train", type=int, default=1200)
     p.add_argument("--num-valid", type=int, default=100)
@@ -196,6 +235,14 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--preview", type=int, default=0, metavar="K", help="ink: draw K inks per split to PNG"
     )
+    p.add_argument(
+        "--texts",
+        choices=("demo", "digits"),
+        default="demo",
+        help="speech: digit strings and commands (demo), or one digit word per utterance",
+    )
+    p.add_argument("--seconds", type=float, default=20.0, help="noise: seconds per file")
+    p.add_argument("--files", type=int, default=5, help="noise: number of files")
     p.set_defaults(run=_synth)
 
     add_lm_parser(sub)

@@ -1,4 +1,5 @@
-"""Scoring a model on a manifest: corpus WER/CER with S/D/I counts and per-utterance results."""
+"""Scoring a model on a manifest: corpus WER/CER with S/D/I counts and per-utterance results,
+with each audio input's level, clipped share and warnings."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from seqrec.audio.level import CLIPPED_SHARE, is_silent
 from seqrec.data.manifest import ManifestEntry, read_manifest
 from seqrec.recognizer import Recognizer, Transcription
 from seqrec.report.scoring import Scores, score
@@ -43,22 +45,29 @@ class Evaluation:
                 f"{d['insertions']:>7}{d['reference_length']:>8}"
                 for name, d in (("word", w), ("char", c))
             ),
-            f"utterances {s['utterances']} (unreadable: {s['failed']}), "
+            f"utterances {s['utterances']} (unreadable: {s['failed']}, silent: {s['silent']}, "
+            f"clipped: {s['clipped']}), input gain {s.get('gain_db', 0.0):+g} dB, "
             f"real-time factor {s['real_time_factor']:.4f}",
         ]
         return "\n".join(lines)
 
 
 def evaluate(
-    recognizer: Recognizer, manifest: str | Path, batch_size: int = 16, progress: bool = True
+    recognizer: Recognizer,
+    manifest: str | Path,
+    batch_size: int = 16,
+    progress: bool = True,
+    gain_db: float = 0.0,
 ) -> Evaluation:
-    """Transcribe every line of ``manifest`` and score it against its normalised transcripts.
+    """Transcribe every line of ``manifest`` and score it against its normalised transcripts;
+    audio is first scaled by ``gain_db`` (and clipped), as ``Recognizer.transcribe`` does.
 
-    An unreadable input is reported in its row and scored as an empty hypothesis.
+    An unreadable input is reported in its row and scored as an empty hypothesis, and so is a
+    silent one (with its warning).
     """
     entries = read_manifest(manifest)
     start = time.perf_counter()
-    results = recognizer.transcribe(entries, batch_size=batch_size, progress=progress)
+    results = _transcribe(recognizer, entries, batch_size, progress, gain_db)
     decode_seconds = time.perf_counter() - start
     refs = [recognizer.normalizer(e.text) for e in entries]
     scored = score_transcripts(entries, refs, results)
@@ -66,12 +75,31 @@ def evaluate(
     scored.summary = {
         "manifest": str(manifest),
         "decoding": recognizer.decoding.to_dict(),
+        "gain_db": gain_db,
         **scored.summary,
         "decode_seconds": decode_seconds,
         "signal_seconds": signal_seconds,
         "real_time_factor": decode_seconds / signal_seconds if signal_seconds else 0.0,
     }
     return scored
+
+
+def _transcribe(
+    recognizer: Recognizer,
+    entries: list[ManifestEntry],
+    batch_size: int,
+    progress: bool,
+    gain_db: float,
+) -> list[Transcription]:
+    """``recognizer.transcribe`` of ``entries`` at ``gain_db``; an Ensemble (same
+    ``transcribe`` but no gain) is refused a gain."""
+    if isinstance(recognizer, Recognizer):
+        return recognizer.transcribe(
+            entries, batch_size=batch_size, progress=progress, gain_db=gain_db
+        )
+    if gain_db:
+        raise ValueError(f"gain_db {gain_db:g}: an ensemble takes no input gain")
+    return recognizer.transcribe(entries, batch_size=batch_size, progress=progress)
 
 
 def score_transcripts(
@@ -101,6 +129,9 @@ def score_transcripts(
                 "wer": words["rate"],
                 "cer": chars["rate"],
                 "error": result.error,
+                "warnings": list(result.warnings),
+                "level_dbfs": result.level_dbfs,
+                "clipped_share": result.clipped_share,
                 "words": words,
                 "chars": chars,
                 "alignment": alignment,
@@ -110,6 +141,10 @@ def score_transcripts(
     summary = {
         "utterances": len(entries),
         "failed": sum(r.error is not None for r in results),
+        "silent": sum(r.level_dbfs is not None and is_silent(r.level_dbfs) for r in results),
+        "clipped": sum(
+            r.clipped_share is not None and r.clipped_share > CLIPPED_SHARE for r in results
+        ),
         "wer": words.rate,
         "cer": chars.rate,
         "words": words.to_dict(),

@@ -23,6 +23,7 @@ import torch
 from torch import nn
 
 from seqrec.data.dataset import pad_signals
+from seqrec.features.level_norm import normalize_level
 from seqrec.features.logmel import LogMel
 from seqrec.models.build import modality
 from seqrec.models.ctc_model import CTCModel
@@ -46,6 +47,7 @@ class RealLogMel(nn.Module):
         self.hop_length = logmel.hop_length
         self.win_length = logmel.win_length
         self.log_floor = logmel.log_floor
+        self.level_normalization = logmel.level_normalization
         self.register_buffer("window", spectrogram.window.detach().clone())
         self.register_buffer("filterbank", logmel.mel.mel_scale.fb.detach().clone())  # (N, F)
 
@@ -69,8 +71,11 @@ class RealLogMel(nn.Module):
                 return_complex=False,
             )  # (B, N, T, 2)
         power = spec.pow(2).sum(-1).transpose(1, 2)  # (B, T, N)
-        feats = torch.matmul(power, self.filterbank).clamp_min(self.log_floor).log()
-        return feats, self.frame_lengths(lengths)
+        mel = torch.matmul(power, self.filterbank)  # (B, T, F)
+        frame_lengths = self.frame_lengths(lengths)
+        if self.level_normalization:
+            mel = normalize_level(mel, frame_lengths)
+        return mel.clamp_min(self.log_floor).log(), frame_lengths
 
 
 def exportable(model: CTCModel) -> CTCModel:

@@ -28,6 +28,7 @@ from tqdm.auto import tqdm
 
 from seqrec.audio.io import AudioError, to_model_rate
 from seqrec.decoding.timestamps import runs
+from seqrec.features.level_norm import frame_powers, loudest_mean
 
 Forward = Callable[[list[np.ndarray]], tuple[torch.Tensor, torch.Tensor]]
 """Model-rate signals (S_i,) -> log-probs (B, T', V) and output lengths (B,)."""
@@ -113,6 +114,38 @@ def model_samples(path: str | Path, sample_rate: int) -> tuple[int, int]:
     if info.frames == 0:
         raise AudioError(f"{path}: empty audio (0 samples)")
     return math.ceil(info.frames * sample_rate / info.samplerate), info.samplerate
+
+
+LEVEL_BLOCK_S = 60.0  # seconds of audio read at a time to measure a long file's level
+
+
+@torch.inference_mode()
+def frontend_level(
+    path: str | Path, frontend: torch.nn.Module, sample_rate: int, block_s: float = LEVEL_BLOCK_S
+) -> torch.Tensor:
+    """The active level (1,) of the whole file ``path`` as ``frontend`` (a ``LogMel``)
+    measures it, from blocks of ``block_s`` seconds read one at a time: the mean power of
+    the loudest frames of the file, kept as 4 bytes per frame. Every window of the file is
+    then normalised with it, as one pass over the file would be; raises AudioError naming
+    the file."""
+    powers = []
+    try:
+        with sf.SoundFile(str(path)) as sound:
+            while True:
+                data = sound.read(
+                    round(block_s * sound.samplerate), dtype="float32", always_2d=True
+                )
+                if not len(data):
+                    break
+                wave = torch.from_numpy(to_model_rate(data, sound.samplerate, sample_rate))
+                frames = frontend.frame_lengths(torch.tensor([wave.numel()]))
+                powers.append(frame_powers(frontend.mel_power(wave[None]), frames)[0])
+    except sf.LibsndfileError as err:
+        raise AudioError(f"{path}: cannot decode audio ({err})") from None
+    if not powers:
+        raise AudioError(f"{path}: empty audio (0 samples)")
+    power = torch.cat(powers)[None]
+    return loudest_mean(power, torch.tensor([power.shape[1]]))
 
 
 def stitched_log_probs(

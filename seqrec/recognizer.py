@@ -6,7 +6,8 @@ Dimensions: B batch, S samples, T' output frames, V classes.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,15 @@ import torch
 from torch.nn.utils.rnn import pad_sequence
 from tqdm.auto import tqdm
 
-from seqrec.audio.io import AudioError, audio_problem, to_model_rate
+from seqrec.audio.io import AudioError, audio_problem, load_audio, to_model_rate
+from seqrec.audio.level import (
+    apply_gain,
+    clipped_share,
+    file_level,
+    is_silent,
+    level_dbfs,
+    level_warnings,
+)
 from seqrec.data.dataset import pad_signals
 from seqrec.data.manifest import ManifestEntry
 from seqrec.data.signals import SignalError, load_signal
@@ -40,16 +49,30 @@ LONG_PAUSE_S = 0.3
 @dataclass
 class Transcription:
     """One result of ``Recognizer.transcribe``: the text, or an error naming the input; with
-    ``timestamps=True`` also its ``words`` and ``chars`` (see ``seqrec.decoding.timestamps``)."""
+    ``timestamps=True`` also its ``words`` and ``chars`` (see ``seqrec.decoding.timestamps``).
+    An audio input also gets its active level in dBFS and the share of its samples at full
+    scale, and ``warnings`` when it is silent (not transcribed) or clipped (see
+    ``seqrec.audio.level``)."""
 
     text: str
     error: str | None = None
     source: str = ""
     words: list[Timestamp] | None = None
     chars: list[Timestamp] | None = None
+    warnings: list[str] = field(default_factory=list)
+    level_dbfs: float | None = None
+    clipped_share: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        row: dict[str, Any] = {"source": self.source, "text": self.text, "error": self.error}
+        row: dict[str, Any] = {
+            "source": self.source,
+            "text": self.text,
+            "error": self.error,
+            "warnings": list(self.warnings),
+        }
+        if self.level_dbfs is not None:
+            row["level_dbfs"] = self.level_dbfs
+            row["clipped_share"] = self.clipped_share
         if self.words is not None and self.chars is not None:
             row["words"] = [w.to_dict() for w in self.words]
             row["chars"] = [c.to_dict() for c in self.chars]
@@ -58,11 +81,16 @@ class Transcription:
 
 @dataclass
 class Emission:
-    """The model's output for one input: log-probs (T', V), or the error that stopped it."""
+    """The model's output for one input: log-probs (T', V), or the error that stopped it
+    (neither for a silent input); an audio input's level, clipped share and warnings as in
+    its Transcription."""
 
     source: str
     log_probs: torch.Tensor | None = None
     error: str | None = None
+    warnings: list[str] = field(default_factory=list)
+    level_dbfs: float | None = None
+    clipped_share: float | None = None
 
 
 def find_checkpoint(model: str | Path) -> Path:
@@ -142,7 +170,11 @@ class Recognizer:
         for i, (item, text) in enumerate(zip(inputs, texts, strict=True)):
             source = _describe(item, i)
             try:
-                signal = torch.from_numpy(self._signal(item, sample_rate))[None]
+                wave = self._signal(item, sample_rate)
+                problem = audio_problem(wave) if self.ink is None else None
+                if problem:
+                    raise AudioError(problem)
+                signal = torch.from_numpy(wave)[None]
                 length = torch.tensor([signal.shape[1]])
                 log_probs, frames = self.model(signal.to(self.device), length.to(self.device))
                 chars = align_tokens(
@@ -154,14 +186,18 @@ class Recognizer:
         return aligned
 
     def _signal(self, item: Input, sample_rate: int | None) -> np.ndarray:
-        """The model-rate mono signal (S,) or prepared ink (P, C) of one input; raises
-        SignalError/AudioError/InkError."""
-        if isinstance(item, ManifestEntry):
-            return load_signal(item, self.sample_rate, self.ink)
+        """The model-rate mono signal (S,) or prepared ink (P, C) of one input; all-zero
+        audio is returned too (silence, which ``transcribe`` warns about rather than fails
+        on; training data keeps ``load_signal``'s check). Raises SignalError/AudioError/
+        InkError/TypeError."""
         if isinstance(item, (str, Path)):
             ink_file = self.ink is not None or Path(item).suffix.lower() in INK_READERS
-            entry = ManifestEntry(path=Path(item), text="", kind="ink" if ink_file else "audio")
-            return load_signal(entry, self.sample_rate, self.ink)
+            item = ManifestEntry(path=Path(item), text="", kind="ink" if ink_file else "audio")
+        if isinstance(item, ManifestEntry):
+            if item.kind == "audio" and self.ink is None:
+                wave = load_audio(item.path, self.sample_rate, item.offset, item.duration)
+                return _transcribable(wave)
+            return load_signal(item, self.sample_rate, self.ink)
         if isinstance(item, Ink):
             if self.ink is None:
                 raise SignalError(f"{item.name}: an ink, but this model reads audio")
@@ -173,18 +209,20 @@ class Recognizer:
             if item.ndim == 2 and item.shape[0] < item.shape[1]:
                 item = item.T  # torch convention (C, S) -> (S, C)
         if isinstance(item, np.ndarray):
-            wave = to_model_rate(item, sample_rate or self.sample_rate, self.sample_rate)
-            problem = audio_problem(wave)
-            if problem:
-                raise AudioError(problem)
-            return wave
+            return _transcribable(
+                to_model_rate(item, sample_rate or self.sample_rate, self.sample_rate)
+            )
         raise TypeError(f"cannot transcribe an input of type {type(item).__name__}")
 
     @torch.inference_mode()
-    def _forward(self, signals: list[np.ndarray]) -> tuple[torch.Tensor, torch.Tensor]:
-        """Log-probs (B, T', V) and output lengths (B,) of model-rate signals."""
+    def _forward(
+        self, signals: list[np.ndarray], level: torch.Tensor | None = None
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Log-probs (B, T', V) and output lengths (B,) of model-rate signals, level-normalised
+        with their own levels or, given ``level`` (1,), all with that one."""
         padded, lengths = pad_signals([torch.from_numpy(s) for s in signals])
-        return self.model(padded.to(self.device), lengths.to(self.device))
+        levels = None if level is None else level.expand(len(signals)).to(self.device)
+        return self.model(padded.to(self.device), lengths.to(self.device), levels)
 
     def transcribe(
         self,
@@ -193,11 +231,18 @@ class Recognizer:
         sample_rate: int | None = None,
         progress: bool = False,
         timestamps: bool = False,
+        gain_db: float = 0.0,
     ) -> list[Transcription]:
         """One Transcription per input, in order. Inputs are paths, manifest entries, or
         waveforms (S,) / (S, C) / torch (C, S) at ``sample_rate`` (default: the model's);
         for an ink model, ``seqrec.Ink`` objects, ink files (by extension) or entries.
         An unusable input gets ``.error`` set and never costs the others their results.
+
+        Audio is scaled by ``gain_db`` (then clipped to [-1, 1]) once at the model's rate;
+        its ``.level_dbfs`` and ``.clipped_share`` are then measured, and a silent input
+        (below ``SILENT_DBFS``, digital silence included) gets the text "" and a warning
+        without being run through the model, a clipped one (over ``CLIPPED_SHARE`` of its
+        samples at full scale) a warning; see ``seqrec.audio.level``.
 
         ``timestamps=True`` also fills ``.words`` and ``.chars`` (empty for an empty or failed
         transcript): start and end in seconds from the start of the input, a confidence, and
@@ -225,7 +270,7 @@ class Recognizer:
                 if timestamps and text:
                     self._add_timestamps(results[i], inputs[i], signal, row[:n].float().cpu())
 
-        self._run(inputs, results, batch_size, sample_rate, progress, decode)
+        self._run(inputs, results, batch_size, sample_rate, progress, decode, gain_db)
         return results
 
     def _add_timestamps(
@@ -268,6 +313,9 @@ class Recognizer:
         overlapping by ``overlap_s``, read from disk ``batch_size`` windows at a time, so
         memory does not grow with the recording; the windows' outputs are stitched frame by
         frame before decoding (see ``seqrec.long_audio``). An unreadable file sets ``.error``.
+        The file's level and clipped share are measured first, in one more streaming pass at
+        its own rate (4 bytes kept per 10 ms), with ``transcribe``'s warnings: a silent file
+        is not run through the model.
 
         ``timestamps=True`` also fills ``.words`` and ``.chars`` (seconds from the start of
         the file, as for ``transcribe``): the stitched output is cut in pauses between words
@@ -275,19 +323,34 @@ class Recognizer:
         allows, and each piece is decoded and aligned with its own audio, so the alignment's
         memory stays bounded too. The text is then the pieces' texts joined by spaces (the
         same words for greedy decoding; a beam search's LM does not see across the cuts)."""
-        from seqrec.long_audio import stitched_log_probs
+        from seqrec.long_audio import frontend_level, stitched_log_probs
 
         if self.ink is not None:
             raise TypeError("transcribe_long reads audio files; this model reads ink")
+        try:
+            level, clipped = file_level(path)
+        except AudioError as err:
+            return Transcription("", str(err), str(path))
+        measured = {
+            "warnings": level_warnings(level, clipped),
+            "level_dbfs": level,
+            "clipped_share": clipped,
+        }
+        if is_silent(level):
+            empty = [] if timestamps else None
+            return Transcription("", source=str(path), words=empty, chars=empty, **measured)
 
         def output_frames(samples: int) -> int:
             return int(self.model.output_lengths(torch.tensor([samples]))[0])
 
         frame_samples = self.model.frontend.hop_length * int(self.hparams["subsampling_factor"])
         try:
+            level = None
+            if self.model.frontend.level_normalization:
+                level = frontend_level(path, self.model.frontend, self.sample_rate)
             log_probs = stitched_log_probs(
                 path,
-                self._forward,
+                partial(self._forward, level=level),
                 output_frames,
                 self.sample_rate,
                 frame_samples,
@@ -297,17 +360,22 @@ class Recognizer:
                 progress,
             )
         except AudioError as err:
-            return Transcription("", str(err), str(path))
+            return Transcription("", str(err), str(path), **measured)
         if timestamps:
-            return self._timed_pieces(path, log_probs, frame_samples)
+            return self._timed_pieces(path, log_probs, frame_samples, measured)
         text = self.decoder(log_probs[None], torch.tensor([len(log_probs)]))[0]
-        return Transcription(text, source=str(path))
+        return Transcription(text, source=str(path), **measured)
 
     def _timed_pieces(
-        self, path: str | Path, log_probs: torch.Tensor, frame_samples: int
+        self,
+        path: str | Path,
+        log_probs: torch.Tensor,
+        frame_samples: int,
+        measured: dict[str, Any],
     ) -> Transcription:
         """A long file's text, words and chars from its stitched log-probs (T', V), decoded
-        and aligned piece by piece between pauses (``pause_pieces``)."""
+        and aligned piece by piece between pauses (``pause_pieces``); ``measured`` holds its
+        level, clipped share and warnings."""
         from seqrec.long_audio import Window, pause_pieces, read_windows
 
         delimiter = None if self.tokenizer.unknown(" ") else self.tokenizer.encode(" ")[0]
@@ -318,7 +386,7 @@ class Recognizer:
             delimiter,
         )
         windows = [Window(a, b, a, b) for a, b in pieces]
-        result = Transcription("", source=str(path), words=[], chars=[])
+        result = Transcription("", source=str(path), words=[], chars=[], **measured)
         texts = []
         try:
             waves = read_windows(path, windows, self.sample_rate, frame_samples)
@@ -350,9 +418,10 @@ class Recognizer:
         batch_size: int = 16,
         sample_rate: int | None = None,
         progress: bool = False,
+        gain_db: float = 0.0,
     ) -> list[Emission]:
         """The model's log-probs (T', V) for each input, on the CPU, to decode later (and
-        again) with ``decode``; inputs as for ``transcribe``."""
+        again) with ``decode``; inputs, ``gain_db`` and silence as for ``transcribe``."""
         results = [Transcription("", source=_describe(x, i)) for i, x in enumerate(inputs)]
         kept: dict[int, torch.Tensor] = {}
 
@@ -365,12 +434,25 @@ class Recognizer:
             for i, row, n in zip(indices, log_probs, lengths.tolist(), strict=True):
                 kept[i] = row[:n].float().cpu()
 
-        self._run(inputs, results, batch_size, sample_rate, progress, keep)
-        return [Emission(r.source, kept.get(i), r.error) for i, r in enumerate(results)]
+        self._run(inputs, results, batch_size, sample_rate, progress, keep, gain_db)
+        return [
+            Emission(r.source, kept.get(i), r.error, r.warnings, r.level_dbfs, r.clipped_share)
+            for i, r in enumerate(results)
+        ]
 
     def decode(self, emissions: Sequence[Emission], batch_size: int = 16) -> list[Transcription]:
         """Transcriptions of ``emissions`` with the current decoder, one per emission."""
-        results = [Transcription("", e.error, e.source) for e in emissions]
+        results = [
+            Transcription(
+                "",
+                e.error,
+                e.source,
+                warnings=list(e.warnings),
+                level_dbfs=e.level_dbfs,
+                clipped_share=e.clipped_share,
+            )
+            for e in emissions
+        ]
         ready = [i for i, e in enumerate(emissions) if e.log_probs is not None]
         ready.sort(key=lambda i: len(emissions[i].log_probs))
         for b in range(0, len(ready), batch_size):
@@ -390,10 +472,14 @@ class Recognizer:
         sample_rate: int | None,
         progress: bool,
         consume: Consumer,
+        gain_db: float = 0.0,
     ) -> None:
         """Run the model over ``inputs`` in length-sorted batches, handing each batch's input
         indices, signals, log-probs (B, T', V) and lengths (B,) to ``consume``; an unusable
-        input gets its ``results`` row's error set."""
+        input gets its ``results`` row's error set, an audio input its level and warnings
+        (``gain_db`` applied first), and a silent one is not run."""
+        if gain_db and self.ink is not None:
+            raise ValueError(f"gain_db {gain_db:g}: a gain scales audio; this model reads ink")
         chunk = batch_size * 32  # inputs decoded and length-sorted together; bounds memory
         starts = range(0, len(inputs), chunk)
         with tqdm(
@@ -401,7 +487,14 @@ class Recognizer:
         ) as bar:
             for start in starts:
                 self._run_chunk(
-                    inputs, results, start, start + chunk, batch_size, sample_rate, consume
+                    inputs,
+                    results,
+                    start,
+                    start + chunk,
+                    batch_size,
+                    sample_rate,
+                    consume,
+                    gain_db,
                 )
                 bar.update(min(chunk, len(inputs) - start))
 
@@ -414,18 +507,42 @@ class Recognizer:
         batch_size: int,
         sample_rate: int | None,
         consume: Consumer,
+        gain_db: float,
     ) -> None:
         loaded: list[tuple[int, np.ndarray]] = []
         for i in range(start, min(stop, len(inputs))):
             try:
-                loaded.append((i, self._signal(inputs[i], sample_rate)))
+                signal = self._signal(inputs[i], sample_rate)
             except (SignalError, AudioError, TypeError, ValueError) as err:
                 message, source = str(err), results[i].source
                 results[i].error = message if source in message else f"{source}: {message}"
+                continue
+            if self.ink is None:
+                signal = apply_gain(signal, gain_db)
+                if not self._measure(results[i], signal):
+                    continue
+            loaded.append((i, signal))
         loaded.sort(key=lambda pair: len(pair[1]))
         for b in range(0, len(loaded), batch_size):
             indices, signals = zip(*loaded[b : b + batch_size], strict=True)
             consume(list(indices), list(signals), *self._forward(list(signals)))
+
+    def _measure(self, result: Transcription, wave: np.ndarray) -> bool:
+        """Set ``result``'s level, clipped share and their warnings from its model-rate
+        waveform (S,); False when it is silent, so not to be transcribed."""
+        result.level_dbfs = level_dbfs(wave, self.sample_rate)
+        result.clipped_share = clipped_share(wave)
+        result.warnings += level_warnings(result.level_dbfs, result.clipped_share)
+        return not is_silent(result.level_dbfs)
+
+
+def _transcribable(wave: np.ndarray) -> np.ndarray:
+    """``wave`` (S,), unless it is empty or not finite (AudioError); all zeros is allowed:
+    that is silence, for the level check to report."""
+    problem = audio_problem(wave) if np.any(wave) or wave.size == 0 else None
+    if problem:
+        raise AudioError(problem)
+    return wave
 
 
 def _ink_of(item: Input) -> Ink:

@@ -3,6 +3,7 @@
 Usage::
 
     python recipes/fsdd/prepare.py SRC_DIR OUT_DIR
+    python recipes/fsdd/prepare.py SRC_DIR OUT_DIR --held-out SPEAKER   # leave one speaker out
 
 ``SRC_DIR`` is either the folder of wavs or a folder containing ``recordings/`` (the layout of the
 upstream repository); only that one folder is read, not sub-folders. Files are named
@@ -17,6 +18,11 @@ Split, per speaker and digit, by take index:
 * ``train``: index 8-49 (and any higher index) -- the rest of upstream's train set.
 
 With the 4 speakers x 10 digits x 50 takes of the shared copy that is 1680 / 120 / 200 files.
+
+Leave one speaker out (``--held-out SPEAKER``), to measure how a model reads a speaker it never
+heard: ``test`` holds every take of SPEAKER; the other speakers give ``valid`` (their takes
+0-4) and ``train`` (their takes 5-49). No speaker is in two splits' speech but valid's and
+train's, and no file in two splits. With the shared copy: 1350 / 150 / 500 files per fold.
 
 Writes ``OUT_DIR/{train,valid,test}.jsonl`` (NeMo-style JSONL, one utterance per line) with the
 absolute, resolved path of each source wav (the audio is never copied), its duration in seconds
@@ -59,17 +65,26 @@ def split_of(index: int) -> str:
     return "train"
 
 
+def loso_split_of(speaker: str, index: int, held_out: str) -> str:
+    """The split of a take in the fold that leaves ``held_out`` out (module docstring)."""
+    if speaker == held_out:
+        return "test"
+    return "valid" if index <= TEST_MAX_INDEX else "train"
+
+
 def recordings_dir(src_dir: Path) -> Path:
     """The folder holding the wavs: ``src_dir/recordings`` if present, else ``src_dir``."""
     nested = src_dir / "recordings"
     return nested if nested.is_dir() else src_dir
 
 
-def build_splits(src_dir: Path) -> dict[str, list[dict[str, Any]]]:
-    """Manifest rows of the corpus under ``src_dir``, keyed ``train``, ``valid``, ``test``.
+def build_splits(src_dir: Path, held_out: str | None = None) -> dict[str, list[dict[str, Any]]]:
+    """Manifest rows of the corpus under ``src_dir``, keyed ``train``, ``valid``, ``test``:
+    the official split, or with ``held_out`` the fold that leaves that speaker out.
 
     Rows within a split are ordered by speaker, digit and take index. Raises FileNotFoundError
-    when ``src_dir`` is not a folder or holds no corpus wav.
+    when ``src_dir`` is not a folder or holds no corpus wav, ValueError when ``held_out`` is
+    not one of its speakers.
     """
     src_dir = Path(src_dir)
     if not src_dir.is_dir():
@@ -88,10 +103,14 @@ def build_splits(src_dir: Path) -> dict[str, list[dict[str, Any]]]:
     if not keyed:
         raise FileNotFoundError(f"{folder}: no .wav file is named like the FSDD corpus")
     keyed.sort(key=lambda item: item[0])
+    speakers = sorted({speaker for (speaker, _, _), _ in keyed})
+    if held_out is not None and held_out not in speakers:
+        raise ValueError(f"{folder}: no speaker {held_out!r} (speakers: {', '.join(speakers)})")
     splits: dict[str, list[dict[str, Any]]] = {split: [] for split in SPLITS}
     for (speaker, digit, index), path in keyed:
         info = sf.info(str(path))
-        splits[split_of(index)].append(
+        split = split_of(index) if held_out is None else loso_split_of(speaker, index, held_out)
+        splits[split].append(
             {
                 "audio_filepath": str(path.resolve()),
                 "duration": round(info.frames / info.samplerate, 6),
@@ -117,13 +136,26 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "src_dir", type=Path, help="folder of FSDD wavs, or a folder containing recordings/"
     )
-    parser.add_argument("out_dir", type=Path, help="folder to write {train,valid,test}.jsonl to")
+    parser.add_argument(
+        "out_dir", type=Path, nargs="?", help="folder to write {train,valid,test}.jsonl to"
+    )
+    parser.add_argument(
+        "--speakers", action="store_true", help="print the corpus's speakers, one a line, and stop"
+    )
+    parser.add_argument(
+        "--held-out", metavar="SPEAKER", help="leave this speaker out: test is all of its takes"
+    )
     args = parser.parse_args(argv)
+    if args.out_dir is None and not args.speakers:
+        parser.error("OUT_DIR is required (unless --speakers)")
     try:
-        splits = build_splits(args.src_dir)
+        splits = build_splits(args.src_dir, args.held_out)
     except (FileNotFoundError, ValueError, RuntimeError) as err:
         print(f"{parser.prog}: error: {err}", file=sys.stderr)
         return 1
+    if args.speakers:
+        print("\n".join(sorted({row["speaker"] for rows in splits.values() for row in rows})))
+        return 0
     for split in SPLITS:
         path = write_manifest(args.out_dir / f"{split}.jsonl", splits[split])
         print(summary_line(split, splits[split], path))

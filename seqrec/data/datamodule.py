@@ -9,6 +9,7 @@ import lightning as L
 import torch
 from lightning.pytorch.utilities import rank_zero_info
 
+from seqrec.audio.augment import ChannelAugmentation, ChannelAugmentConfig
 from seqrec.audio.perturb import SpeedPerturbation
 from seqrec.data.audio_cache import AudioCache
 from seqrec.data.dataset import Batch, SignalDataset, collate
@@ -51,6 +52,16 @@ class SeqRecDataModule(L.LightningDataModule):
     audio in memory, after speed perturbation (one copy per factor drawn), up to this many
     MB per process, as int16 with a scale per clip; epochs after the first then skip
     reading and resampling what it holds (``seqrec.data.audio_cache``).
+
+    ``channel_augment`` (audio; default None, off): channel effects on each training example
+    after speed perturbation and the cache (which keeps the clean audio), drawn anew every
+    epoch, each with its own probability (0 = off) and range: ``reverb_prob`` /
+    ``reverb_rt60`` (room reverberation), ``noise_prob`` / ``noise_snr_db`` / ``noise_types``
+    (white, pink, brown) / ``noise_manifest`` (a JSONL manifest of noise files, e.g. the
+    babble of ``seqrec synth noise``), ``telephone_prob`` (8 kHz, 300-3400 Hz, mu-law) and
+    ``gain_prob`` / ``gain_db`` (then clipping to [-1, 1]); see
+    ``seqrec.audio.augment.ChannelAugmentConfig``. The noise manifest's files are checked
+    when the data module is built.
     """
 
     def __init__(
@@ -74,6 +85,7 @@ class SeqRecDataModule(L.LightningDataModule):
         concat_prob: float = 0.0,
         concat_max_seconds: float = 20.0,
         cache_audio_mb: float = 0.0,
+        channel_augment: ChannelAugmentConfig | None = None,
         seed: int = 0,
     ) -> None:
         super().__init__()
@@ -104,6 +116,11 @@ class SeqRecDataModule(L.LightningDataModule):
         running = RunningSpeech(sample_rate, self.tokenizer, **self.running_speech)  # validates
         if running.enabled and self.modality != "audio":
             raise ValueError("silence_pad and concat_prob apply to audio, not ink")
+        if channel_augment is not None and self.modality != "audio":
+            raise ValueError("channel_augment applies to audio, not ink")
+        if channel_augment is not None:
+            ChannelAugmentation(channel_augment, sample_rate)  # checks the noise manifest now
+        self.channel_augment = channel_augment
         self.checked: dict[str, list[CheckedEntry]] = {}
 
     @property
@@ -167,15 +184,17 @@ class SeqRecDataModule(L.LightningDataModule):
             num_replicas=self.trainer.world_size,
             rank=self.trainer.global_rank,
         )
-        perturb = augment = None
+        perturb = augment = channel = None
         if shuffle and self.speed_perturb:
             perturb = SpeedPerturbation(self.speed_perturb, self.sample_rate, seed)
+        if shuffle and self.channel_augment is not None and self.channel_augment.enabled:
+            channel = ChannelAugmentation(self.channel_augment, self.sample_rate, seed)
         if shuffle and self.ink_augment:
             augment = InkAugmentation(self.ink_augment, seed)
         ink = build_ink_pipeline(self.trainer.lightning_module.hparams, augment)
         cache = AudioCache(self.cache_audio_mb) if self.cache_audio_mb > 0 else None
         return PrefetchDataLoader(
-            SignalDataset(items, self.tokenizer, self.sample_rate, perturb, ink, cache),
+            SignalDataset(items, self.tokenizer, self.sample_rate, perturb, ink, cache, channel),
             batch_sampler=sampler,
             collate_fn=collate_fn,
             num_workers=self.num_workers,

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import torch
 from torch.utils.data import Dataset
 
+from seqrec.audio.augment import ChannelAugmentation
 from seqrec.audio.perturb import SpeedPerturbation
 from seqrec.data.audio_cache import AudioCache
 from seqrec.data.signals import InkReader, load_signal
@@ -51,7 +52,9 @@ class SignalDataset(Dataset[Example]):
 
     Ink entries are prepared by ``ink`` (which also carries any ink augmentation). With a
     ``cache``, audio (after speed perturbation, keyed by line and factor) is read and
-    resampled once and then served from memory.
+    resampled once and then served from memory. ``channel`` (audio) applies channel
+    augmentation (reverb, noise, telephone, gain) after both, drawn anew on every access:
+    the cache keeps the clean audio.
     """
 
     def __init__(
@@ -62,6 +65,7 @@ class SignalDataset(Dataset[Example]):
         perturb: SpeedPerturbation | None = None,
         ink: InkReader | None = None,
         cache: AudioCache | None = None,
+        channel: ChannelAugmentation | None = None,
     ) -> None:
         self.items = list(items)
         self.tokenizer = tokenizer
@@ -69,6 +73,7 @@ class SignalDataset(Dataset[Example]):
         self.perturb = perturb
         self.ink = ink
         self.cache = cache if ink is None else None
+        self.channel = channel if ink is None else None
 
     def __len__(self) -> int:
         return len(self.items)
@@ -83,6 +88,8 @@ class SignalDataset(Dataset[Example]):
                 signal = self.perturb.apply(signal, factor)
             if self.cache is not None:
                 self.cache.put((index, factor), signal)
+        if self.channel is not None:
+            signal = self.channel(signal)
         tokens = torch.tensor(self.tokenizer.encode(item.text), dtype=torch.long)
         return Example(signal, tokens, item.text)
 

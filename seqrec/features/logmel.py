@@ -11,10 +11,19 @@ import torch
 import torchaudio
 from torch import nn
 
+from seqrec.features.level_norm import active_level, normalize_level
+
 
 @dataclass(frozen=True)
 class LogMelConfig:
-    """Filterbank settings. ``mel_scale="slaney", norm="slaney"`` matches librosa's defaults."""
+    """Filterbank settings. ``mel_scale="slaney", norm="slaney"`` matches librosa's defaults.
+
+    ``level_normalization`` divides each input's mel power by its active level (the mean power
+    of its loudest frames, ``seqrec.features.level_norm``) before the log floor, so that the
+    features do not depend on the recording level; ``log_floor`` is then relative to that
+    level (1e-6: 60 dB below the loud frames' mean bin). Without it (checkpoints from before
+    it), the floor is absolute.
+    """
 
     n_mels: int = 80
     window_ms: float = 25.0
@@ -25,6 +34,7 @@ class LogMelConfig:
     mel_scale: str = "htk"
     norm: str | None = None
     log_floor: float = 1e-6
+    level_normalization: bool = True
 
 
 class LogMel(nn.Module):
@@ -36,6 +46,7 @@ class LogMel(nn.Module):
         self.hop_length = int(round(sample_rate * config.hop_ms / 1000))
         n_fft = config.n_fft or 1 << (self.win_length - 1).bit_length()
         self.log_floor = config.log_floor
+        self.level_normalization = config.level_normalization
         self.mel = torchaudio.transforms.MelSpectrogram(
             sample_rate=sample_rate,
             n_fft=n_fft,
@@ -59,8 +70,21 @@ class LogMel(nn.Module):
         """Frames (B,) produced from ``lengths`` (B,) samples (centred STFT)."""
         return torch.div(lengths, self.hop_length, rounding_mode="floor") + 1
 
+    def mel_power(self, waves: torch.Tensor) -> torch.Tensor:
+        """Mel power spectra (B, T, F) of waveforms (B, S), before level normalisation."""
+        return self.mel(waves).transpose(1, 2)
+
+    def levels(self, waves: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+        """The active level (B,) that level normalisation divides each input's power by."""
+        return active_level(self.mel_power(waves), self.frame_lengths(lengths))
+
     def forward(
-        self, waves: torch.Tensor, lengths: torch.Tensor
+        self, waves: torch.Tensor, lengths: torch.Tensor, levels: torch.Tensor | None = None
     ) -> tuple[torch.Tensor, torch.Tensor]:
-        feats = self.mel(waves).clamp_min(self.log_floor).log()  # (B, F, T)
-        return feats.transpose(1, 2), self.frame_lengths(lengths)
+        """Log-mel features; with level normalisation, ``levels`` (B,) replaces each input's
+        own active level (a long file's windows share the file's)."""
+        frame_lengths = self.frame_lengths(lengths)
+        power = self.mel_power(waves)
+        if self.level_normalization:
+            power = normalize_level(power, frame_lengths, levels)
+        return power.clamp_min(self.log_floor).log(), frame_lengths

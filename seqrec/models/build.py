@@ -21,7 +21,9 @@ def build_frontend(hp: dict[str, Any]) -> nn.Module:
     """Batched signal-to-feature module for the checkpoint's modality."""
     if modality(hp) == "ink":
         return ink_frontend(InkFeatureConfig(**hp["ink"]))
-    return LogMel(hp["sample_rate"], LogMelConfig(**hp["features"]))
+    # checkpoints from before level normalisation have no such key: they were trained without
+    features = {"level_normalization": False, **hp["features"]}
+    return LogMel(hp["sample_rate"], LogMelConfig(**features))
 
 
 def build_ink_pipeline(hp: dict[str, Any], augment: nn.Module | None = None) -> InkPipeline | None:

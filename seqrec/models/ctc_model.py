@@ -48,10 +48,15 @@ class CTCModel(nn.Module):
         self.head = nn.Linear(self.encoder.output_size, vocab_size)
 
     def features(
-        self, signals: torch.Tensor, lengths: torch.Tensor
+        self, signals: torch.Tensor, lengths: torch.Tensor, levels: torch.Tensor | None = None
     ) -> tuple[torch.Tensor, torch.Tensor]:
-        """Normalised features (B, T, F) and frame lengths (B,), before augmentation."""
-        feats, frame_lengths = self.frontend(signals, lengths)
+        """Normalised features (B, T, F) and frame lengths (B,), before augmentation;
+        ``levels`` (B,): input levels for an audio front end's level normalisation (default:
+        each input's own)."""
+        if levels is None:
+            feats, frame_lengths = self.frontend(signals, lengths)
+        else:
+            feats, frame_lengths = self.frontend(signals, lengths, levels)
         return self.normalizer(feats, frame_lengths), frame_lengths
 
     def output_lengths(self, lengths: torch.Tensor) -> torch.Tensor:
@@ -59,9 +64,9 @@ class CTCModel(nn.Module):
         return self.subsample.output_lengths(self.frontend.frame_lengths(lengths))
 
     def forward(
-        self, signals: torch.Tensor, lengths: torch.Tensor
+        self, signals: torch.Tensor, lengths: torch.Tensor, levels: torch.Tensor | None = None
     ) -> tuple[torch.Tensor, torch.Tensor]:
-        feats, frame_lengths = self.features(signals, lengths)
+        feats, frame_lengths = self.features(signals, lengths, levels)
         x, out_lengths = self.subsample(self.augment(feats), frame_lengths)
         x = self.encoder(x, out_lengths)
         return self.head(self.dropout(x)).log_softmax(-1), out_lengths

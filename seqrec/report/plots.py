@@ -1,6 +1,6 @@
 """Report pictures (PNG, drawn without pyplot so no GUI backend is touched): error rate by
-utterance length, and one utterance's spectrogram with the CTC alignment of its hypothesis
-and reference under it, or its ink.
+utterance length and by input level, and one utterance's spectrogram with the CTC alignment
+of its hypothesis and reference under it, or its ink.
 
 Dimensions: N utterances, T frames, F features.
 """
@@ -15,12 +15,14 @@ import torch
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
+from seqrec.audio.level import apply_gain
 from seqrec.data.manifest import ManifestEntry
 from seqrec.data.signals import load_signal
 from seqrec.decoding.alignment import Span
 from seqrec.ink import Ink
 from seqrec.recognizer import Recognizer
 from seqrec.report.scoring import Chunk, Scores
+from seqrec.report.tables import level_bands
 
 MAX_LENGTH_BINS = 12
 
@@ -43,21 +45,37 @@ def plot_error_by_length(scores: Scores, path: str | Path) -> Path:
     if len(scores) == 0:
         raise ValueError(f"{path}: no utterances to plot")
     which, labels = length_bins(scores.lengths("word"))
+    fig = _error_bars(scores, which, labels, "reference length (words)")
+    fig.axes[0].set_title("Error rate by utterance length")
+    return _save(fig, path)
+
+
+def plot_error_by_level(scores: Scores, levels: Sequence[float | None], path: str | Path) -> Path:
+    """Bars of WER and CER per band of input level in dBFS (``level_bands``: utterances
+    without a level, and empty bands, left out), with utterance counts."""
+    indices, which, labels = level_bands(levels)
+    if not labels:
+        raise ValueError(f"{path}: no utterance has an input level to plot")
+    fig = _error_bars(scores.select(indices), which, labels, "input level (dBFS)")
+    fig.axes[0].set_title("Error rate by input level")
+    return _save(fig, path)
+
+
+def _error_bars(scores: Scores, which: np.ndarray, labels: list[str], xlabel: str) -> Figure:
+    """A figure of WER and CER bars per bin, given each utterance's bin ``which`` (N,) and
+    the bins' ``labels``, each labelled with its utterance count."""
     x = np.arange(len(labels))
     fig = Figure(figsize=(max(6.0, 0.6 * len(labels) + 2), 4), layout="constrained")
     ax = fig.add_subplot()
+    rates = scores.rates_by_bin(which, len(labels))
     for shift, unit, name in ((-0.2, "word", "WER"), (0.2, "char", "CER")):
-        errors = np.bincount(which, scores.errors(unit), len(labels))
-        lengths = np.bincount(which, scores.lengths(unit), len(labels))
-        rates = 100 * errors / np.maximum(lengths, 1)
-        ax.bar(x + shift, rates, width=0.4, label=name)
+        ax.bar(x + shift, 100 * rates[unit], width=0.4, label=name)
     counts = np.bincount(which, minlength=len(labels))
     ax.set_xticks(x, [f"{lab}\n(n={n})" for lab, n in zip(labels, counts, strict=True)])
-    ax.set_xlabel("reference length (words); n = utterances")
+    ax.set_xlabel(f"{xlabel}; n = utterances")
     ax.set_ylabel("error rate %")
-    ax.set_title("Error rate by utterance length")
     ax.legend()
-    return _save(fig, path)
+    return fig
 
 
 def plot_utterance(
@@ -67,13 +85,15 @@ def plot_utterance(
     hyp: str,
     alignment: Sequence[Chunk],
     path: str | Path,
+    gain_db: float = 0.0,
 ) -> Path:
     """One utterance: an ink's strokes (``plot_ink``), or an audio's log-mel features from
     the model's front end with the CTC forced alignments of ``hyp`` (wrong words, per the
-    word ``alignment`` chunks, in red) and ``ref`` drawn under it, in seconds."""
+    word ``alignment`` chunks, in red) and ``ref`` drawn under it, in seconds; the audio
+    scaled by ``gain_db`` as it was transcribed (``apply_gain``)."""
     if entry.kind == "ink":
         return plot_ink(entry, ref, hyp, path)
-    wave = load_signal(entry, recognizer.sample_rate)
+    wave = apply_gain(load_signal(entry, recognizer.sample_rate), gain_db)
     with torch.inference_mode():
         feats, _ = recognizer.model.frontend(
             torch.from_numpy(wave)[None], torch.tensor([len(wave)])
@@ -88,7 +108,7 @@ def plot_utterance(
     wrong = _wrong_hyp_words(alignment)
     for ax, text, name in ((hyp_ax, hyp, "HYP"), (ref_ax, ref, "REF")):
         try:
-            spans = recognizer.align([entry], [text])[0]
+            spans = recognizer.align([wave], [text])[0]
         except ValueError as err:
             ax.text(0.01, 0.5, f"no alignment: {err}", transform=ax.transAxes, va="center")
             spans = []

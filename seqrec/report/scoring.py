@@ -57,6 +57,23 @@ class Scores:
             dict(zip(COUNT_COLUMNS, c, strict=True), reference_length=n, rate=r) for c, n, r in rows
         ]
 
+    def select(self, indices: np.ndarray) -> Scores:
+        """The scores of the utterances at ``indices`` (M,), in that order."""
+        return Scores(
+            {unit: c[indices] for unit, c in self.counts.items()},
+            {unit: [a[i] for i in indices] for unit, a in self.alignments.items()},
+        )
+
+    def rates_by_bin(self, which: np.ndarray, count: int) -> dict[str, np.ndarray]:
+        """Per unit, the error rate (K,) of each of ``count`` bins, pooled over the
+        utterances in it, given each utterance's bin ``which`` (N,); 0 for an empty bin."""
+        rates = {}
+        for unit in UNITS:
+            errors = np.bincount(which, self.errors(unit), count)
+            lengths = np.bincount(which, self.lengths(unit), count)
+            rates[unit] = errors / np.maximum(lengths, 1)
+        return rates
+
     def total(self, unit: str) -> ErrorCounts:
         """The corpus counts (equal to ``seqrec.metrics.word_errors``/``char_errors``)."""
         return ErrorCounts(*(int(x) for x in self.counts[unit].sum(axis=0)))

@@ -1,5 +1,5 @@
-"""Markdown tables of a scored corpus: the sclite-style summary, the most frequent
-substitutions, deletions and insertions, and the worst utterances."""
+"""Markdown tables of a scored corpus: the sclite-style summary, the error rate by input
+level, the most frequent substitutions, deletions and insertions, and the worst utterances."""
 
 from __future__ import annotations
 
@@ -9,10 +9,17 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from seqrec.audio.level import SILENT_DBFS
 from seqrec.report.bootstrap import Interval
 from seqrec.report.scoring import Chunk, Scores
 
 UNIT_NAMES = {"word": "words", "char": "characters"}
+LEVEL_EDGES = (SILENT_DBFS, -50.0, -40.0, -30.0, -20.0)  # dBFS; the first band is silent
+LEVEL_LABELS = (
+    f"< {LEVEL_EDGES[0]:g}",
+    *(f"{a:g} to {b:g}" for a, b in zip(LEVEL_EDGES, LEVEL_EDGES[1:], strict=False)),
+    f">= {LEVEL_EDGES[-1]:g}",
+)
 
 
 @dataclass
@@ -80,6 +87,33 @@ def interval_table(intervals: dict[str, Interval], resamples: int, seed: int) ->
     return "\n".join(lines)
 
 
+def level_bands(levels: Sequence[float | None]) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """Of the N utterances' levels in dBFS (None where there is none: ink, or unreadable),
+    the indices (M,) of those with one, their band (M,) among the bands of ``LEVEL_EDGES``
+    that hold any, and those bands' labels (low to high)."""
+    indices = np.array([i for i, level in enumerate(levels) if level is not None], dtype=int)
+    bands = np.searchsorted(LEVEL_EDGES, [levels[i] for i in indices], side="right")
+    present = np.unique(bands)
+    return indices, np.searchsorted(present, bands), [LEVEL_LABELS[b] for b in present]
+
+
+def level_table(scores: Scores, levels: Sequence[float | None]) -> str:
+    """Utterances, WER and CER per band of input level (``level_bands``; empty bands left
+    out), or "" when no utterance has a level."""
+    indices, which, labels = level_bands(levels)
+    if not labels:
+        return ""
+    counts = np.bincount(which, minlength=len(labels))
+    rates = scores.select(indices).rates_by_bin(which, len(labels))
+    lines = ["| input level (dBFS) | utterances | WER % | CER % |", "|---|--:|--:|--:|"]
+    for k, label in enumerate(labels):
+        lines.append(
+            f"| {label} | {counts[k]} | {100 * rates['word'][k]:.2f} "
+            f"| {100 * rates['char'][k]:.2f} |"
+        )
+    return "\n".join(lines)
+
+
 def confusion_tables(found: Confusions) -> str:
     """Three small tables: substitutions, deletions, insertions."""
     lines = ["Substitutions:", "", "| ref | hyp | count |", "|---|---|--:|"]
@@ -94,17 +128,23 @@ def worst_table(
     rows: Sequence[dict], word_errors: np.ndarray, indices: Sequence[int], plots: dict[int, str]
 ) -> str:
     """The utterance rows at ``indices`` with their word errors (from ``word_errors`` (N,)),
-    WER, reference, hypothesis and a link to their plot where one was drawn."""
+    WER, reference, hypothesis and a link to their plot where one was drawn (else the
+    row's error or warnings)."""
     lines = ["| line | source | word errors | WER % | ref | hyp | plot |"]
     lines.append("|--:|---|--:|--:|---|---|---|")
     for i in indices:
         row = rows[i]
-        plot = f"[png]({plots[i]})" if i in plots else (row["error"] or "")
+        plot = f"[png]({plots[i]})" if i in plots else _problem(row)
         lines.append(
             f"| {row['line']} | {_cell(row['source'])} | {word_errors[i]} | {100 * row['wer']:.1f} "
             f"| {_cell(row['ref'])} | {_cell(row['hyp'])} | {_cell(plot)} |"
         )
     return "\n".join(lines)
+
+
+def _problem(row: dict) -> str:
+    """A row's error, else its warnings joined, else ""."""
+    return row["error"] or "; ".join(row.get("warnings", []))
 
 
 def _cell(text: str) -> str:

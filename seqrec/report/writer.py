@@ -1,5 +1,6 @@
 """The report folder of ``seqrec evaluate --report DIR``: summary.json and utterances.jsonl
-(with bootstrap intervals added to the summary), report.md, and PNG plots."""
+(with bootstrap intervals added to the summary), report.md (with the error rate by input
+level for audio), and PNG plots."""
 
 from __future__ import annotations
 
@@ -9,7 +10,9 @@ from pathlib import Path
 
 import numpy as np
 
+from seqrec.audio.level import CLIPPED_SHARE, FRAME_S, LOUDEST_SHARE, is_silent
 from seqrec.data.manifest import read_manifest
+from seqrec.data.signals import SignalError
 from seqrec.evaluation import Evaluation
 from seqrec.recognizer import Recognizer
 from seqrec.report.bootstrap import Interval, rate_interval
@@ -19,11 +22,13 @@ from seqrec.report.tables import (
     confusion_tables,
     confusions,
     interval_table,
+    level_table,
     sclite_table,
     worst_table,
 )
 
 LENGTH_PLOT = "error_by_length.png"
+LEVEL_PLOT = "error_by_level.png"
 
 
 def write_report(
@@ -37,8 +42,9 @@ def write_report(
     top: int = 10,
 ) -> Path:
     """Write the report folder: summary.json (plus 95% bootstrap intervals of WER and CER),
-    utterances.jsonl, report.md and, with ``plots``, the error-by-length plot and, given the
-    ``recognizer`` that decoded it, one picture per utterance among the ``worst``."""
+    utterances.jsonl, report.md and, with ``plots``, the error-by-length plot, for audio the
+    error-by-level plot and, given the ``recognizer`` that decoded it, one picture per
+    utterance among the ``worst`` (not of silent ones)."""
     scores = evaluation.scores
     if len(scores) == 0:
         raise ValueError(f"{evaluation.summary.get('manifest')}: no utterances to report")
@@ -54,9 +60,12 @@ def write_report(
     worst_rows = worst_utterances(scores.errors("word"), evaluation.utterances, worst)
     pictures: dict[int, str] = {}
     if plots:
-        from seqrec.report.plots import plot_error_by_length
+        from seqrec.report.plots import plot_error_by_length, plot_error_by_level
 
         plot_error_by_length(scores, out / LENGTH_PLOT)
+        levels = _levels(evaluation)
+        if any(level is not None for level in levels):
+            plot_error_by_level(scores, levels, out / LEVEL_PLOT)
         if recognizer is not None:
             pictures = _plot_worst(evaluation, worst_rows, recognizer, out)
     text = _markdown(evaluation, intervals, resamples, seed, top, worst_rows, pictures, plots)
@@ -74,19 +83,54 @@ def worst_utterances(word_errors: np.ndarray, rows: list[dict], count: int) -> l
 def _plot_worst(
     evaluation: Evaluation, indices: list[int], recognizer: Recognizer, out: Path
 ) -> dict[int, str]:
-    """Draw each readable utterance among ``indices``; returns index -> PNG file name."""
+    """Draw each readable, not silent utterance among ``indices``; returns index -> PNG file
+    name. One whose signal cannot be drawn is left out (an ensemble's rows have no level,
+    so an all-zero input gets this far)."""
     from seqrec.report.plots import plot_utterance
 
     entries = {e.line: e for e in read_manifest(evaluation.summary["manifest"])}
+    gain_db = evaluation.summary.get("gain_db", 0.0)
     pictures = {}
     for rank, i in enumerate(indices, start=1):
         row = evaluation.utterances[i]
-        if row["error"] is None:
-            name = f"worst_{rank:02d}_line{row['line']}.png"
-            entry = entries[row["line"]]
-            plot_utterance(recognizer, entry, row["ref"], row["hyp"], row["alignment"], out / name)
-            pictures[i] = name
+        level = row.get("level_dbfs")
+        if row["error"] is not None or (level is not None and is_silent(level)):
+            continue
+        name = f"worst_{rank:02d}_line{row['line']}.png"
+        entry = entries[row["line"]]
+        try:
+            plot_utterance(
+                recognizer, entry, row["ref"], row["hyp"], row["alignment"], out / name, gain_db
+            )
+        except SignalError:
+            continue
+        pictures[i] = name
     return pictures
+
+
+def _levels(evaluation: Evaluation) -> list[float | None]:
+    """Each utterance's input level in dBFS, None where it has none (ink, or unreadable)."""
+    return [row.get("level_dbfs") for row in evaluation.utterances]
+
+
+def _level_section(evaluation: Evaluation, plots: bool) -> list[str]:
+    """report.md's lines on the error rate by input level, with its plot; none for ink."""
+    table = level_table(evaluation.scores, _levels(evaluation))
+    if not table:
+        return []
+    lines = [
+        "",
+        "## Error rate by input level",
+        "",
+        "Active level of each input as transcribed (after any gain): the mean power of its "
+        f"loudest {100 * LOUDEST_SHARE:g}% of {1000 * FRAME_S:g}-ms frames, in dB relative to "
+        "full scale.",
+        "",
+        table,
+    ]
+    if plots:
+        lines += ["", f"![Error rate by input level]({LEVEL_PLOT})"]
+    return lines
 
 
 def _markdown(
@@ -106,6 +150,9 @@ def _markdown(
         f"- manifest: `{s.get('manifest', '')}`",
         f"- decoding: `{json.dumps(s.get('decoding', {}))}`",
         f"- utterances: {s['utterances']} (unreadable, scored as empty: {s['failed']})",
+        f"- input gain: {s.get('gain_db', 0.0):+g} dB; silent inputs (nothing transcribed): "
+        f"{s['silent']}; clipped inputs (over {100 * CLIPPED_SHARE:g}% of samples at "
+        f"full scale): {s['clipped']}",
         f"- real-time factor: {s.get('real_time_factor', 0.0):.4f}",
         "",
         "## Summary",
@@ -116,6 +163,7 @@ def _markdown(
         "",
         interval_table(intervals, resamples, seed),
     ]
+    parts += _level_section(evaluation, plots)
     for unit in UNITS:
         found = confusions(evaluation.scores.alignments[unit], top)
         parts += ["", f"## Most frequent errors: {UNIT_NAMES[unit]}", "", confusion_tables(found)]

@@ -22,6 +22,7 @@ from seqrec.synth.espeak import EspeakSynthesizer
 
 CORPUS_VERSION = 2
 SPLITS = ("train", "valid", "test")
+TEXTS = ("demo", "digits")  # digit strings and commands; one digit word per utterance
 DIGIT_WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
 PHRASE_WORDS = (
     "call", "me", "at", "yes", "no", "stop", "go", "left", "right", "up",
@@ -77,8 +78,11 @@ def split_voices(voices: list[str], rng: np.random.Generator) -> dict[str, list[
     return {"train": sorted(train), "valid": sorted(valid), "test": sorted(test)}
 
 
-def random_text(rng: np.random.Generator) -> str:
-    """A digit string spoken as words (70%) or a short command phrase (30%)."""
+def random_text(rng: np.random.Generator, texts: str = "demo") -> str:
+    """A digit string spoken as words (70%) or a short command phrase (30%); with
+    ``texts="digits"`` one digit word."""
+    if texts == "digits":
+        return DIGIT_WORDS[int(rng.integers(0, len(DIGIT_WORDS)))]
     if rng.random() < DIGIT_FRACTION:
         count = int(rng.integers(DIGIT_COUNT[0], DIGIT_COUNT[1] + 1))
         return " ".join(DIGIT_WORDS[i] for i in rng.integers(0, len(DIGIT_WORDS), count))
@@ -87,14 +91,15 @@ def random_text(rng: np.random.Generator) -> str:
 
 
 def plan_split(
-    split: str, count: int, voices: list[str], rng: np.random.Generator
+    split: str, count: int, voices: list[str], rng: np.random.Generator, texts: str = "demo"
 ) -> list[UtteranceSpec]:
-    """Draw text, voice, speaking rate, pitch, noise and gain of ``count`` utterances."""
+    """Draw text (of the kind ``texts`` names), voice, speaking rate, pitch, noise and gain of
+    ``count`` utterances."""
     return [
         UtteranceSpec(
             split=split,
             index=index,
-            text=random_text(rng),
+            text=random_text(rng, texts),
             voice=voices[int(rng.integers(0, len(voices)))],
             rate=int(rng.integers(RATE_RANGE[0], RATE_RANGE[1] + 1)),
             pitch=int(rng.integers(PITCH_RANGE[0], PITCH_RANGE[1] + 1)),
@@ -213,8 +218,11 @@ def build_speech_corpus(
     sample_rate: int = 16000,
     seed: int = 0,
     progress: bool = True,
+    texts: str = "demo",
 ) -> dict[str, Path]:
     """Synthesise the demo corpus under ``out_dir``; returns the manifest path of each split.
+    ``texts``: ``demo`` (digit strings and short commands) or ``digits`` (one digit word per
+    utterance, as in isolated-digit corpora).
 
     Voices of the three splits are disjoint. A folder already built with the same arguments is
     reused as is (checked through ``synth_params.json``).
@@ -222,7 +230,11 @@ def build_speech_corpus(
     out_dir = Path(out_dir)
     counts = {"train": num_train, "valid": num_valid, "test": num_test}
     manifests = {split: out_dir / f"{split}.jsonl" for split in SPLITS}
+    if texts not in TEXTS:
+        raise ValueError(f"texts must be one of {TEXTS}, got {texts!r}")
     params = {"version": CORPUS_VERSION, "sample_rate": sample_rate, "seed": seed, **counts}
+    if texts != "demo":  # demo corpora built before this option stay valid
+        params["texts"] = texts
     if _is_built(out_dir, params):
         return manifests
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -231,7 +243,9 @@ def build_speech_corpus(
     synth = EspeakSynthesizer()
     voices = split_voices(synth.variants(), np.random.default_rng(seed))
     plans = {  # one generator per split: the test set does not change with num_train
-        split: plan_split(split, counts[split], voices[split], np.random.default_rng([seed, i]))
+        split: plan_split(
+            split, counts[split], voices[split], np.random.default_rng([seed, i]), texts
+        )
         for i, split in enumerate(SPLITS, start=1)
     }
     bar = tqdm(total=sum(counts.values()), desc="synth speech", disable=not progress)

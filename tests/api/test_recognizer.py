@@ -53,12 +53,12 @@ def test_a_bad_input_costs_the_others_nothing(recognizer, train_items, tmp_path)
     broken = tmp_path / "broken.wav"
     broken.write_bytes(b"not audio at all")
     expected = [h.text for h in recognizer.transcribe(good)]
-    inputs = [good[0], tmp_path / "missing.wav", good[1], broken, np.zeros(100), good[2]]
+    inputs = [good[0], tmp_path / "missing.wav", good[1], broken, np.full(100, np.nan), good[2]]
     out = recognizer.transcribe(inputs, batch_size=2)
     assert [out[i].text for i in (0, 2, 5)] == expected
     assert out[1].error == f"{tmp_path / 'missing.wav'}: file not found"
     assert str(broken) in out[3].error and "cannot decode" in out[3].error
-    assert out[4].error == "input 4: audio is all zeros"
+    assert out[4].error == "input 4: audio contains NaN or infinite samples"
     assert all(out[i].text == "" for i in (1, 3, 4))
 
 

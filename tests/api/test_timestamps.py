@@ -249,8 +249,10 @@ def test_timestamps_are_off_by_default_and_a_bad_input_costs_nothing(yesno_model
     rec = seqrec.Recognizer.load(yesno_model)
     wave = spliced[0][0]
     plain = rec.transcribe([wave])[0]
-    assert plain.words is None and set(plain.to_dict()) == {"source", "text", "error"}
-    out = rec.transcribe([wave, np.zeros(100), wave], timestamps=True, batch_size=2)
+    assert plain.words is None
+    fields = {"source", "text", "error", "warnings", "level_dbfs", "clipped_share"}
+    assert set(plain.to_dict()) == fields
+    out = rec.transcribe([wave, np.full(100, np.nan), wave], timestamps=True, batch_size=2)
     assert out[1].error and out[1].words == [] and out[1].chars == []
     assert out[0].text == plain.text and out[0].to_dict()["words"] == out[2].to_dict()["words"]
 

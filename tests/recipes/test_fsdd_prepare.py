@@ -200,3 +200,33 @@ def test_real_corpus(tmp_path: Path) -> None:
             assert row["text"] == WORDS[digit] and row["speaker"] == speaker
             assert 0.05 < row["duration"] < 2.0
     assert prepare.main([str(REAL_DATA), str(tmp_path / "out")]) == 0
+
+
+def test_leave_one_speaker_out_keeps_the_held_out_speaker_in_test_only(tmp_path: Path) -> None:
+    write_corpus(tmp_path / "fsdd")
+    splits = prepare.build_splits(tmp_path / "fsdd", held_out="george")
+    speakers = {split: {parse(row)[1] for row in rows} for split, rows in splits.items()}
+    assert speakers == {"test": {"george"}, "valid": {"jackson"}, "train": {"jackson"}}
+    test = sorted(parse(row) for row in splits["test"])
+    assert test == sorted((d, "george", i) for d in DIGITS for i in INDICES)  # every take
+    assert {parse(row)[2] for row in splits["valid"]} == {0, 1, 2, 3, 4}
+    assert {parse(row)[2] for row in splits["train"]} == {5, 6, 7, 8, 9, 23, 49}
+    with pytest.raises(ValueError, match="no speaker 'lucas'"):
+        prepare.build_splits(tmp_path / "fsdd", held_out="lucas")
+
+
+def test_real_corpus_folds_cover_every_file_once_with_disjoint_speakers(tmp_path: Path) -> None:
+    if not REAL_DATA.is_dir():
+        pytest.skip(f"real FSDD corpus not found at {REAL_DATA}")
+    for held_out in ("george", "jackson", "lucas", "nicolas"):
+        splits = prepare.build_splits(REAL_DATA, held_out=held_out)
+        assert {s: len(rows) for s, rows in splits.items()} == {
+            "train": 1350,
+            "valid": 150,
+            "test": 500,
+        }
+        files = [r["audio_filepath"] for rows in splits.values() for r in rows]
+        assert len(set(files)) == len(files) == 2000
+        assert {r["speaker"] for r in splits["test"]} == {held_out}
+        trained = {r["speaker"] for r in splits["train"] + splits["valid"]}
+        assert held_out not in trained and len(trained) == 3
