@@ -18,6 +18,8 @@ Split, per speaker and digit, by take index:
 * ``train``: index 8-49 (and any higher index) -- the rest of upstream's train set.
 
 With the 4 speakers x 10 digits x 50 takes of the shared copy that is 1680 / 120 / 200 files.
+``--extra-train MANIFEST`` (repeatable) pools another manifest's rows into ``train`` (paths made
+absolute), e.g. the synthetic speakers of ``seqrec synth speech DIR --texts digits``.
 
 Leave one speaker out (``--held-out SPEAKER``), to measure how a model reads a speaker it never
 heard: ``test`` holds every take of SPEAKER; the other speakers give ``valid`` (their takes
@@ -33,6 +35,7 @@ split.
 from __future__ import annotations
 
 import argparse
+import json
 import re
 import sys
 from pathlib import Path
@@ -121,6 +124,25 @@ def build_splits(src_dir: Path, held_out: str | None = None) -> dict[str, list[d
     return splits
 
 
+def extra_rows(manifest: Path) -> list[dict[str, Any]]:
+    """The rows of another audio manifest (e.g. synthetic speakers), paths made absolute, for
+    pooling into train. Raises ValueError naming the manifest and line of a bad row."""
+    rows = []
+    for number, line in enumerate(manifest.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+            path = Path(row["audio_filepath"])
+        except (json.JSONDecodeError, KeyError, TypeError) as err:
+            raise ValueError(f"{manifest}:{number}: not an audio manifest row ({err})") from None
+        row["audio_filepath"] = str(
+            path if path.is_absolute() else (manifest.parent / path).resolve()
+        )
+        rows.append(row)
+    return rows
+
+
 def summary_line(split: str, rows: list[dict[str, Any]], path: Path) -> str:
     """One line: split name, utterance count, total hours, manifest path."""
     hours = sum(float(row["duration"]) for row in rows) / 3600.0
@@ -145,12 +167,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--held-out", metavar="SPEAKER", help="leave this speaker out: test is all of its takes"
     )
+    parser.add_argument(
+        "--extra-train",
+        metavar="MANIFEST",
+        type=Path,
+        action="append",
+        default=[],
+        help="pool this manifest's rows into train (repeatable), e.g. synthetic speakers",
+    )
     args = parser.parse_args(argv)
     if args.out_dir is None and not args.speakers:
         parser.error("OUT_DIR is required (unless --speakers)")
     try:
         splits = build_splits(args.src_dir, args.held_out)
-    except (FileNotFoundError, ValueError, RuntimeError) as err:
+        for manifest in args.extra_train:
+            splits["train"] += extra_rows(manifest)
+    except (FileNotFoundError, ValueError, RuntimeError, OSError) as err:
         print(f"{parser.prog}: error: {err}", file=sys.stderr)
         return 1
     if args.speakers:

@@ -2,7 +2,9 @@
 # fsdd recipe: prepare the corpus from a folder you already have, train, score on the test split.
 # Usage: bash recipes/fsdd/run.sh SRC_DIR [--loso] [--stage N] [--stop-stage M] [--data DIR]
 #          [--exp DIR] [-- SEQREC_TRAIN_OPTIONS...]
-#   stage 0: python recipes/fsdd/prepare.py SRC_DIR DATA  (DATA/{train,valid,test}.jsonl)
+#   stage 0: seqrec synth speech DATA/synth --texts digits  (espeak-ng voices saying one digit,
+#            8 kHz), then python recipes/fsdd/prepare.py SRC_DIR DATA --extra-train ...
+#            (DATA/{train,valid,test}.jsonl; train pools the real and the synthetic speakers)
 #   stage 1: seqrec train --config conf/fsdd.yaml  (EXP/checkpoints/best.ckpt)
 #   stage 2: seqrec evaluate EXP/checkpoints/best.ckpt DATA/test.jsonl --report EXP/report,
 #            then the same at input gains -30, -20, -10, +10 dB (EXP/report_gain*)
@@ -40,6 +42,8 @@ while [[ $# -gt 0 ]]; do
   esac
 done
 
+synth=$data/synth  # espeak-ng voices saying digits, shared by every fold
+
 # run_fold DATA EXP [SPEAKER]: stages 0-4 on the official split, or leaving SPEAKER out
 run_fold() {
   local data=$1 exp=$2 held_out=${3:-}
@@ -47,8 +51,12 @@ run_fold() {
   [[ -n $held_out ]] && held_out_option=(--held-out "$held_out")
 
   if [[ $stage -le 0 && $stop_stage -ge 0 ]]; then
-    echo "== stage 0: prepare $src into $data ${held_out:+(held-out speaker $held_out)}"
-    python recipes/fsdd/prepare.py "$src" "$data" "${held_out_option[@]}"
+    echo "== stage 0: synthetic speakers into $synth, then prepare $src into $data ${held_out:+(held-out speaker $held_out)}"
+    seqrec synth speech "$synth" --texts digits --sample-rate 8000 \
+      --num-train 3000 --num-valid 300 --num-test 300
+    python recipes/fsdd/prepare.py "$src" "$data" "${held_out_option[@]}" \
+      --extra-train "$synth/train.jsonl" --extra-train "$synth/valid.jsonl" \
+      --extra-train "$synth/test.jsonl"
   fi
 
   if [[ $stage -le 1 && $stop_stage -ge 1 ]]; then

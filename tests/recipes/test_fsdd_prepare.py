@@ -230,3 +230,26 @@ def test_real_corpus_folds_cover_every_file_once_with_disjoint_speakers(tmp_path
         assert {r["speaker"] for r in splits["test"]} == {held_out}
         trained = {r["speaker"] for r in splits["train"] + splits["valid"]}
         assert held_out not in trained and len(trained) == 3
+
+
+def test_extra_train_manifests_are_pooled_into_train_with_absolute_paths(tmp_path: Path) -> None:
+    write_corpus(tmp_path / "fsdd")
+    synth = tmp_path / "synth"
+    write_wav(synth / "audio" / "a.wav", 800)
+    rows = [{"audio_filepath": "audio/a.wav", "duration": 0.1, "text": "seven", "voice": "en"}]
+    (synth / "train.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    out = tmp_path / "out"
+    assert (
+        prepare.main(
+            [str(tmp_path / "fsdd"), str(out), "--extra-train", str(synth / "train.jsonl")]
+        )
+        == 0
+    )
+    train = [json.loads(line) for line in (out / "train.jsonl").read_text().splitlines()]
+    assert train[-1] == {**rows[0], "audio_filepath": str((synth / "audio" / "a.wav").resolve())}
+    assert len(train) == len(SPEAKERS) * len(DIGITS) * 4 + 1  # takes 8, 9, 23, 49, and the extra
+    (synth / "bad.jsonl").write_text('{"text": "one"}\n')
+    assert (
+        prepare.main([str(tmp_path / "fsdd"), str(out), "--extra-train", str(synth / "bad.jsonl")])
+        == 1
+    )
