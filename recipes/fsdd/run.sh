@@ -1,24 +1,25 @@
 #!/usr/bin/env bash
 # fsdd recipe: prepare the corpus from a folder you already have, train, score on the test split.
-# Usage: bash recipes/fsdd/run.sh SRC_DIR [--loso] [--stage N] [--stop-stage M] [--data DIR]
+# Usage: bash recipes/fsdd/run.sh SRC_DIR [--loso] [--no-synth] [--stage N] [--stop-stage M] [--data DIR]
 #          [--exp DIR] [-- SEQREC_TRAIN_OPTIONS...]
 #   stage 0: seqrec synth speech DATA/synth --texts digits  (espeak-ng voices saying one digit,
 #            8 kHz), then python recipes/fsdd/prepare.py SRC_DIR DATA --extra-train ...
 #            (DATA/{train,valid,test}.jsonl; train pools the real and the synthetic speakers)
 #   stage 1: seqrec train --config conf/fsdd.yaml  (EXP/checkpoints/best.ckpt)
 #   stage 2: seqrec evaluate EXP/checkpoints/best.ckpt DATA/test.jsonl --report EXP/report,
-#            then the same at input gains -30, -20, -10, +10 dB (EXP/report_gain*)
+#            then at input gains -30..+10 dB (recipes/common/gain_sweep.sh: EXP/report_gain*)
 #   stage 3: seqrec lm build|lexicon DATA/train.jsonl  (word 3-gram LM and lexicon in EXP/lm)
 #   stage 4: seqrec tune-lm on valid, then evaluate test with lexicon beam search (EXP/report_lm)
 #   --loso: leave one speaker out. Stages 0-4 run once per speaker of SRC_DIR, each fold in
 #           DATA/loso/SPEAKER and EXP/loso/SPEAKER (train on the others, test on all of its
 #           takes); stage 5 prints the table of test WER per held-out speaker and the mean
 #           (EXP/loso/results.md).
+#   --no-synth: train on the real speakers alone (stage 0 neither synthesises nor pools).
 #   Options after -- go to every `seqrec train` (e.g. -- --model.rnn_type gru).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
-usage="usage: bash recipes/fsdd/run.sh SRC_DIR [--loso] [--stage N] [--stop-stage M] [--data DIR] [--exp DIR] [-- SEQREC_TRAIN_OPTIONS...]"
+usage="usage: bash recipes/fsdd/run.sh SRC_DIR [--loso] [--no-synth] [--stage N] [--stop-stage M] [--data DIR] [--exp DIR] [-- SEQREC_TRAIN_OPTIONS...]"
 if [[ $# -lt 1 || $1 == --* ]]; then
   echo "$usage" >&2
   exit 2
@@ -29,11 +30,13 @@ stop_stage=5
 data=data/fsdd
 exp=exp/fsdd
 loso=false
+use_synth=true
 train_options=()
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --) shift; train_options=("$@"); break ;;
     --loso) loso=true; shift ;;
+    --no-synth) use_synth=false; shift ;;
     --stage) stage=$2; shift 2 ;;
     --stop-stage) stop_stage=$2; shift 2 ;;
     --data) data=$2; shift 2 ;;
@@ -51,12 +54,16 @@ run_fold() {
   [[ -n $held_out ]] && held_out_option=(--held-out "$held_out")
 
   if [[ $stage -le 0 && $stop_stage -ge 0 ]]; then
-    echo "== stage 0: synthetic speakers into $synth, then prepare $src into $data ${held_out:+(held-out speaker $held_out)}"
-    seqrec synth speech "$synth" --texts digits --sample-rate 8000 \
-      --num-train 3000 --num-valid 300 --num-test 300
-    python recipes/fsdd/prepare.py "$src" "$data" "${held_out_option[@]}" \
-      --extra-train "$synth/train.jsonl" --extra-train "$synth/valid.jsonl" \
-      --extra-train "$synth/test.jsonl"
+    local pool=()
+    if [[ $use_synth == true ]]; then
+      echo "== stage 0: synthetic speakers into $synth"
+      seqrec synth speech "$synth" --texts digits --sample-rate 8000 \
+        --num-train 3000 --num-valid 300 --num-test 300
+      pool=(--extra-train "$synth/train.jsonl" --extra-train "$synth/valid.jsonl"
+        --extra-train "$synth/test.jsonl")
+    fi
+    echo "== stage 0: prepare $src into $data ${held_out:+(held-out speaker $held_out)}"
+    python recipes/fsdd/prepare.py "$src" "$data" "${held_out_option[@]}" "${pool[@]}"
   fi
 
   if [[ $stage -le 1 && $stop_stage -ge 1 ]]; then
@@ -71,10 +78,7 @@ run_fold() {
   if [[ $stage -le 2 && $stop_stage -ge 2 ]]; then
     echo "== stage 2: evaluate on the test split, then at other input levels"
     seqrec evaluate "$exp/checkpoints/best.ckpt" "$data/test.jsonl" --report "$exp/report"
-    for gain in -30 -20 -10 10; do
-      seqrec evaluate "$exp/checkpoints/best.ckpt" "$data/test.jsonl" --gain-db "$gain" \
-        --report "$exp/report_gain$gain" --no-plots
-    done
+    bash recipes/common/gain_sweep.sh "$exp/checkpoints/best.ckpt" "$data/test.jsonl" "$exp/report"
   fi
 
   if [[ $stage -le 3 && $stop_stage -ge 3 ]]; then

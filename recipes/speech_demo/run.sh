@@ -3,7 +3,8 @@
 # Usage: bash recipes/speech_demo/run.sh [--stage N] [--stop-stage M] [--data DIR] [--exp DIR]
 #   stage 0: synthesise DIR/{train,valid,test}.jsonl   (seqrec synth speech)
 #   stage 1: train                                   (seqrec train --config conf/speech_demo.yaml)
-#   stage 2: evaluate on held-out voices             (seqrec evaluate ... --report EXP/report)
+#   stage 2: evaluate on held-out voices             (seqrec evaluate ... --report EXP/report),
+#            and at input gains -30..+10 dB          (recipes/common/gain_sweep.sh)
 #   stage 3: word 3-gram LM and lexicon from the training transcripts (seqrec lm build|lexicon)
 #   stage 4: tune LM weight and word score on valid, then evaluate test with lexicon beam
 #            search and the LM                      (seqrec tune-lm; --report EXP/report_lm)
@@ -39,8 +40,9 @@ if [[ $stage -le 1 && $stop_stage -ge 1 ]]; then
 fi
 
 if [[ $stage -le 2 && $stop_stage -ge 2 ]]; then
-  echo "== stage 2: evaluate on unseen voices"
+  echo "== stage 2: evaluate on unseen voices, then at input gains -30..+10 dB"
   seqrec evaluate "$exp/checkpoints/best.ckpt" "$data/test.jsonl" --report "$exp/report"
+  bash recipes/common/gain_sweep.sh "$exp/checkpoints/best.ckpt" "$data/test.jsonl" "$exp/report"
 fi
 
 if [[ $stage -le 3 && $stop_stage -ge 3 ]]; then

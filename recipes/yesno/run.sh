@@ -6,7 +6,8 @@
 #   stage 2: python recipes/yesno/crop_at_words.py              (DATA/train_crops.jsonl)
 #   stage 3: seqrec train on the originals plus word-boundary crops (EXP, seed 0), and the
 #            same with seeds 1 and 2 (EXP/seed1, EXP/seed2)
-#   stage 4: seqrec evaluate ... --report EXP/report, and with --decoder beam --lexicon
+#   stage 4: seqrec evaluate ... --report EXP/report, at input gains -30..+10 dB
+#            (recipes/common/gain_sweep.sh), and with --decoder beam --lexicon
 #            (EXP/report_lexicon); the three models as an ensemble (--ensemble), beam search
 #            over the lexicon (EXP/report_ensemble)
 set -euo pipefail
@@ -65,6 +66,7 @@ fi
 if [[ $stage -le 4 && $stop_stage -ge 4 ]]; then
   echo "== stage 4: evaluate on the test split: greedy, then beam search over the words {yes, no}"
   seqrec evaluate "$exp/checkpoints/best.ckpt" "$data/test.jsonl" --report "$exp/report"
+  bash recipes/common/gain_sweep.sh "$exp/checkpoints/best.ckpt" "$data/test.jsonl" "$exp/report"
   seqrec lm lexicon "$data/train.jsonl" -o "$exp/words.txt"
   seqrec evaluate "$exp/checkpoints/best.ckpt" "$data/test.jsonl" --report "$exp/report_lexicon" \
     --decoder beam --lexicon "$exp/words.txt"
