@@ -31,7 +31,12 @@ def checkpoint_dir(root: str | None) -> str:
 
 
 class SeqRecCLI(LightningCLI):
-    """Links data -> model (text, sample rate, modality) and adds best/last checkpointing."""
+    """Links data -> model (text, sample rate, modality) and adds best/last checkpointing.
+
+    ``checkpoint`` keeps best.ckpt (lowest ``checkpoint.monitor``, valid WER by default);
+    ``last_checkpoint`` writes last.ckpt after every validation, whether or not it improved
+    (Lightning's own ``save_last`` only follows saves of the best, so a resume from it would
+    lose the epochs since the last improvement)."""
 
     def add_arguments_to_parser(self, parser: LightningArgumentParser) -> None:
         parser.add_argument(
@@ -46,11 +51,20 @@ class SeqRecCLI(LightningCLI):
                 "checkpoint.monitor": "valid_wer",
                 "checkpoint.mode": "min",
                 "checkpoint.filename": "best",
-                "checkpoint.save_last": True,
                 "checkpoint.enable_version_counter": False,
             }
         )
         parser.link_arguments("trainer.default_root_dir", "checkpoint.dirpath", checkpoint_dir)
+        parser.add_lightning_class_args(ModelCheckpoint, "last_checkpoint")
+        parser.set_defaults(
+            {
+                "last_checkpoint.monitor": None,
+                "last_checkpoint.filename": "last",
+                "last_checkpoint.save_top_k": 1,
+                "last_checkpoint.enable_version_counter": False,
+            }
+        )
+        parser.link_arguments("trainer.default_root_dir", "last_checkpoint.dirpath", checkpoint_dir)
 
 
 def train(args: list[str]) -> ModelCheckpoint:

@@ -38,7 +38,9 @@ def test_loss_falls_and_wer_drops_on_its_training_data(yesno_model: Path):
     hp = ckpt["hyper_parameters"]
     assert hp["text"]["tokenizer"]["characters"] == [" ", "e", "n", "o", "s", "y"]
     assert hp["sample_rate"] == 8000 and hp["features"]["n_mels"] == 40
-    assert (yesno_model / "checkpoints/last.ckpt").is_file()
+    last = torch.load(yesno_model / "checkpoints/last.ckpt", weights_only=True)
+    assert last["epoch"] == 9  # the last epoch, not the last improvement
+    assert ckpt["epoch"] == wer.index(min(wer))  # best.ckpt: the first epoch at the lowest WER
 
 
 def test_resume_from_last_continues_the_step_count(yesno_manifests, tiny_train, tmp_path):
@@ -62,7 +64,7 @@ def test_bad_lines_are_skipped_or_fail(yesno_manifests, tiny_train, tmp_path):
     with pytest.raises(BadInputError, match=r"broken.jsonl:7: .*gone.wav: file not found"):
         train(args + ["--data.on_bad_input", "fail"])
     callback = train(args)  # default: skip with a summary, train on the 6 good lines
-    assert Path(callback.last_model_path).is_file()
+    assert Path(callback.best_model_path).is_file()
 
 
 def test_a_broken_config_names_the_bad_key(tmp_path, capsys):
