@@ -40,7 +40,8 @@ def test_loss_falls_and_wer_drops_on_its_training_data(yesno_model: Path):
     assert hp["sample_rate"] == 8000 and hp["features"]["n_mels"] == 40
     last = torch.load(yesno_model / "checkpoints/last.ckpt", weights_only=True)
     assert last["epoch"] == 9  # the last epoch, not the last improvement
-    assert ckpt["epoch"] == wer.index(min(wer))  # best.ckpt: the first epoch at the lowest WER
+    valid_loss = _column(rows, "valid_loss")  # conf/yesno.yaml monitors it
+    assert ckpt["epoch"] == valid_loss.index(min(valid_loss))  # best.ckpt: the lowest loss
 
 
 def test_resume_from_last_continues_the_step_count(yesno_manifests, tiny_train, tmp_path):
