@@ -27,6 +27,7 @@ import torch
 from tqdm.auto import tqdm
 
 from seqrec.audio.io import AudioError, to_model_rate
+from seqrec.audio.level import file_level
 from seqrec.decoding.timestamps import runs
 from seqrec.features.level_norm import frame_powers, loudest_mean
 
@@ -119,33 +120,38 @@ def model_samples(path: str | Path, sample_rate: int) -> tuple[int, int]:
 LEVEL_BLOCK_S = 60.0  # seconds of audio read at a time to measure a long file's level
 
 
-@torch.inference_mode()
+class FrontendLevel:
+    """The active level of a whole file as a level-normalising ``frontend`` (a ``LogMel``)
+    measures it, fed the file's mono blocks (S_i,) one at a time at their own rate: the
+    mean power of the loudest frames of the file, kept as 4 bytes per frame. Every window
+    of the file is then normalised with it, as one pass over the file would be."""
+
+    def __init__(self, frontend: torch.nn.Module, sample_rate: int) -> None:
+        self.frontend, self.sample_rate = frontend, sample_rate
+        self.powers: list[torch.Tensor] = []
+
+    @torch.inference_mode()
+    def add(self, block: np.ndarray, rate: int) -> None:
+        """Measure the next block (S_i,) of the file, at the file's ``rate``."""
+        wave = torch.from_numpy(to_model_rate(block, rate, self.sample_rate))
+        frames = self.frontend.frame_lengths(torch.tensor([wave.numel()]))
+        self.powers.append(frame_powers(self.frontend.mel_power(wave[None]), frames)[0])
+
+    def level(self) -> torch.Tensor:
+        """The level (1,) of everything added."""
+        power = torch.cat(self.powers)[None]
+        return loudest_mean(power, torch.tensor([power.shape[1]]))
+
+
 def frontend_level(
     path: str | Path, frontend: torch.nn.Module, sample_rate: int, block_s: float = LEVEL_BLOCK_S
 ) -> torch.Tensor:
-    """The active level (1,) of the whole file ``path`` as ``frontend`` (a ``LogMel``)
-    measures it, from blocks of ``block_s`` seconds read one at a time: the mean power of
-    the loudest frames of the file, kept as 4 bytes per frame. Every window of the file is
-    then normalised with it, as one pass over the file would be; raises AudioError naming
-    the file."""
-    powers = []
-    try:
-        with sf.SoundFile(str(path)) as sound:
-            while True:
-                data = sound.read(
-                    round(block_s * sound.samplerate), dtype="float32", always_2d=True
-                )
-                if not len(data):
-                    break
-                wave = torch.from_numpy(to_model_rate(data, sound.samplerate, sample_rate))
-                frames = frontend.frame_lengths(torch.tensor([wave.numel()]))
-                powers.append(frame_powers(frontend.mel_power(wave[None]), frames)[0])
-    except sf.LibsndfileError as err:
-        raise AudioError(f"{path}: cannot decode audio ({err})") from None
-    if not powers:
-        raise AudioError(f"{path}: empty audio (0 samples)")
-    power = torch.cat(powers)[None]
-    return loudest_mean(power, torch.tensor([power.shape[1]]))
+    """The active level (1,) of the whole file ``path`` as ``frontend`` measures it
+    (``FrontendLevel``), from blocks of ``block_s`` seconds read one at a time; raises
+    AudioError naming the file."""
+    measured = FrontendLevel(frontend, sample_rate)
+    file_level(path, measured.add, block_s)
+    return measured.level()
 
 
 def stitched_log_probs(

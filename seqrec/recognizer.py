@@ -315,7 +315,8 @@ class Recognizer:
         frame before decoding (see ``seqrec.long_audio``). An unreadable file sets ``.error``.
         The file's level and clipped share are measured first, in one more streaming pass at
         its own rate (4 bytes kept per 10 ms), with ``transcribe``'s warnings: a silent file
-        is not run through the model.
+        is not run through the model. The same pass measures the level that the front end's
+        level normalisation then uses for every window.
 
         ``timestamps=True`` also fills ``.words`` and ``.chars`` (seconds from the start of
         the file, as for ``transcribe``): the stitched output is cut in pauses between words
@@ -323,12 +324,18 @@ class Recognizer:
         allows, and each piece is decoded and aligned with its own audio, so the alignment's
         memory stays bounded too. The text is then the pieces' texts joined by spaces (the
         same words for greedy decoding; a beam search's LM does not see across the cuts)."""
-        from seqrec.long_audio import frontend_level, stitched_log_probs
+        from seqrec.long_audio import LEVEL_BLOCK_S, FrontendLevel, stitched_log_probs
 
         if self.ink is not None:
             raise TypeError("transcribe_long reads audio files; this model reads ink")
-        try:
-            level, clipped = file_level(path)
+        normalizing = (
+            FrontendLevel(self.model.frontend, self.sample_rate)
+            if self.model.frontend.level_normalization
+            else None
+        )
+        each_block = None if normalizing is None else normalizing.add
+        try:  # one pass over the file measures both levels
+            level, clipped = file_level(path, each_block, LEVEL_BLOCK_S)
         except AudioError as err:
             return Transcription("", str(err), str(path))
         measured = {
@@ -344,13 +351,11 @@ class Recognizer:
             return int(self.model.output_lengths(torch.tensor([samples]))[0])
 
         frame_samples = self.model.frontend.hop_length * int(self.hparams["subsampling_factor"])
+        frontend_level = None if normalizing is None else normalizing.level()
         try:
-            level = None
-            if self.model.frontend.level_normalization:
-                level = frontend_level(path, self.model.frontend, self.sample_rate)
             log_probs = stitched_log_probs(
                 path,
-                partial(self._forward, level=level),
+                partial(self._forward, level=frontend_level),
                 output_frames,
                 self.sample_rate,
                 frame_samples,

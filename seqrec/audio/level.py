@@ -13,6 +13,7 @@ Dimensions: S samples, N frames.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -91,10 +92,15 @@ def clipped_share(wave: np.ndarray, threshold: float = CLIP_THRESHOLD) -> float:
     return float(np.mean(np.abs(wave) >= threshold)) if np.size(wave) else 0.0
 
 
-def file_level(path: str | Path) -> tuple[float, float]:
+def file_level(
+    path: str | Path,
+    each_block: Callable[[np.ndarray, int], object] | None = None,
+    block_s: float = BLOCK_S,
+) -> tuple[float, float]:
     """Active level (dBFS) and clipped share of an audio file's mono mix at its own rate,
-    read ``BLOCK_S`` seconds at a time (memory: ``LevelMeter``'s). Raises AudioError
-    naming the file when it is missing, undecodable or empty."""
+    read ``block_s`` seconds at a time (memory: ``LevelMeter``'s), each block (S_i,) also
+    handed with the file's rate to ``each_block`` when given (another measurement of the
+    same pass). Raises AudioError naming the file when it is missing, undecodable or empty."""
     path = Path(path)
     if not path.is_file():
         raise AudioError(f"{path}: file not found")
@@ -102,9 +108,12 @@ def file_level(path: str | Path) -> tuple[float, float]:
         with sf.SoundFile(str(path)) as sound:
             meter = LevelMeter(sound.samplerate)
             for block in sound.blocks(
-                round(BLOCK_S * sound.samplerate), dtype="float32", always_2d=True
+                round(block_s * sound.samplerate), dtype="float32", always_2d=True
             ):
-                meter.add(block.mean(axis=1))
+                mono = block.mean(axis=1)
+                meter.add(mono)
+                if each_block is not None:
+                    each_block(mono, sound.samplerate)
     except sf.LibsndfileError as err:
         raise AudioError(f"{path}: cannot decode audio ({err})") from None
     if meter.samples == 0:

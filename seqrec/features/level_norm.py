@@ -6,7 +6,7 @@ Each input's power spectrum is divided by its active level, the mean power of it
 longer sinks into the floor, and global feature statistics no longer see a level shift.
 Using the loudest frames keeps the level of the same speech steady whatever silence lies
 around it (alone, padded, or inside a long window). A long recording read in windows is
-normalised with one level for the whole file (``seqrec.long_audio.frontend_level``), so
+normalised with one level for the whole file (``seqrec.long_audio.FrontendLevel``), so
 that its windows join as one pass would.
 
 Dimensions: B batch, T frames, F frequency bins.
