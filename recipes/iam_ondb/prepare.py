@@ -13,12 +13,15 @@ Usage::
   (one form id such as ``a01-000u`` per line, or a line id such as ``a01-000u-01``), at the top
   of ``SRC_DIR`` or in any sub-folder (``--lists DIR`` picks the folder if several hold them).
 
-Task 1 split: train = trainset, valid = testset_v + testset_t, test = testset_f.
+Task 1 split: train = trainset, valid = testset_v, test = testset_f, and testset_t written as
+its own manifest (``testset_t.jsonl``) for development. Without ``testset_f.txt`` (the
+development copy of ``../shared/data/iam_ondb``), test = testset_t, said on stderr.
 
 A form whose number of XML lines differs from its number of CSR lines, or that lacks its
 transcription or strokes, is reported on stderr and skipped. Writes
-``OUT_DIR/{train,valid,test}.jsonl`` rows ``{"ink_filepath": absolute XML path, "text": line
-text, "form": ..., "line": ...}`` (the ink is not copied) and one summary line per split.
+``OUT_DIR/{train,valid,test,testset_t}.jsonl`` rows ``{"ink_filepath": absolute XML path,
+"text": line text, "form": ..., "line": ...}`` (the ink is not copied) and one summary line
+per split.
 """
 
 from __future__ import annotations
@@ -30,34 +33,46 @@ from typing import Any
 
 from seqrec.data.manifest import write_manifest
 
-SPLIT_LISTS = {
-    "train": ("trainset.txt",),
-    "valid": ("testset_v.txt", "testset_t.txt"),
-    "test": ("testset_f.txt",),
-}
-SPLITS = tuple(SPLIT_LISTS)
+REQUIRED_LISTS = {"train": "trainset.txt", "valid": "testset_v.txt", "testset_t": "testset_t.txt"}
+FINAL_TEST_LIST = "testset_f.txt"
+SPLITS = ("train", "valid", "test", "testset_t")
 
 
 def _warn(message: str) -> None:
     print(f"warning: {message}", file=sys.stderr)
 
 
+def find_list(src_dir: Path, name: str, lists_dir: Path | None = None) -> Path | None:
+    """Path of the split list ``name`` (None when absent); FileNotFoundError when ambiguous."""
+    if lists_dir is not None:
+        candidates = [lists_dir / name] if (lists_dir / name).is_file() else []
+    elif (src_dir / name).is_file():
+        candidates = [src_dir / name]
+    else:
+        candidates = sorted(src_dir.rglob(name))
+    if len(candidates) > 1:
+        places = ", ".join(str(c.parent) for c in candidates)
+        raise FileNotFoundError(f"{name} found in several folders ({places}); use --lists")
+    return candidates[0] if candidates else None
+
+
 def find_lists(src_dir: Path, lists_dir: Path | None = None) -> dict[str, Path]:
-    """Path of each split list file; FileNotFoundError when one is missing or ambiguous."""
+    """The list file of each split (keys of ``SPLITS``): test is testset_f, or testset_t (with
+    a note on stderr) where testset_f is absent; FileNotFoundError when another is missing."""
     found = {}
-    for name in (name for names in SPLIT_LISTS.values() for name in names):
-        if lists_dir is not None:
-            candidates = [lists_dir / name] if (lists_dir / name).is_file() else []
-        elif (src_dir / name).is_file():
-            candidates = [src_dir / name]
-        else:
-            candidates = sorted(src_dir.rglob(name))
-        if not candidates:
+    for split, name in REQUIRED_LISTS.items():
+        path = find_list(src_dir, name, lists_dir)
+        if path is None:
             raise FileNotFoundError(f"{lists_dir or src_dir}: no {name} found")
-        if len(candidates) > 1:
-            places = ", ".join(str(c.parent) for c in candidates)
-            raise FileNotFoundError(f"{name} found in several folders ({places}); use --lists")
-        found[name] = candidates[0]
+        found[split] = path
+    final = find_list(src_dir, FINAL_TEST_LIST, lists_dir)
+    if final is None:
+        print(
+            f"note: no {FINAL_TEST_LIST} in {lists_dir or src_dir} (a development copy): "
+            "test = testset_t",
+            file=sys.stderr,
+        )
+    found["test"] = final or found["testset_t"]
     return found
 
 
@@ -106,26 +121,25 @@ def form_rows(form: str, xmls: list[Path], transcription: Path | None) -> list[d
 
 
 def build_splits(src_dir: Path, lists_dir: Path | None = None) -> dict[str, list[dict[str, Any]]]:
-    """Manifest rows keyed ``train``, ``valid``, ``test`` (task 1), in list order."""
+    """Manifest rows keyed by ``SPLITS`` (task 1), in list order."""
     if not (src_dir / "lineStrokes").is_dir() or not (src_dir / "ascii").is_dir():
         raise FileNotFoundError(f"{src_dir}: expected lineStrokes/ and ascii/ (IAM-OnDB layout)")
     lists = find_lists(src_dir, lists_dir)
     strokes, ascii_files = form_lines(src_dir)
     rows_of: dict[str, list[dict[str, Any]]] = {}
     splits: dict[str, list[dict[str, Any]]] = {split: [] for split in SPLITS}
-    for split, names in SPLIT_LISTS.items():
-        for name in names:
-            for entry in read_list(lists[name]):
-                form = entry if entry in strokes else entry.rsplit("-", 1)[0]
-                if form not in strokes:
-                    _warn(f"{lists[name]}: {entry} has no lineStrokes files; skipped")
-                    continue
-                if form not in rows_of:
-                    rows_of[form] = form_rows(form, strokes[form], ascii_files.get(form))
-                rows = rows_of[form]
-                if form != entry:
-                    rows = [row for row in rows if row["line"] == entry]
-                splits[split].extend(rows)
+    for split in SPLITS:
+        for entry in read_list(lists[split]):
+            form = entry if entry in strokes else entry.rsplit("-", 1)[0]
+            if form not in strokes:
+                _warn(f"{lists[split]}: {entry} has no lineStrokes files; skipped")
+                continue
+            if form not in rows_of:
+                rows_of[form] = form_rows(form, strokes[form], ascii_files.get(form))
+            rows = rows_of[form]
+            if form != entry:
+                rows = [row for row in rows if row["line"] == entry]
+            splits[split].extend(rows)
     return splits
 
 
@@ -138,10 +152,11 @@ def summary_line(split: str, rows: list[dict[str, Any]], path: Path) -> str:
 def main(argv: list[str] | None = None) -> int:
     """Command line entry point; returns the exit status (0 on success, 1 on a data error)."""
     parser = argparse.ArgumentParser(
-        prog="prepare.py", description="Write IAM-OnDB task 1 train/valid/test JSONL manifests."
+        prog="prepare.py",
+        description="Write IAM-OnDB task 1 train/valid/test (and testset_t) JSONL manifests.",
     )
     parser.add_argument("src_dir", type=Path, help="IAM-OnDB folder: lineStrokes/, ascii/, lists")
-    parser.add_argument("out_dir", type=Path, help="folder to write {train,valid,test}.jsonl to")
+    parser.add_argument("out_dir", type=Path, help="folder for {train,valid,test,testset_t}.jsonl")
     parser.add_argument("--lists", type=Path, help="folder of the split lists, if ambiguous")
     args = parser.parse_args(argv)
     try:

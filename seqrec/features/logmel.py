@@ -12,6 +12,7 @@ import torchaudio
 from torch import nn
 
 from seqrec.features.level_norm import active_level, normalize_level
+from seqrec.features.vtlp import draw_warp_factors, warped_filterbanks
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,7 @@ class LogMelConfig:
     norm: str | None = None
     log_floor: float = 1e-6
     level_normalization: bool = True
+    vtlp: tuple[float, float] | None = None
 
 
 class LogMel(nn.Module):
@@ -47,6 +49,7 @@ class LogMel(nn.Module):
         n_fft = config.n_fft or 1 << (self.win_length - 1).bit_length()
         self.log_floor = config.log_floor
         self.level_normalization = config.level_normalization
+        self.vtlp = config.vtlp
         self.mel = torchaudio.transforms.MelSpectrogram(
             sample_rate=sample_rate,
             n_fft=n_fft,
@@ -71,8 +74,13 @@ class LogMel(nn.Module):
         return torch.div(lengths, self.hop_length, rounding_mode="floor") + 1
 
     def mel_power(self, waves: torch.Tensor) -> torch.Tensor:
-        """Mel power spectra (B, T, F) of waveforms (B, S), before level normalisation."""
-        return self.mel(waves).transpose(1, 2)
+        """Mel power spectra (B, T, F) of waveforms (B, S), before level normalisation; in
+        training with ``vtlp``, each through its own warped filterbank."""
+        if not (self.training and self.vtlp):
+            return self.mel(waves).transpose(1, 2)
+        spectrum = self.mel.spectrogram(waves).transpose(1, 2)  # (B, T, K)
+        alphas = draw_warp_factors(len(waves), *self.vtlp, device=waves.device)
+        return torch.bmm(spectrum, warped_filterbanks(self.mel.mel_scale.fb, alphas))
 
     def levels(self, waves: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
         """The active level (B,) that level normalisation divides each input's power by."""

@@ -58,9 +58,9 @@ def write_corpus(root: Path) -> None:
             xml.parent.mkdir(parents=True, exist_ok=True)
             xml.write_text(stroke_xml(number))
     (root / "task1").mkdir()
-    (root / "task1/trainset.txt").write_text("a01-000u\na03-000x\n")
+    (root / "task1/trainset.txt").write_text("a01-000u\n")
     (root / "task1/testset_v.txt").write_text("a01-001w\n")
-    (root / "task1/testset_t.txt").write_text("a09-999z\n")  # not in the corpus
+    (root / "task1/testset_t.txt").write_text("a03-000x\na09-999z\n")  # a09-999z: not in it
     (root / "task1/testset_f.txt").write_text("a02-000x\n\n")
 
 
@@ -82,6 +82,22 @@ def test_prepare_fixture(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> 
 
     assert [e.text for e in read_manifest(out / "valid.jsonl")] == FORMS["a01-001w"]
     assert [e.text for e in read_manifest(out / "test.jsonl")] == FORMS["a02-000x"]
+    assert read_manifest(out / "testset_t.jsonl") == []  # its one form could not be matched
+    assert "test = testset_t" not in captured.err
+
+
+def test_without_testset_f_the_test_split_is_testset_t(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    src, out = tmp_path / "IAM-OnDB", tmp_path / "out"
+    write_corpus(src)
+    (src / "task1/testset_t.txt").write_text("a02-000x\n")
+    (src / "task1/testset_f.txt").unlink()
+    assert prepare.main([str(src), str(out)]) == 0
+    err = capsys.readouterr().err
+    assert "no testset_f.txt" in err and "test = testset_t" in err
+    for split in ("test", "testset_t"):
+        assert [e.text for e in read_manifest(out / f"{split}.jsonl")] == FORMS["a02-000x"]
 
 
 def test_lists_ambiguous_or_missing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -92,6 +108,6 @@ def test_lists_ambiguous_or_missing(tmp_path: Path, capsys: pytest.CaptureFixtur
     assert prepare.main([str(src), str(tmp_path / "out")]) == 1
     assert "trainset.txt found in several folders" in capsys.readouterr().err
     assert prepare.main([str(src), str(tmp_path / "out"), "--lists", str(src / "task1")]) == 0
-    (src / "task1/testset_f.txt").unlink()
+    (src / "task1/testset_v.txt").unlink()
     assert prepare.main([str(src), str(tmp_path / "out"), "--lists", str(src / "task1")]) == 1
-    assert "no testset_f.txt found" in capsys.readouterr().err
+    assert "no testset_v.txt found" in capsys.readouterr().err
