@@ -1,15 +1,18 @@
 #!/usr/bin/env bash
 # IAM-OnDB recipe (task 1): prepare from the corpus folder you already have, train, score on test.
 # Usage: bash recipes/iam_ondb/run.sh SRC_DIR [--stage N] [--stop-stage M] [--data DIR] [--exp DIR]
-#   SRC_DIR holds lineStrokes/, ascii/ and the task lists (trainset.txt, testset_{v,t,f}.txt).
-#   stage 0: python recipes/iam_ondb/prepare.py SRC_DIR DATA  (DATA/{train,valid,test}.jsonl)
-#   stage 1: seqrec train --config conf/iam_ondb.yaml
+#   SRC_DIR holds lineStrokes/, ascii/ and the task lists (trainset.txt, testset_{v,t,f}.txt);
+#   without testset_f.txt (a development copy) the test split is testset_t.
+#   stage 0: python recipes/iam_ondb/prepare.py SRC_DIR DATA  (DATA/{train,valid,test,testset_t}.jsonl)
+#   stage 1: seqrec train --config conf/iam_ondb.yaml  (resume an interrupted run with
+#            seqrec train ... --ckpt_path last, the same options)
 #   stage 2: seqrec evaluate EXP/checkpoints/best.ckpt DATA/test.jsonl --report EXP/report
-#   stage 3: character 6-gram LM of the training lines (counted 5 times) and 1M words of
-#            English drawn by frequency into 8-word lines (seqrec lm words --line-words 8,
-#            the 100k most frequent words, cased like the training text), LM weight tuned on
-#            valid (seqrec tune-lm), test decoded with beam search and the LM --report
-#            EXP/report_lm (the published bars are with an LM)
+#   stage 3: character 6-gram LM of the training lines (counted 5 times), 1M words of English
+#            drawn by frequency into 8-word lines (seqrec lm words, the wordfreq package) and
+#            English running text from Debian's fortunes and wordnet-base packages where they
+#            are installed (recipes/iam_ondb/lm_text.py); LM weight tuned on valid (seqrec
+#            tune-lm); test decoded with beam search and the LM (EXP/report_lm), and testset_t
+#            too where it is not the test split (EXP/report_lm_testset_t)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -52,10 +55,16 @@ if [[ $stage -le 2 && $stop_stage -ge 2 ]]; then
 fi
 
 if [[ $stage -le 3 && $stop_stage -ge 3 ]]; then
-  echo "== stage 3: character 6-gram LM (training lines + English words), tuned on valid"
+  echo "== stage 3: character 6-gram LM (training lines + English text), tuned on valid"
   seqrec lm words -o "$exp/lm/english_lines.txt" --language en --top 100000 \
     --tokens 1000000 --line-words 8 --like "$data/train.jsonl"
-  seqrec lm build "$data/train.jsonl" "$exp/lm/english_lines.txt" --weights 5,1 --unit char \
+  lm_texts=("$data/train.jsonl" "$exp/lm/english_lines.txt")
+  lm_weights=5,1
+  if python recipes/iam_ondb/lm_text.py "$exp/lm/debian_text.txt" --like "$data/train.jsonl"; then
+    lm_texts+=("$exp/lm/debian_text.txt")
+    lm_weights+=,1
+  fi
+  seqrec lm build "${lm_texts[@]}" --weights "$lm_weights" --unit char \
     --order 6 --keep-case --keep-punctuation -o "$exp/lm/char6.arpa"
   seqrec tune-lm "$exp/checkpoints/best.ckpt" "$data/valid.jsonl" --lm "$exp/lm/char6.arpa" \
     --lm-weights 0.5,1,1.5,2,2.5,3 | tee "$exp/lm/tune.txt"
@@ -63,4 +72,9 @@ if [[ $stage -le 3 && $stop_stage -ge 3 ]]; then
   # shellcheck disable=SC2086  # $best holds "--lm-weight X --word-score Y"
   seqrec evaluate "$exp/checkpoints/best.ckpt" "$data/test.jsonl" --report "$exp/report_lm" \
     --decoder beam --lm "$exp/lm/char6.arpa" $best
+  if ! cmp -s "$data/test.jsonl" "$data/testset_t.jsonl"; then
+    # shellcheck disable=SC2086
+    seqrec evaluate "$exp/checkpoints/best.ckpt" "$data/testset_t.jsonl" \
+      --report "$exp/report_lm_testset_t" --decoder beam --lm "$exp/lm/char6.arpa" $best
+  fi
 fi
