@@ -9,10 +9,12 @@ Sources (installed with ``apt-get install fortunes wordnet-base``; nothing is do
 
 * ``fortunes``: the quotations, sayings and verse of the fortune-mod collection, one entry
   between ``%`` lines, attribution lines (``-- Author``) dropped;
-* ``wordnet-base``: WordNet 3.0's glosses and example sentences (the text after ``|`` in
-  ``data.noun``, ``data.verb``, ``data.adj``, ``data.adv``).
+* ``wordnet-base``: WordNet 3.0's glosses (the text after ``|`` in ``data.noun``,
+  ``data.verb``, ``data.adj``, ``data.adv``), without their example sentences: some of those
+  are sentences of the LOB corpus, which IAM-OnDB's lines are drawn from (for instance "he
+  felt incensed that Tarrant should have been treated so leniently", a testset_t line).
 
-Neither holds LOB corpus text, which IAM-OnDB's lines are drawn from. The text is written as
+The LM must not hold LOB text beyond the training transcriptions. The text is written as
 IAM-OnDB's transcriptions are: punctuation as its own word (``distress . Step-``), double
 quotes as ``"``; it is cut into lines of ``--line-words`` words (IAM-OnDB lines hold 5-9), and
 lines with a character that the ``--like`` manifest never uses are dropped. One summary line
@@ -60,7 +62,7 @@ def fortune_entries(folder: Path) -> Iterator[str]:
 
 
 def wordnet_texts(folder: Path) -> Iterator[str]:
-    """The glosses and example sentences of WordNet's data files in ``folder``."""
+    """The glosses of WordNet's data files in ``folder`` (not the quoted example sentences)."""
     for name in WORDNET_FILES:
         path = folder / name
         if not path.is_file():
@@ -69,8 +71,8 @@ def wordnet_texts(folder: Path) -> Iterator[str]:
             if line.startswith("  ") or "|" not in line:
                 continue  # the licence header
             for part in line.split("|", 1)[1].split(";"):
-                part = part.strip().strip('"').strip()
-                if part:
+                part = part.strip()
+                if part and not part.startswith('"'):  # an example sentence: left out
                     yield part[0].upper() + part[1:] + ("" if part[-1] in ".!?" else " .")
 
 
