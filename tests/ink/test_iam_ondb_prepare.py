@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import importlib.util
+import json
+import subprocess
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -111,3 +113,30 @@ def test_lists_ambiguous_or_missing(tmp_path: Path, capsys: pytest.CaptureFixtur
     (src / "task1/testset_v.txt").unlink()
     assert prepare.main([str(src), str(tmp_path / "out"), "--lists", str(src / "task1")]) == 1
     assert "no testset_v.txt found" in capsys.readouterr().err
+
+
+REAL_DATA = REPO.parent / "shared" / "data" / "iam_ondb"
+
+
+@pytest.mark.skipif(not (REAL_DATA / "build.py").is_file(), reason="no IAM-OnDB copy")
+def test_prepare_the_real_corpus_in_its_official_layout(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    src, out = tmp_path / "IAM-OnDB", tmp_path / "out"
+    build = [sys.executable, str(REAL_DATA / "build.py"), str(src), "--limit", "12"]
+    subprocess.run(build, check=True, capture_output=True)
+    assert prepare.main([str(src), str(out)]) == 0
+    assert "test = testset_t" in capsys.readouterr().err  # the copy has no testset_f
+    labels = {
+        line["id"]: line
+        for line in json.loads((REAL_DATA / "iamondb_labels.json").read_text())["lines"]
+    }
+    split_of = {"train": "trainset", "valid": "testset_v", "test": "testset_t"}
+    for split, corpus_split in split_of.items():
+        entries = read_manifest(out / f"{split}.jsonl")
+        assert len(entries) == 12
+        for entry in entries:
+            label = labels[entry.extra["line"]]
+            assert label["split"] == corpus_split and entry.text == label["text"]
+        ink = Ink.load(entries[0].path)
+        assert ink.num_points == labels[entries[0].extra["line"]]["n_points"]
