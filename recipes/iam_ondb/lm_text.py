@@ -16,9 +16,9 @@ Sources (installed with ``apt-get install fortunes wordnet-base``; nothing is do
 
 The LM must not hold LOB text beyond the training transcriptions. The text is written as
 IAM-OnDB's transcriptions are: punctuation as its own word (``distress . Step-``), double
-quotes as ``"``; it is cut into lines of ``--line-words`` words (IAM-OnDB lines hold 5-9), and
-lines with a character that the ``--like`` manifest never uses are dropped. One summary line
-per source goes to stdout.
+quotes as ``"``, verb contractions apart (``it 's``); it is cut into lines of
+``--line-words`` words (IAM-OnDB lines hold 5-9), and lines with a character that the
+``--like`` manifest never uses are dropped. One summary line per source goes to stdout.
 """
 
 from __future__ import annotations
@@ -37,12 +37,19 @@ WORDNET_FILES = ("data.noun", "data.verb", "data.adj", "data.adv")
 QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "`": "'"})
 PUNCTUATION = re.compile(r'([.,;:!?"()])')
 ATTRIBUTION = re.compile(r"^\s*(--|\u2014)")
+CONTRACTION = re.compile(r"^(.+?)('(?:ll|re|ve|m|d))$", re.IGNORECASE)
+PRONOUN_IS = re.compile(r"^(it|he|she|that|there|here|what|who|where|how|let)('s)$", re.IGNORECASE)
 
 
 def iam_words(text: str) -> list[str]:
-    """``text`` split into words as IAM-OnDB transcribes them: punctuation marks apart."""
-    text = PUNCTUATION.sub(r" \1 ", text.translate(QUOTES))
-    return text.split()
+    """``text`` split into words as IAM-OnDB (the LOB corpus) transcribes them: punctuation
+    marks apart, and verb contractions too (``I 'd``, ``you 're``, ``it 's``), while
+    possessives (``man's``) and ``n't`` (``don't``) stay attached."""
+    words = []
+    for word in PUNCTUATION.sub(r" \1 ", text.translate(QUOTES)).split():
+        contraction = CONTRACTION.match(word) or PRONOUN_IS.match(word)
+        words.extend(contraction.groups() if contraction else (word,))
+    return words
 
 
 def fortune_entries(folder: Path) -> Iterator[str]:

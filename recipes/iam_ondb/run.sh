@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # IAM-OnDB recipe (task 1): prepare from the corpus folder you already have, train, score on test.
 # Usage: bash recipes/iam_ondb/run.sh SRC_DIR [--stage N] [--stop-stage M] [--data DIR] [--exp DIR]
+#          [--config YAML] [-- SEQREC_TRAIN_OPTIONS...]
 #   SRC_DIR holds lineStrokes/, ascii/ and the task lists (trainset.txt, testset_{v,t,f}.txt);
 #   without testset_f.txt (a development copy) the test split is testset_t.
 #   stage 0: python recipes/iam_ondb/prepare.py SRC_DIR DATA  (DATA/{train,valid,test,testset_t}.jsonl)
-#   stage 1: seqrec train --config conf/iam_ondb.yaml  (resume an interrupted run with
-#            seqrec train ... --ckpt_path last, the same options)
+#   stage 1: seqrec train --config conf/iam_ondb.yaml, or --config YAML (conf/iam_ondb_gpu.yaml
+#            on a GPU); an interrupted run resumes from EXP/checkpoints/last.ckpt when the
+#            stage is run again (--stage 1)
 #   stage 2: seqrec evaluate EXP/checkpoints/best.ckpt DATA/test.jsonl --report EXP/report
 #   stage 3: character 6-gram LM of the training lines (counted 5 times), 1M words of English
 #            drawn by frequency into 8-word lines (seqrec lm words, the wordfreq package) and
@@ -17,7 +19,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 if [[ $# -lt 1 || $1 == --* ]]; then
-  echo "usage: bash recipes/iam_ondb/run.sh SRC_DIR [--stage N] [--stop-stage M] [--data DIR] [--exp DIR]" >&2
+  echo "usage: bash recipes/iam_ondb/run.sh SRC_DIR [--stage N] [--stop-stage M] [--data DIR] [--exp DIR] [--config YAML] [-- SEQREC_TRAIN_OPTIONS...]" >&2
   exit 2
 fi
 src=$1; shift
@@ -25,12 +27,16 @@ stage=0
 stop_stage=3
 data=data/iam_ondb
 exp=exp/iam_ondb
+config=conf/iam_ondb.yaml
+train_options=()
 while [[ $# -gt 0 ]]; do
   case "$1" in
+    --) shift; train_options=("$@"); break ;;
     --stage) stage=$2; shift 2 ;;
     --stop-stage) stop_stage=$2; shift 2 ;;
     --data) data=$2; shift 2 ;;
     --exp) exp=$2; shift 2 ;;
+    --config) config=$2; shift 2 ;;
     *) echo "unknown option: $1" >&2; exit 2 ;;
   esac
 done
@@ -42,11 +48,16 @@ fi
 
 if [[ $stage -le 1 && $stop_stage -ge 1 ]]; then
   echo "== stage 1: train into $exp"
-  seqrec train --config conf/iam_ondb.yaml \
+  resume=()
+  if [[ -f $exp/checkpoints/last.ckpt ]]; then
+    echo "resuming from $exp/checkpoints/last.ckpt (delete it to start again)"
+    resume=(--ckpt_path last)
+  fi
+  seqrec train --config "$config" "${resume[@]}" \
     --data.train_manifest "$data/train.jsonl" \
     --data.valid_manifest "$data/valid.jsonl" \
     --data.test_manifest "$data/test.jsonl" \
-    --trainer.default_root_dir "$exp"
+    --trainer.default_root_dir "$exp" "${train_options[@]}"
 fi
 
 if [[ $stage -le 2 && $stop_stage -ge 2 ]]; then
