@@ -38,6 +38,10 @@ class LogMelConfig:
     level_normalization: bool = True
     vtlp: tuple[float, float] | None = None
 
+    def __post_init__(self) -> None:
+        if self.vtlp is not None and not 0 < self.vtlp[0] <= self.vtlp[1]:
+            raise ValueError(f"vtlp must be (low, high) with 0 < low <= high, got {self.vtlp}")
+
 
 class LogMel(nn.Module):
     """Waveforms (B, S) with lengths (B,) -> log-mel features (B, T, F) with frame lengths (B,)."""

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 import torch
 
 from seqrec.features.logmel import LogMel, LogMelConfig
@@ -49,3 +50,9 @@ def test_vtlp_draws_one_factor_per_input_from_the_seeded_generator():
     again, _ = frontend(waves, torch.full((3,), 8000))
     assert torch.equal(first, again)
     assert not torch.allclose(first[0], first[1])  # the same input, two warps
+
+
+@pytest.mark.parametrize("bad", [(1.1, 0.9), (0.0, 1.1)])
+def test_vtlp_range_is_checked(bad: tuple[float, float]) -> None:
+    with pytest.raises(ValueError, match="vtlp must be"):
+        LogMelConfig(vtlp=bad)
