@@ -64,6 +64,8 @@ class Ensemble:
     def set_decoding(self, decoding: DecoderConfig) -> None:
         """Decode from now on as ``decoding`` says: every member proposes candidates with it,
         and its LM, LM weight and word score rank them."""
+        if decoding.rescore_lm is not None:
+            raise ValueError("an ensemble ranks candidates itself: give it no rescoring LM")
         member_decoding = (
             replace(decoding, nbest=self.nbest) if decoding.kind == "beam" else decoding
         )

@@ -9,11 +9,12 @@
 #            on a GPU); an interrupted run resumes from EXP/checkpoints/last.ckpt when the
 #            stage is run again (--stage 1)
 #   stage 2: seqrec evaluate EXP/checkpoints/best.ckpt DATA/test.jsonl --report EXP/report
-#   stage 3: character 6-gram LM of the training lines (counted 5 times), 1M words of English
-#            drawn by frequency into 8-word lines (seqrec lm words, the wordfreq package) and
-#            English running text from Debian's fortunes and wordnet-base packages where they
-#            are installed (recipes/iam_ondb/lm_text.py); LM weight tuned on valid (seqrec
-#            tune-lm); test decoded with beam search and the LM (EXP/report_lm), and testset_t
+#   stage 3: character 6-gram and word 3-gram LMs of the training lines (counted 5 times), 1M
+#            words of English drawn by frequency into 8-word lines (seqrec lm words, the
+#            wordfreq package) and English running text from Debian's fortunes and
+#            wordnet-base packages where they are installed (recipes/iam_ondb/lm_text.py);
+#            beam search with the char LM, its 32 best lines re-ranked by the word LM; weights
+#            tuned on valid (seqrec tune-lm); test decoded so (EXP/report_lm), and testset_t
 #            too where it is not the test split (EXP/report_lm_testset_t)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -77,13 +78,17 @@ if [[ $stage -le 3 && $stop_stage -ge 3 ]]; then
   fi
   seqrec lm build "${lm_texts[@]}" --weights "$lm_weights" --unit char \
     --order 6 --keep-case --keep-punctuation -o "$exp/lm/char6.arpa"
+  seqrec lm build "${lm_texts[@]}" --weights "$lm_weights" --unit word \
+    --order 3 --keep-case --keep-punctuation -o "$exp/lm/word3.arpa"
   # tuned on every third valid line (480 of 1,438, every writer): the whole of valid at six
-  # weights would take half an hour on 2 cores
+  # weights would take half an hour on 2 cores. The char LM guides the beam; the word 3-gram
+  # re-ranks its 32 best lines (re-ranking needs no new search, so its grid is cheap).
   awk 'NR % 3 == 1' "$data/valid.jsonl" > "$exp/lm/valid_tune.jsonl"
   seqrec tune-lm "$exp/checkpoints/best.ckpt" "$exp/lm/valid_tune.jsonl" --lm "$exp/lm/char6.arpa" \
-    --lm-weights 1,1.5,2,2.5 | tee "$exp/lm/tune.txt"
+    --lm-weights 1,1.5,2 --rescore-lm "$exp/lm/word3.arpa" --rescore-weights 0.75,1,1.25,1.5 \
+    --rescore-word-scores 0,2,4 | tee "$exp/lm/tune.txt"
   best=$(sed -n 's/^best: //p' "$exp/lm/tune.txt")
-  # shellcheck disable=SC2086  # $best holds "--lm-weight X --word-score Y"
+  # shellcheck disable=SC2086  # $best holds "--lm-weight X --word-score Y ..."
   seqrec evaluate "$exp/checkpoints/best.ckpt" "$data/test.jsonl" --report "$exp/report_lm" \
     --decoder beam --lm "$exp/lm/char6.arpa" $best
   if ! cmp -s "$data/test.jsonl" "$data/testset_t.jsonl"; then

@@ -13,6 +13,7 @@ from seqrec.audio.augment import ChannelAugmentation, ChannelAugmentConfig
 from seqrec.audio.perturb import SpeedPerturbation
 from seqrec.data.audio_cache import AudioCache
 from seqrec.data.dataset import Batch, SignalDataset, collate
+from seqrec.data.ink_cache import InkCache
 from seqrec.data.manifest import manifest_modality, read_manifest
 from seqrec.data.prefetch import PrefetchDataLoader
 from seqrec.data.running_speech import RunningSpeech
@@ -51,7 +52,9 @@ class SeqRecDataModule(L.LightningDataModule):
     ``cache_audio_mb`` (audio; default 0, off): each loader (train, valid) keeps decoded
     audio in memory, after speed perturbation (one copy per factor drawn), up to this many
     MB per process, as int16 with a scale per clip; epochs after the first then skip
-    reading and resampling what it holds (``seqrec.data.audio_cache``).
+    reading and resampling what it holds (``seqrec.data.audio_cache``). ``cache_ink_mb``
+    (ink; default 512): the same for parsed ink files, kept as parsed, before augmentation
+    (``seqrec.data.ink_cache``; 0 turns it off).
 
     ``channel_augment`` (audio; default None, off): channel effects on each training example
     after speed perturbation and the cache (which keeps the clean audio), drawn anew every
@@ -85,6 +88,7 @@ class SeqRecDataModule(L.LightningDataModule):
         concat_prob: float = 0.0,
         concat_max_seconds: float = 20.0,
         cache_audio_mb: float = 0.0,
+        cache_ink_mb: float = 512.0,
         channel_augment: ChannelAugmentConfig | None = None,
         seed: int = 0,
     ) -> None:
@@ -101,6 +105,8 @@ class SeqRecDataModule(L.LightningDataModule):
         self.speed_perturb = speed_perturb
         AudioCache(cache_audio_mb)  # validates the size early
         self.cache_audio_mb = cache_audio_mb
+        InkCache(cache_ink_mb)  # validates the size early
+        self.cache_ink_mb = cache_ink_mb
         self.ink_augment = ink_augment
         self.normalizer = TextNormalizer(lowercase, remove_punctuation)
         self.entries = {"train": read_manifest(train_manifest)}
@@ -193,8 +199,11 @@ class SeqRecDataModule(L.LightningDataModule):
             augment = InkAugmentation(self.ink_augment, seed)
         ink = build_ink_pipeline(self.trainer.lightning_module.hparams, augment)
         cache = AudioCache(self.cache_audio_mb) if self.cache_audio_mb > 0 else None
+        ink_cache = InkCache(self.cache_ink_mb) if self.cache_ink_mb > 0 else None
         return PrefetchDataLoader(
-            SignalDataset(items, self.tokenizer, self.sample_rate, perturb, ink, cache, channel),
+            SignalDataset(
+                items, self.tokenizer, self.sample_rate, perturb, ink, cache, channel, ink_cache
+            ),
             batch_sampler=sampler,
             collate_fn=collate_fn,
             num_workers=self.num_workers,

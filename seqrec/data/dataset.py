@@ -14,7 +14,8 @@ from torch.utils.data import Dataset
 from seqrec.audio.augment import ChannelAugmentation
 from seqrec.audio.perturb import SpeedPerturbation
 from seqrec.data.audio_cache import AudioCache
-from seqrec.data.signals import InkReader, load_signal
+from seqrec.data.ink_cache import InkCache
+from seqrec.data.signals import InkReader, load_signal, prepare_ink, read_entry_ink
 from seqrec.data.validate import CheckedEntry
 from seqrec.text.tokenizer import CharTokenizer
 
@@ -52,7 +53,8 @@ class SignalDataset(Dataset[Example]):
 
     Ink entries are prepared by ``ink`` (which also carries any ink augmentation). With a
     ``cache``, audio (after speed perturbation, keyed by line and factor) is read and
-    resampled once and then served from memory. ``channel`` (audio) applies channel
+    resampled once and then served from memory; with an ``ink_cache``, ink files are parsed
+    once (augmentation still draws anew). ``channel`` (audio) applies channel
     augmentation (reverb, noise, telephone, gain) after both, drawn anew on every access:
     the cache keeps the clean audio.
     """
@@ -66,6 +68,7 @@ class SignalDataset(Dataset[Example]):
         ink: InkReader | None = None,
         cache: AudioCache | None = None,
         channel: ChannelAugmentation | None = None,
+        ink_cache: InkCache | None = None,
     ) -> None:
         self.items = list(items)
         self.tokenizer = tokenizer
@@ -74,12 +77,15 @@ class SignalDataset(Dataset[Example]):
         self.ink = ink
         self.cache = cache if ink is None else None
         self.channel = channel if ink is None else None
+        self.ink_cache = ink_cache if ink is not None else None
 
     def __len__(self) -> int:
         return len(self.items)
 
     def __getitem__(self, index: int) -> Example:
         item = self.items[index]
+        if self.ink_cache is not None and self.ink is not None:
+            return self._ink_example(index)
         factor = 1.0 if self.perturb is None else self.perturb.draw()
         signal = None if self.cache is None else self.cache.get((index, factor))
         if signal is None:
@@ -90,6 +96,16 @@ class SignalDataset(Dataset[Example]):
                 self.cache.put((index, factor), signal)
         if self.channel is not None:
             signal = self.channel(signal)
+        tokens = torch.tensor(self.tokenizer.encode(item.text), dtype=torch.long)
+        return Example(signal, tokens, item.text)
+
+    def _ink_example(self, index: int) -> Example:
+        item = self.items[index]
+        ink = self.ink_cache.get(index)
+        if ink is None:
+            ink = read_entry_ink(item.entry)
+            self.ink_cache.put(index, ink)
+        signal = torch.from_numpy(prepare_ink(ink, self.ink))
         tokens = torch.tensor(self.tokenizer.encode(item.text), dtype=torch.long)
         return Example(signal, tokens, item.text)
 

@@ -28,10 +28,7 @@ def load_signal(entry: ManifestEntry, sample_rate: int, ink: InkReader | None = 
     if entry.kind == "ink":
         if ink is None:
             raise SignalError(f"{entry.path}: an ink file, but this model reads audio")
-        try:
-            return ink(Ink.load(entry.path))
-        except InkError as err:
-            raise SignalError(str(err)) from None
+        return prepare_ink(read_entry_ink(entry), ink)
     if ink is not None:
         raise SignalError(f"{entry.path}: an audio file, but this model reads ink")
     try:
@@ -42,3 +39,20 @@ def load_signal(entry: ManifestEntry, sample_rate: int, ink: InkReader | None = 
     if problem:
         raise SignalError(f"{entry.path}: {problem}")
     return wave
+
+
+def read_entry_ink(entry: ManifestEntry) -> Ink:
+    """The parsed ink of an ink entry; raises SignalError naming the file when unreadable."""
+    try:
+        return Ink.load(entry.path)
+    except InkError as err:
+        raise SignalError(str(err)) from None
+
+
+def prepare_ink(ink: Ink, prepare: InkReader) -> np.ndarray:
+    """``prepare(ink)``, e.g. an InkPipeline: (P, C) float32; raises SignalError naming the
+    file when the ink cannot be used."""
+    try:
+        return prepare(ink)
+    except InkError as err:
+        raise SignalError(str(err)) from None

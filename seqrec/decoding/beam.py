@@ -20,6 +20,7 @@ from pathlib import Path
 import torch
 from torchaudio.models.decoder import ctc_decoder
 
+from seqrec.decoding.greedy import penalise_blank
 from seqrec.lm.arpa import SPECIAL, LMError, read_arpa, read_arpa_vocabulary
 from seqrec.lm.corpus import WORD_DELIMITER
 from seqrec.text.tokenizer import CharTokenizer
@@ -34,7 +35,8 @@ class BeamSearchDecoder:
     ``lexicon``: the words decoding may produce (None: any character sequence). ``lm``: an
     ARPA file, scored in log10 and weighted by ``lm_weight``. ``word_score``: a bonus added per
     word (lexicon decoding only). ``beam_size`` hypotheses survive each frame, and only those
-    within ``beam_threshold`` of the best.
+    within ``beam_threshold`` of the best. ``blank_penalty`` is subtracted from the blank's
+    log-prob in every frame before the search (``penalise_blank``).
     """
 
     def __init__(
@@ -47,6 +49,7 @@ class BeamSearchDecoder:
         beam_size: int = 50,
         beam_threshold: float = 25.0,
         nbest: int = 1,
+        blank_penalty: float = 0.0,
     ) -> None:
         if WORD_DELIMITER in tokenizer.characters:
             raise ValueError(
@@ -57,6 +60,7 @@ class BeamSearchDecoder:
             raise ValueError("word_score applies to lexicon decoding only: give a lexicon")
         chars = [WORD_DELIMITER if c == " " else c for c in tokenizer.characters]
         self._pad = WORD_DELIMITER not in chars
+        self.blank_penalty = blank_penalty
         self.tokens = [BLANK_TOKEN, *chars] + ([WORD_DELIMITER] if self._pad else [])
         self.lexicon = None if lexicon is None else sorted(set(lexicon))
         if self.lexicon is not None:
@@ -105,7 +109,7 @@ class BeamSearchDecoder:
     ) -> list[list[tuple[str, float]]]:
         """Up to ``nbest`` (transcript, decoder score) pairs per utterance, best first; the
         score adds the best path's log-prob and the weighted LM and word scores."""
-        emissions = log_probs.detach().to("cpu", torch.float32)
+        emissions = penalise_blank(log_probs.detach().to("cpu", torch.float32), self.blank_penalty)
         lengths = lengths.detach().cpu().to(torch.int64)
         if len(lengths) != len(emissions) or bool((lengths > emissions.shape[1]).any()):
             raise ValueError(f"lengths {lengths.tolist()} do not fit log-probs {emissions.shape}")

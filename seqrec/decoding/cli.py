@@ -19,6 +19,21 @@ def add_decoder_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--word-score", type=float, default=0.0, help="beam: bonus per word")
     group.add_argument("--beam-size", type=int, default=50)
     group.add_argument("--beam-threshold", type=float, default=25.0)
+    group.add_argument(
+        "--blank-penalty",
+        type=float,
+        default=0.0,
+        help="subtracted from the blank's log-prob per frame (> 0: fewer deletions)",
+    )
+    group.add_argument(
+        "--rescore-lm",
+        help="beam: a second ARPA LM (e.g. a word n-gram beside a char LM) that re-ranks the "
+        "beam's best transcripts",
+    )
+    group.add_argument("--rescore-weight", type=float, default=1.0)
+    group.add_argument(
+        "--rescore-word-score", type=float, default=0.0, help="rescoring: bonus per word"
+    )
     add_ensemble_options(group)
 
 
@@ -49,6 +64,10 @@ def decoder_config(args: argparse.Namespace) -> DecoderConfig:
         args.word_score,
         args.beam_size,
         args.beam_threshold,
+        blank_penalty=args.blank_penalty,
+        rescore_lm=args.rescore_lm,
+        rescore_weight=args.rescore_weight,
+        rescore_word_score=args.rescore_word_score,
     )
 
 
@@ -84,7 +103,8 @@ def _tune_lm(args: argparse.Namespace) -> int:
 
     if args.word_scores is None:
         args.word_scores = [-1.0, 0.0, 1.0] if args.lexicon else [0.0]
-    args.decoder, args.lm_weight, args.word_score = "beam", 1.0, 0.0
+    args.decoder, args.lm_weight, args.word_score, args.blank_penalty = "beam", 1.0, 0.0, 0.0
+    args.rescore_weight, args.rescore_word_score = 1.0, 0.0
     recognizer = load_recognizer(args)
     try:
         points = tune_lm(
@@ -94,6 +114,9 @@ def _tune_lm(args: argparse.Namespace) -> int:
             args.lm_weights,
             args.word_scores,
             args.batch_size,
+            blank_penalties=args.blank_penalties,
+            rescore_weights=args.rescore_weights,
+            rescore_word_scores=args.rescore_word_scores,
         )
     except (ValueError, FileNotFoundError) as err:
         raise SystemExit(f"seqrec tune-lm: {err}") from None
@@ -101,15 +124,26 @@ def _tune_lm(args: argparse.Namespace) -> int:
     best = best_point(points)
     if best.wer > points[0].wer:
         print(f"note: greedy decoding beats every grid point ({100 * points[0].wer:.2f}% WER)")
+    d = best.decoding
+    rescoring = (
+        ""
+        if d.rescore_lm is None
+        else f" --rescore-lm {d.rescore_lm} --rescore-weight {d.rescore_weight:g}"
+        f" --rescore-word-score {d.rescore_word_score:g}"
+    )
     print(
-        f"best: --lm-weight {best.decoding.lm_weight:g} --word-score {best.decoding.word_score:g}"
+        f"best: --lm-weight {d.lm_weight:g} --word-score {d.word_score:g} "
+        f"--blank-penalty {d.blank_penalty:g}{rescoring}"
     )
     return 0
 
 
 def add_tune_parser(sub: Any) -> None:
     """The ``seqrec tune-lm MODEL DEV_MANIFEST --lm LM ...`` verb."""
-    p = sub.add_parser("tune-lm", help="grid-search LM weight and word score on a dev manifest")
+    p = sub.add_parser(
+        "tune-lm",
+        help="grid-search decoder weights (LM, word score, blank penalty, rescoring) on dev data",
+    )
     # let "--word-scores -1,0,1" pass as a value: argparse takes only "-1" or "-.5" for numbers
     p._negative_number_matcher = re.compile(r"^-[\d.][\d.,-]*$")
     p.add_argument("model")
@@ -120,6 +154,15 @@ def add_tune_parser(sub: Any) -> None:
     p.add_argument(
         "--word-scores", type=_numbers, help="default -1,0,1 with a lexicon, else 0 (only)"
     )
+    p.add_argument(
+        "--blank-penalties", type=_numbers, default=[0.0], help="e.g. 0,0.5,1 (default 0 only)"
+    )
+    p.add_argument(
+        "--rescore-lm",
+        help="a second ARPA LM (e.g. a word n-gram) re-ranking each beam setting's candidates",
+    )
+    p.add_argument("--rescore-weights", type=_numbers, default=[0.5, 1.0, 1.5, 2.0])
+    p.add_argument("--rescore-word-scores", type=_numbers, default=[0.0, 2.0, 4.0])
     p.add_argument("--beam-size", type=int, default=50)
     p.add_argument("--beam-threshold", type=float, default=25.0)
     p.add_argument("--batch-size", type=int, default=16)

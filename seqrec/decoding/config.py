@@ -19,6 +19,7 @@ from seqrec.text.tokenizer import CharTokenizer
 
 DECODERS = ("greedy", "beam")
 ENSEMBLE_NBEST = 8  # candidates each member of an Ensemble proposes by default
+RESCORE_NBEST = 32  # candidates the beam keeps for a rescoring LM, at least
 
 Decoder = Callable[[torch.Tensor, torch.Tensor], list[str]]
 """Log-probs (B, T, V) and valid lengths (B,) -> one transcript per utterance."""
@@ -30,7 +31,12 @@ class DecoderConfig:
     ``lexicon`` (a word-list file, or the words) when given, scored with the ARPA LM ``lm``
     (a character LM without a lexicon, a word LM with one) weighted by ``lm_weight``, plus
     ``word_score`` per word (lexicon only); ``nbest``: how many transcripts the beam keeps
-    (``BeamSearchDecoder.candidates``; an ``Ensemble`` sets it for its members)."""
+    (``BeamSearchDecoder.candidates``; an ``Ensemble`` sets it for its members);
+    ``blank_penalty``: subtracted from the blank's log-prob in every frame before decoding
+    (greedy or beam), against deletions when positive. ``rescore_lm`` (beam): a second ARPA
+    LM, e.g. a word n-gram beside a character LM, that re-ranks the beam's best
+    ``max(nbest, RESCORE_NBEST)`` transcripts, adding ``rescore_weight`` x its log10 score
+    and ``rescore_word_score`` per word (``seqrec.decoding.rescoring``)."""
 
     kind: str = "greedy"
     lexicon: str | Path | Sequence[str] | None = None
@@ -40,12 +46,18 @@ class DecoderConfig:
     beam_size: int = 50
     beam_threshold: float = 25.0
     nbest: int = 1
+    blank_penalty: float = 0.0
+    rescore_lm: str | Path | None = None
+    rescore_weight: float = 1.0
+    rescore_word_score: float = 0.0
 
     def __post_init__(self) -> None:
         if self.kind not in DECODERS:
             raise ValueError(f"decoder kind must be one of {DECODERS}, got {self.kind!r}")
         if self.kind == "greedy" and (self.lexicon is not None or self.lm is not None):
             raise ValueError("a lexicon or LM needs the beam decoder (kind='beam')")
+        if self.kind == "greedy" and self.rescore_lm is not None:
+            raise ValueError("a rescoring LM needs the beam decoder (kind='beam')")
 
     def words(self) -> list[str] | None:
         """The lexicon's words: read from its file, or as given."""
@@ -65,10 +77,10 @@ def build_decoder(config: DecoderConfig, tokenizer: CharTokenizer) -> Decoder:
     """The decoder ``config`` describes, for a model with ``tokenizer``; lexicon and LM are
     loaded and checked against the tokenizer here."""
     if config.kind == "greedy":
-        return partial(greedy_texts, tokenizer=tokenizer)
+        return partial(greedy_texts, tokenizer=tokenizer, blank_penalty=config.blank_penalty)
     from seqrec.decoding.beam import BeamSearchDecoder
 
-    return BeamSearchDecoder(
+    beam = BeamSearchDecoder(
         tokenizer,
         lexicon=config.words(),
         lm=config.lm,
@@ -76,5 +88,13 @@ def build_decoder(config: DecoderConfig, tokenizer: CharTokenizer) -> Decoder:
         word_score=config.word_score,
         beam_size=config.beam_size,
         beam_threshold=config.beam_threshold,
-        nbest=config.nbest,
+        nbest=config.nbest if config.rescore_lm is None else max(config.nbest, RESCORE_NBEST),
+        blank_penalty=config.blank_penalty,
+    )
+    if config.rescore_lm is None:
+        return beam
+    from seqrec.decoding.rescoring import RescoredBeamDecoder
+
+    return RescoredBeamDecoder(
+        beam, config.rescore_lm, config.rescore_weight, config.rescore_word_score
     )

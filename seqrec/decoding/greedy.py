@@ -30,8 +30,23 @@ def greedy_decode(
     ]
 
 
+def penalise_blank(log_probs: torch.Tensor, penalty: float, blank: int = 0) -> torch.Tensor:
+    """Log-probs (B, T, V) with ``penalty`` subtracted from the blank's column: a positive
+    penalty makes a decoder emit more characters (fewer deletions), a negative one fewer."""
+    if not penalty:
+        return log_probs
+    out = log_probs.clone()
+    out[..., blank] -= penalty
+    return out
+
+
 def greedy_texts(
-    log_probs: torch.Tensor, lengths: torch.Tensor, tokenizer: CharTokenizer
+    log_probs: torch.Tensor,
+    lengths: torch.Tensor,
+    tokenizer: CharTokenizer,
+    blank_penalty: float = 0.0,
 ) -> list[str]:
-    """Best-path transcripts from log-probs (B, T, V), whitespace collapsed and stripped."""
-    return [" ".join(tokenizer.decode(ids).split()) for ids in greedy_decode(log_probs, lengths)]
+    """Best-path transcripts from log-probs (B, T, V), whitespace collapsed and stripped;
+    ``blank_penalty`` as in ``penalise_blank``."""
+    best = greedy_decode(penalise_blank(log_probs, blank_penalty), lengths)
+    return [" ".join(tokenizer.decode(ids).split()) for ids in best]

@@ -1,6 +1,7 @@
-"""Scores of whole transcripts: CTC log-likelihood under a model's log-probs, and an ARPA LM.
+"""Scores of whole transcripts: CTC log-likelihood under a model's log-probs, an ARPA LM, and
+beam search whose n-best are re-ranked by a second LM.
 
-Dimensions: T frames, V classes (blank 0), N candidate transcripts.
+Dimensions: B batch, T frames, V classes (blank 0), N candidate transcripts.
 """
 
 from __future__ import annotations
@@ -12,8 +13,8 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 
-from seqrec.decoding.beam import quiet_stderr
-from seqrec.lm.arpa import UNK, read_arpa_vocabulary
+from seqrec.decoding.beam import BeamSearchDecoder, quiet_stderr
+from seqrec.lm.arpa import SPECIAL, UNK, LMError, read_arpa_vocabulary
 from seqrec.lm.corpus import to_units
 from seqrec.text.tokenizer import CharTokenizer
 
@@ -52,7 +53,10 @@ class LMScorer:
         self._index = {token: i for i, token in enumerate(vocabulary)}
         self._unk = self._index.get(UNK, 0)
         with quiet_stderr():
-            self._lm = KenLM(str(path), Dictionary(vocabulary))
+            try:
+                self._lm = KenLM(str(path), Dictionary(vocabulary))
+            except RuntimeError as err:
+                raise LMError(f"{path}: {err}") from None
 
     def __call__(self, text: str) -> float:
         """log10 p(text), the end of the sentence included."""
@@ -61,3 +65,52 @@ class LMScorer:
             state, score = self._lm.score(state, self._index.get(token, self._unk))
             total += score
         return total + self._lm.finish(state)[1]
+
+
+def arpa_unit(path: str | Path) -> str:
+    """``"char"`` for an ARPA LM whose tokens are single characters, else ``"word"``."""
+    tokens = [t for t in read_arpa_vocabulary(path) if t not in SPECIAL]
+    return "char" if all(len(t) == 1 for t in tokens) else "word"
+
+
+class RescoredBeamDecoder:
+    """Beam search whose n-best transcripts are re-ranked by a second ARPA LM over each whole
+    transcript (typically a word n-gram after a character LM in the beam, which keeps
+    out-of-vocabulary words possible): a candidate's beam score plus ``weight`` x log10
+    p_LM(text) plus ``word_score`` per word. ``beam`` should keep many candidates
+    (its ``nbest``); log-probs (B, T, V) and lengths (B,) -> one transcript per utterance.
+    """
+
+    def __init__(
+        self, beam: BeamSearchDecoder, lm: str | Path, weight: float, word_score: float
+    ) -> None:
+        self.beam = beam
+        self.scorer = LMScorer(lm, arpa_unit(lm))
+        self.weight, self.word_score = weight, word_score
+
+    def __call__(self, log_probs: torch.Tensor, lengths: torch.Tensor) -> list[str]:
+        return [c[0][0] if c else "" for c in self.candidates(log_probs, lengths)]
+
+    def candidates(
+        self, log_probs: torch.Tensor, lengths: torch.Tensor
+    ) -> list[list[tuple[str, float]]]:
+        """The beam's candidates per utterance, re-scored and best first."""
+        return [
+            rerank(c, [self.scorer(t) for t, _ in c], self.weight, self.word_score)
+            for c in self.beam.candidates(log_probs, lengths)
+        ]
+
+
+def rerank(
+    candidates: Sequence[tuple[str, float]],
+    lm_scores: Sequence[float],
+    weight: float,
+    word_score: float,
+) -> list[tuple[str, float]]:
+    """(text, score) pairs with ``weight`` x their ``lm_scores`` (log10) and ``word_score``
+    per word added, best first (ties keep the beam's order)."""
+    scored = [
+        (text, score + weight * lm + word_score * len(text.split()))
+        for (text, score), lm in zip(candidates, lm_scores, strict=True)
+    ]
+    return sorted(scored, key=lambda pair: -pair[1])

@@ -1,16 +1,21 @@
-"""Grid search of the LM weight and word score on a dev manifest, running the model once."""
+"""Grid search of the decoder's weights on a dev manifest, running the model once: LM weight,
+word score and blank penalty of the beam, and the weights of a rescoring LM, which re-rank
+each beam setting's candidates without searching again."""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
+import torch
+
 from seqrec.data.manifest import read_manifest
-from seqrec.decoding.config import DecoderConfig
+from seqrec.decoding.config import DecoderConfig, build_decoder
+from seqrec.decoding.rescoring import RescoredBeamDecoder, rerank
 from seqrec.metrics import char_errors, word_errors
-from seqrec.recognizer import Recognizer
+from seqrec.recognizer import Emission, Recognizer
 
 
 @dataclass(frozen=True)
@@ -31,28 +36,96 @@ def tune_lm(
     word_scores: Sequence[float],
     batch_size: int = 16,
     progress: bool = True,
+    blank_penalties: Sequence[float] = (0.0,),
+    rescore_weights: Sequence[float] = (),
+    rescore_word_scores: Sequence[float] = (0.0,),
 ) -> list[GridPoint]:
     """Score greedy decoding (for reference), then ``base`` (a beam config) with every
-    (lm_weight, word_score) pair, all from one pass of the model over ``manifest``. The
-    recognizer is left decoding with the best beam setting (``best_point``)."""
+    (lm_weight, word_score, blank_penalty) triple, all from one pass of the model over
+    ``manifest``. With ``base.rescore_lm``, each triple's candidates are also re-ranked with
+    every (rescore_weight, rescore_word_score) pair. The recognizer is left decoding with the
+    best beam setting (``best_point``)."""
     entries = read_manifest(manifest)
     emissions = recognizer.emissions(entries, batch_size, progress=progress)
     refs = [recognizer.normalizer(e.text) for e in entries]
     words = base.words()  # read a lexicon file once, not per grid point
-    settings = [DecoderConfig()] + [
-        DecoderConfig("beam", words, base.lm, weight, score, base.beam_size, base.beam_threshold)
+    settings = [
+        replace(
+            base,
+            kind="beam",
+            lexicon=words,
+            lm_weight=weight,
+            word_score=score,
+            blank_penalty=penalty,
+            rescore_lm=None,
+        )
+        for penalty in blank_penalties
         for weight in lm_weights
         for score in word_scores
     ]
-    points = []
+    points = [_score(recognizer, emissions, refs, DecoderConfig(), batch_size)]
     for decoding in settings:
-        recognizer.set_decoding(decoding)
-        start = time.perf_counter()
-        hyps = [r.text for r in recognizer.decode(emissions, batch_size)]
-        seconds = time.perf_counter() - start
-        wer, cer = word_errors(refs, hyps).rate, char_errors(refs, hyps).rate
-        points.append(GridPoint(decoding, wer, cer, seconds))
+        if base.rescore_lm is None:
+            points.append(_score(recognizer, emissions, refs, decoding, batch_size))
+        else:
+            points += _rescored(
+                recognizer, emissions, refs, decoding, base, rescore_weights, rescore_word_scores
+            )
     recognizer.set_decoding(best_point(points).decoding)
+    return points
+
+
+def _score(
+    recognizer: Recognizer,
+    emissions: Sequence[Emission],
+    refs: Sequence[str],
+    decoding: DecoderConfig,
+    batch_size: int,
+) -> GridPoint:
+    recognizer.set_decoding(decoding)
+    start = time.perf_counter()
+    hyps = [r.text for r in recognizer.decode(emissions, batch_size)]
+    seconds = time.perf_counter() - start
+    return GridPoint(decoding, word_errors(refs, hyps).rate, char_errors(refs, hyps).rate, seconds)
+
+
+def _rescored(
+    recognizer: Recognizer,
+    emissions: Sequence[Emission],
+    refs: Sequence[str],
+    decoding: DecoderConfig,
+    base: DecoderConfig,
+    weights: Sequence[float],
+    word_scores: Sequence[float],
+) -> list[GridPoint]:
+    """The beam of ``decoding`` alone, then re-ranked by ``base.rescore_lm`` at every
+    (weight, word score) pair: one search, many rankings."""
+    rescoring = replace(decoding, rescore_lm=base.rescore_lm)
+    decoder = build_decoder(rescoring, recognizer.tokenizer)
+    assert isinstance(decoder, RescoredBeamDecoder)
+    start = time.perf_counter()
+    candidates = [
+        decoder.beam.candidates(e.log_probs[None], torch.tensor([len(e.log_probs)]))[0]
+        if e.log_probs is not None
+        else []
+        for e in emissions
+    ]
+    lm_scores = [[decoder.scorer(text) for text, _ in c] for c in candidates]
+    seconds = time.perf_counter() - start
+
+    def point(config: DecoderConfig, weight: float, word_score: float) -> GridPoint:
+        hyps = [
+            rerank(c, s, weight, word_score)[0][0] if c else ""
+            for c, s in zip(candidates, lm_scores, strict=True)
+        ]
+        wer, cer = word_errors(refs, hyps).rate, char_errors(refs, hyps).rate
+        return GridPoint(config, wer, cer, seconds)
+
+    points = [point(decoding, 0.0, 0.0)]
+    for weight in weights:
+        for word_score in word_scores:
+            config = replace(rescoring, rescore_weight=weight, rescore_word_score=word_score)
+            points.append(point(config, weight, word_score))
     return points
 
 
@@ -62,17 +135,22 @@ def best_point(points: Sequence[GridPoint]) -> GridPoint:
 
 
 def grid_table(points: Sequence[GridPoint]) -> str:
-    """A plain-text table of the grid, the best point marked with ``*``."""
+    """A plain-text table of the grid, the best point marked with ``*``; the rescoring
+    columns read ``-`` where a point has no rescoring LM."""
     best = best_point(points)
-    lines = [f"{'decoder':<8}{'lm_weight':>10}{'word_score':>11}{'WER %':>8}{'CER %':>8}{'s':>7}"]
+    lines = [
+        f"{'decoder':<8}{'lm_weight':>10}{'word_score':>11}{'blank_pen':>10}{'rescore_w':>10}"
+        f"{'rescore_ws':>11}{'WER %':>8}{'CER %':>8}{'s':>8}"
+    ]
     for p in points:
         d = p.decoding
-        weight, score = (
-            ("-", "-") if d.kind == "greedy" else (f"{d.lm_weight:g}", f"{d.word_score:g}")
-        )
+        beam = d.kind == "beam"
+        weight, score = (f"{d.lm_weight:g}", f"{d.word_score:g}") if beam else ("-", "-")
+        rescored = d.rescore_lm is not None
+        rw, rws = (f"{d.rescore_weight:g}", f"{d.rescore_word_score:g}") if rescored else ("-", "-")
         mark = " *" if p is best else ""
         lines.append(
-            f"{d.kind:<8}{weight:>10}{score:>11}{100 * p.wer:>8.2f}{100 * p.cer:>8.2f}"
-            f"{p.seconds:>7.2f}{mark}"
+            f"{d.kind:<8}{weight:>10}{score:>11}{d.blank_penalty:>10g}{rw:>10}{rws:>11}"
+            f"{100 * p.wer:>8.2f}{100 * p.cer:>8.2f}{p.seconds:>8.2f}{mark}"
         )
     return "\n".join(lines)

@@ -11,6 +11,7 @@ import torch
 from seqrec.decoding.beam import BeamSearchDecoder
 from seqrec.decoding.config import DecoderConfig, build_decoder
 from seqrec.decoding.greedy import greedy_texts
+from seqrec.decoding.rescoring import RescoredBeamDecoder, rerank
 from seqrec.lm.arpa import LMError
 from seqrec.lm.corpus import to_units
 from seqrec.lm.kneser_ney import KneserNey
@@ -169,3 +170,47 @@ def test_candidates_are_the_nbest_transcripts_best_first():
     assert [text for text, _ in pairs] == ["say go", "say no"]
     assert pairs[0][1] - pairs[1][1] == pytest.approx(math.log(0.5 / 0.4), abs=1e-3)
     assert decoder(x, torch.tensor([x.shape[1]])) == ["say go"]
+
+
+def test_blank_penalty_restores_a_weak_letter_in_greedy_and_beam(lms):
+    # "no" with a weak second letter: blank 0.6 against o 0.4 in its only frame
+    x = _frames([{"n": 0.9}, {"_": 0.6, "o": 0.4}])
+    lengths = torch.tensor([2])
+    assert greedy_texts(x, lengths, TOKENIZER) == ["n"]
+    assert greedy_texts(x, lengths, TOKENIZER, blank_penalty=0.5) == ["no"]
+    strong_o = _frames([{"n": 0.9}, {"_": 0.4, "o": 0.6}])
+    assert greedy_texts(strong_o, lengths, TOKENIZER, blank_penalty=-0.5) == ["n"]
+    assert _decode(BeamSearchDecoder(TOKENIZER), x) == "n"
+    assert _decode(BeamSearchDecoder(TOKENIZER, blank_penalty=0.5), x) == "no"
+    config = DecoderConfig("beam", lm=lms["char"], lm_weight=0.0, blank_penalty=0.5)
+    assert _decode(build_decoder(config, TOKENIZER), x) == "no"
+    assert _decode(build_decoder(DecoderConfig(blank_penalty=0.5), TOKENIZER), x) == "no"
+
+
+@pytest.mark.parametrize(("first", "g", "n", "acoustic", "with_lm"), [
+    ("please", 0.4, 0.5, "please no", "please go"),
+    ("say", 0.5, 0.4, "say go", "say no"),
+])  # fmt: skip
+def test_word_lm_rescoring_flips_the_lexicon_free_beam_by_context(
+    lms, first, g, n, acoustic, with_lm
+):
+    x = _spoken(first, g, n)
+    beam = BeamSearchDecoder(TOKENIZER, nbest=8)
+    assert _decode(beam, x) == acoustic
+    rescored = RescoredBeamDecoder(beam, lms["word"], weight=2.0, word_score=0.0)
+    assert _decode(rescored, x) == with_lm
+    assert _decode(RescoredBeamDecoder(beam, lms["word"], 0.0, 0.0), x) == acoustic
+    # the same through the config, which keeps RESCORE_NBEST candidates in the beam
+    config = DecoderConfig("beam", rescore_lm=lms["word"], rescore_weight=2.0)
+    assert _decode(build_decoder(config, TOKENIZER), x) == with_lm
+    ranked = rescored.candidates(x, torch.tensor([x.shape[1]]))[0]
+    assert ranked[0][0] == with_lm and [s for _, s in ranked] == sorted(
+        (s for _, s in ranked), reverse=True
+    )
+
+
+def test_rerank_adds_the_weighted_lm_and_word_scores():
+    ranked = rerank([("a b", -1.0), ("a", -0.5)], [-2.0, -3.0], weight=0.5, word_score=1.0)
+    assert ranked == [("a b", pytest.approx(0.0)), ("a", pytest.approx(-1.0))]
+    with pytest.raises(ValueError, match="rescoring LM needs the beam"):
+        DecoderConfig(rescore_lm="word.arpa")

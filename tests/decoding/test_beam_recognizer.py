@@ -104,11 +104,25 @@ def test_cli_evaluate_and_tune_lm_with_beam(
     assert main(tune) == 0
     printed = capsys.readouterr().out
     assert "greedy" in printed and printed.count("beam") == 2
-    assert re.search(r"^best: --lm-weight [01] --word-score 0$", printed, re.MULTILINE)
-    lexicon = ["--lexicon", str(lm_files["lexicon"]), "--word-scores", "-1.5,-.5,0"]
-    assert main([*tune, *lexicon, "--lm", str(lm_files["word"])]) == 0
+    best = r"^best: --lm-weight [01] --word-score 0 --blank-penalty 0$"
+    assert re.search(best, printed, re.MULTILINE)
+    rescore = ["--rescore-lm", str(lm_files["word"]), "--rescore-weights", "0.5,1"]
+    assert main([*tune, *rescore, "--rescore-word-scores", "0"]) == 0
     printed = capsys.readouterr().out
-    assert printed.count("beam") == 6 and "-1.5" in printed and "-0.5" in printed
+    rows = [line.split() for line in printed.splitlines() if line.startswith("beam")]
+    assert len(rows) == 6  # 2 LM weights x (the beam alone, then re-ranked at 2 weights)
+    assert sorted({row[4] for row in rows}) == ["-", "0.5", "1"]
+    best = re.search(r"^best: (.*)$", printed, re.MULTILINE).group(1).split()
+    assert main([*args, *best, "--report", str(tmp_path / "rescored")]) == 0
+    summary = json.loads((tmp_path / "rescored" / "summary.json").read_text())
+    assert summary["decoding"]["lm_weight"] == float(best[1]) and summary["wer"] <= 0.2
+    lexicon = ["--lexicon", str(lm_files["lexicon"]), "--word-scores", "-1.5,-.5,0"]
+    penalties = ["--blank-penalties", "0,2"]
+    assert main([*tune, *lexicon, *penalties, "--lm", str(lm_files["word"])]) == 0
+    printed = capsys.readouterr().out
+    assert printed.count("beam") == 12 and "-1.5" in printed and "-0.5" in printed
+    rows = [line.split() for line in printed.splitlines() if line.startswith("beam")]
+    assert sorted({row[3] for row in rows}) == ["0", "2"]
 
 
 def test_cli_names_a_mismatched_lm_without_a_traceback(yesno_model, yesno_manifests, lm_files):

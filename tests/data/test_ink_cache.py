@@ -1,0 +1,72 @@
+"""Parsed ink kept in memory: bounded, served without the file, augmentation drawn anew."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from seqrec.data.dataset import SignalDataset
+from seqrec.data.ink_cache import InkCache
+from seqrec.data.manifest import ManifestEntry
+from seqrec.data.validate import CheckedEntry
+from seqrec.features.ink_augment import InkAugmentation, InkAugmentConfig
+from seqrec.features.ink_pipeline import InkFeatureConfig, InkPipeline
+from seqrec.ink import Ink
+from seqrec.text.tokenizer import CharTokenizer
+
+
+def _stroke(seed: int, n: int = 40) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    xy = np.cumsum(rng.normal(0, 1, (n, 2)), axis=0)
+    return np.column_stack([xy, np.linspace(0.0, 0.4, n)])
+
+
+def _item(path: Path, seed: int) -> CheckedEntry:
+    Ink([_stroke(seed), _stroke(seed + 10) + [5, 0, 0.5]]).save(path)
+    entry = ManifestEntry(path=path, text="ab", kind="ink", line=seed + 1)
+    return CheckedEntry(entry, "ab", 80)
+
+
+def test_cache_stops_storing_at_its_limit():
+    ink = Ink([_stroke(0, 100)])  # 100 x 3 float64: 2,400 bytes
+    cache = InkCache(5000 / 2**20)
+    for key in range(3):
+        cache.put(key, ink)
+    assert len(cache) == 2 and cache.bytes == 4800
+    assert cache.get(0) is ink and cache.get(2) is None
+    assert (cache.hits, cache.misses) == (1, 1)
+    with pytest.raises(ValueError, match="ink cache size"):
+        InkCache(-1)
+
+
+def test_dataset_serves_cached_ink_after_the_file_is_gone(tmp_path: Path):
+    items = [_item(tmp_path / f"{i}.json", i) for i in range(2)]
+    tokenizer = CharTokenizer.from_texts(["ab"])
+    config = InkFeatureConfig(resample_step=0.05)
+    uncached = SignalDataset(items, tokenizer, 0, ink=InkPipeline(config))
+    cached = SignalDataset(items, tokenizer, 0, ink=InkPipeline(config), ink_cache=InkCache(16))
+    expected = [uncached[i].signal for i in range(2)]
+    for i in range(2):
+        torch.testing.assert_close(cached[i].signal, expected[i], atol=0, rtol=0)
+    for item in items:
+        item.entry.path.unlink()
+    for _ in range(3):
+        for i in range(2):
+            torch.testing.assert_close(cached[i].signal, expected[i], atol=0, rtol=0)
+    assert len(cached.ink_cache) == 2 and cached.ink_cache.hits == 6
+
+
+def test_cached_ink_is_augmented_anew_and_left_unchanged(tmp_path: Path):
+    items = [_item(tmp_path / "0.json", 0)]
+    original = Ink.load(items[0].entry.path)
+    augment = InkAugmentation(InkAugmentConfig(scale=0.2, elastic=0.05), seed=0)
+    pipeline = InkPipeline(InkFeatureConfig(resample_step=0.05), augment)
+    dataset = SignalDataset(
+        items, CharTokenizer.from_texts(["ab"]), 0, ink=pipeline, ink_cache=InkCache(16)
+    )
+    first, second = dataset[0].signal, dataset[0].signal
+    assert not torch.equal(first, second)
+    assert dataset.ink_cache.get(0) == original
