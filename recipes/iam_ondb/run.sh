@@ -82,11 +82,12 @@ if [[ $stage -le 3 && $stop_stage -ge 3 ]]; then
     --order 3 --keep-case --keep-punctuation -o "$exp/lm/word3.arpa"
   # tuned on every third valid line (480 of 1,438, every writer): the whole of valid at six
   # weights would take half an hour on 2 cores. The char LM guides the beam; the word 3-gram
-  # re-ranks its 32 best lines (re-ranking needs no new search, so its grid is cheap).
+  # re-ranks its 32 best lines (re-ranking needs no new search, so its grid is cheap); a
+  # blank penalty counters the deletions the char LM's per-character cost brings.
   awk 'NR % 3 == 1' "$data/valid.jsonl" > "$exp/lm/valid_tune.jsonl"
   seqrec tune-lm "$exp/checkpoints/best.ckpt" "$exp/lm/valid_tune.jsonl" --lm "$exp/lm/char6.arpa" \
-    --lm-weights 1,1.5,2 --rescore-lm "$exp/lm/word3.arpa" --rescore-weights 0.75,1,1.25,1.5 \
-    --rescore-word-scores 0,2,4 | tee "$exp/lm/tune.txt"
+    --lm-weights 1.5,2,2.5 --rescore-lm "$exp/lm/word3.arpa" --rescore-weights 0.5,0.75,1,1.25 \
+    --rescore-word-scores 0,2,4 --blank-penalties 0,1 | tee "$exp/lm/tune.txt"
   best=$(sed -n 's/^best: //p' "$exp/lm/tune.txt")
   # shellcheck disable=SC2086  # $best holds "--lm-weight X --word-score Y ..."
   seqrec evaluate "$exp/checkpoints/best.ckpt" "$data/test.jsonl" --report "$exp/report_lm" \
