@@ -27,6 +27,9 @@ def _sentences(args: argparse.Namespace) -> Counter[str]:
     return total
 
 
+KENLM_MAX_ORDER = 6  # what the KenLM inside flashlight-text is compiled for
+
+
 def _clean_errors(run: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
     """Exit with ``seqrec lm VERB: message`` on a missing or malformed input, not a traceback."""
 
@@ -43,6 +46,11 @@ def _build(args: argparse.Namespace) -> int:
     from seqrec.lm.corpus import to_units
     from seqrec.lm.kneser_ney import KneserNey
 
+    if not 1 <= args.order <= KENLM_MAX_ORDER:
+        raise ValueError(
+            f"--order {args.order}: beam search loads LMs with flashlight's KenLM, which reads "
+            f"orders 1 to {KENLM_MAX_ORDER}"
+        )
     sentences = _sentences(args)
     pairs = ((to_units(s, args.unit), count) for s, count in sentences.items())
     model = KneserNey.fit_counts(pairs, args.order)

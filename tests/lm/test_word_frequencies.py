@@ -110,3 +110,13 @@ def test_sampled_lines_follow_the_counts():
     assert lines == sample_lines({"the": 90, "cat": 9, "sat": 1}, 1000, 8)  # seeded
     with pytest.raises(ValueError, match="words_per_line"):
         sample_lines({"a": 1}, 10, 0)
+
+
+@pytest.mark.parametrize("order", [0, 7])
+def test_build_refuses_orders_the_decoder_cannot_load(tmp_path, order):
+    text = tmp_path / "text.txt"
+    text.write_text("a b c\n")
+    verb = ["lm", "build", str(text), "--unit", "char", "--order", str(order)]
+    with pytest.raises(SystemExit, match=f"--order {order}: .*orders 1 to 6"):
+        main([*verb, "-o", str(tmp_path / "lm.arpa")])
+    assert not (tmp_path / "lm.arpa").exists()
