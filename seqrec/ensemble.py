@@ -20,7 +20,7 @@ import torch
 
 from seqrec.decoding.beam import BeamSearchDecoder
 from seqrec.decoding.config import ENSEMBLE_NBEST, DecoderConfig
-from seqrec.decoding.rescoring import LMScorer, ctc_log_likelihoods
+from seqrec.decoding.rescoring import LMScorer, ctc_log_likelihoods, rerank
 from seqrec.recognizer import Emission, Input, Recognizer, Transcription
 from seqrec.text.normalize import TextNormalizer
 
@@ -128,12 +128,12 @@ class Ensemble:
                 for m, e in zip(self.members, row, strict=True)
             ]
         ).mean(0)
-        if self._lm is not None:
-            weight, word_score = self.decoding.lm_weight, self.decoding.word_score
-            scores += torch.tensor(
-                [weight * self._lm(t) + word_score * len(t.split()) for t in texts]
-            )
-        return texts[int(torch.argmax(scores))]
+        if self._lm is None:
+            return texts[int(torch.argmax(scores))]
+        d = self.decoding
+        lm_scores = [self._lm(t) for t in texts]
+        candidates = list(zip(texts, scores.tolist(), strict=True))
+        return rerank(candidates, lm_scores, d.lm_weight, d.word_score)[0][0]
 
 
 def _candidates(member: Recognizer, log_probs: torch.Tensor) -> list[str]:

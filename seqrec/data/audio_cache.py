@@ -9,10 +9,12 @@ from collections.abc import Hashable
 
 import torch
 
+from seqrec.data.memory_cache import BoundedCache
+
 INT16_MAX = 32767
 
 
-class AudioCache:
+class AudioCache(BoundedCache[tuple[torch.Tensor, float]]):
     """Waveforms (S,) by key (e.g. line index and speed factor), stored as int16 with one
     scale per waveform (2 bytes a sample; the rounding error is at most 1/65534 of the
     waveform's peak, about -96 dB), until ``max_mb`` megabytes are held; later waveforms are
@@ -22,33 +24,22 @@ class AudioCache:
     """
 
     def __init__(self, max_mb: float) -> None:
-        if max_mb < 0:
-            raise ValueError(f"the audio cache size must be >= 0 MB, got {max_mb}")
-        self.max_bytes = int(max_mb * 2**20)
-        self.bytes = 0
-        self.hits = self.misses = 0
-        self._store: dict[Hashable, tuple[torch.Tensor, float]] = {}
+        super().__init__(max_mb, "audio")
 
     def get(self, key: Hashable) -> torch.Tensor | None:
         """The float32 waveform (S,) stored under ``key``, or None."""
-        found = self._store.get(key)
+        found = self.lookup(key)
         if found is None:
-            self.misses += 1
             return None
-        self.hits += 1
         quantized, scale = found
         return quantized.to(torch.float32) * scale
 
     def put(self, key: Hashable, wave: torch.Tensor) -> None:
         """Store a float waveform (S,) under ``key`` if it fits in what is left."""
         size = 2 * wave.numel()
-        if key in self._store or self.bytes + size > self.max_bytes:
+        if not self.fits(key, size):
             return
         peak = float(wave.abs().max()) if wave.numel() else 0.0
         scale = peak / INT16_MAX if peak > 0 else 1.0
         quantized = torch.round(wave / scale).to(torch.int16)
-        self._store[key] = (quantized, scale)
-        self.bytes += size
-
-    def __len__(self) -> int:
-        return len(self._store)
+        self.store(key, (quantized, scale), size)

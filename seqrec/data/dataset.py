@@ -84,8 +84,8 @@ class SignalDataset(Dataset[Example]):
 
     def __getitem__(self, index: int) -> Example:
         item = self.items[index]
-        if self.ink_cache is not None and self.ink is not None:
-            return self._ink_example(index)
+        if self.ink_cache is not None:
+            return self._ink_example(item, index)
         factor = 1.0 if self.perturb is None else self.perturb.draw()
         signal = None if self.cache is None else self.cache.get((index, factor))
         if signal is None:
@@ -99,8 +99,7 @@ class SignalDataset(Dataset[Example]):
         tokens = torch.tensor(self.tokenizer.encode(item.text), dtype=torch.long)
         return Example(signal, tokens, item.text)
 
-    def _ink_example(self, index: int) -> Example:
-        item = self.items[index]
+    def _ink_example(self, item: CheckedEntry, index: int) -> Example:
         ink = self.ink_cache.get(index)
         if ink is None:
             ink = read_entry_ink(item.entry)

@@ -42,13 +42,17 @@ def ctc_log_likelihoods(
 
 class LMScorer:
     """log10 p(text) of an ARPA LM (KenLM), in the units beam search scores it in: words
-    (``unit="word"``, for lexicon decoding) or characters with ``▁`` between words."""
+    (``unit="word"``, for lexicon decoding) or characters with ``▁`` between words; ``unit``
+    None reads it from the LM (``"char"`` when every token is a single character)."""
 
-    def __init__(self, path: str | Path, unit: str) -> None:
+    def __init__(self, path: str | Path, unit: str | None = None) -> None:
         from flashlight.lib.text.decoder.kenlm import KenLM
         from flashlight.lib.text.dictionary import Dictionary
 
         vocabulary = read_arpa_vocabulary(path)
+        if unit is None:
+            tokens = [t for t in vocabulary if t not in SPECIAL]
+            unit = "char" if all(len(t) == 1 for t in tokens) else "word"
         self.unit = unit
         self._index = {token: i for i, token in enumerate(vocabulary)}
         self._unk = self._index.get(UNK, 0)
@@ -67,12 +71,6 @@ class LMScorer:
         return total + self._lm.finish(state)[1]
 
 
-def arpa_unit(path: str | Path) -> str:
-    """``"char"`` for an ARPA LM whose tokens are single characters, else ``"word"``."""
-    tokens = [t for t in read_arpa_vocabulary(path) if t not in SPECIAL]
-    return "char" if all(len(t) == 1 for t in tokens) else "word"
-
-
 class RescoredBeamDecoder:
     """Beam search whose n-best transcripts are re-ranked by a second ARPA LM over each whole
     transcript (typically a word n-gram after a character LM in the beam, which keeps
@@ -85,7 +83,7 @@ class RescoredBeamDecoder:
         self, beam: BeamSearchDecoder, lm: str | Path, weight: float, word_score: float
     ) -> None:
         self.beam = beam
-        self.scorer = LMScorer(lm, arpa_unit(lm))
+        self.scorer = LMScorer(lm)
         self.weight, self.word_score = weight, word_score
 
     def __call__(self, log_probs: torch.Tensor, lengths: torch.Tensor) -> list[str]:
