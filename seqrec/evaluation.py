@@ -47,9 +47,15 @@ class Evaluation:
             ),
             f"utterances {s['utterances']} (unreadable: {s['failed']}, silent: {s['silent']}, "
             f"clipped: {s['clipped']}), input gain {s.get('gain_db', 0.0):+g} dB, "
-            f"real-time factor {s['real_time_factor']:.4f}",
+            f"decoding {s['decode_seconds']:.1f} s{real_time_factor_note(s)}",
         ]
         return "\n".join(lines)
+
+
+def real_time_factor_note(summary: dict) -> str:
+    """The text ", real-time factor R" for inputs with durations (audio); empty for ink."""
+    factor = summary.get("real_time_factor")
+    return f", real-time factor {factor:.4f}" if factor is not None else ""
 
 
 def evaluate(
@@ -79,7 +85,8 @@ def evaluate(
         **scored.summary,
         "decode_seconds": decode_seconds,
         "signal_seconds": signal_seconds,
-        "real_time_factor": decode_seconds / signal_seconds if signal_seconds else 0.0,
+        # inputs without a duration (ink) have no real-time factor
+        "real_time_factor": decode_seconds / signal_seconds if signal_seconds else None,
     }
     return scored
 

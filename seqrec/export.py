@@ -37,8 +37,9 @@ OUTPUTS = ("log_probs", "out_lengths")
 
 class RealLogMel(nn.Module):
     """``LogMel`` computed with a real-valued STFT (ONNX's STFT has no complex tensors):
-    waveforms (B, S) with lengths (B,) -> log-mel features (B, T, F) with frame lengths (B,).
-    Same window, filterbank and floor as the ``LogMel`` it copies."""
+    waveforms (B, S) with lengths (B,) -> log-mel features (B, T, F), or their cepstra
+    (B, T, C), with frame lengths (B,). Same window, filterbank, floor and DCT as the
+    ``LogMel`` it copies."""
 
     def __init__(self, logmel: LogMel) -> None:
         super().__init__()
@@ -50,6 +51,8 @@ class RealLogMel(nn.Module):
         self.level_normalization = logmel.level_normalization
         self.register_buffer("window", spectrogram.window.detach().clone())
         self.register_buffer("filterbank", logmel.mel.mel_scale.fb.detach().clone())  # (N, F)
+        dct = None if logmel.dct is None else logmel.dct.detach().clone()
+        self.register_buffer("dct", dct)  # (F, C) or None
 
     def frame_lengths(self, lengths: torch.Tensor) -> torch.Tensor:
         return torch.div(lengths, self.hop_length, rounding_mode="floor") + 1
@@ -75,7 +78,10 @@ class RealLogMel(nn.Module):
         frame_lengths = self.frame_lengths(lengths)
         if self.level_normalization:
             mel = normalize_level(mel, frame_lengths)
-        return mel.clamp_min(self.log_floor).log(), frame_lengths
+        features = mel.clamp_min(self.log_floor).log()
+        if self.dct is not None:
+            features = features @ self.dct
+        return features, frame_lengths
 
 
 def exportable(model: CTCModel) -> CTCModel:

@@ -23,7 +23,9 @@ class LogMelConfig:
     of its loudest frames, ``seqrec.features.level_norm``) before the log floor, so that the
     features do not depend on the recording level; ``log_floor`` is then relative to that
     level (1e-6: 60 dB below the loud frames' mean bin). Without it (checkpoints from before
-    it), the floor is absolute.
+    it), the floor is absolute. ``cepstra`` keeps that many coefficients of the log-mel
+    spectrum's DCT (MFCCs): a smooth spectral envelope without the pitch harmonics that a fine
+    filterbank resolves.
     """
 
     n_mels: int = 80
@@ -37,14 +39,18 @@ class LogMelConfig:
     log_floor: float = 1e-6
     level_normalization: bool = True
     vtlp: tuple[float, float] | None = None
+    cepstra: int | None = None
 
     def __post_init__(self) -> None:
+        if self.cepstra is not None and not 0 < self.cepstra <= self.n_mels:
+            raise ValueError(f"cepstra must be in 1..n_mels={self.n_mels}, got {self.cepstra}")
         if self.vtlp is not None and not 0 < self.vtlp[0] <= self.vtlp[1]:
             raise ValueError(f"vtlp must be (low, high) with 0 < low <= high, got {self.vtlp}")
 
 
 class LogMel(nn.Module):
-    """Waveforms (B, S) with lengths (B,) -> log-mel features (B, T, F) with frame lengths (B,)."""
+    """Waveforms (B, S) with lengths (B,) -> log-mel features (B, T, F), or their first C
+    cepstra (B, T, C), with frame lengths (B,)."""
 
     def __init__(self, sample_rate: int, config: LogMelConfig = LogMelConfig()) -> None:
         super().__init__()
@@ -68,10 +74,14 @@ class LogMel(nn.Module):
             center=True,
             pad_mode="constant",
         )
+        dct = None
+        if config.cepstra is not None:
+            dct = torchaudio.functional.create_dct(config.cepstra, config.n_mels, norm="ortho")
+        self.register_buffer("dct", dct, persistent=False)  # (F, C) or None
 
     @property
     def num_features(self) -> int:
-        return self.mel.n_mels
+        return self.mel.n_mels if self.dct is None else self.dct.shape[1]
 
     def frame_lengths(self, lengths: torch.Tensor) -> torch.Tensor:
         """Frames (B,) produced from ``lengths`` (B,) samples (centred STFT)."""
@@ -99,4 +109,7 @@ class LogMel(nn.Module):
         power = self.mel_power(waves)
         if self.level_normalization:
             power = normalize_level(power, frame_lengths, levels)
-        return power.clamp_min(self.log_floor).log(), frame_lengths
+        features = power.clamp_min(self.log_floor).log()
+        if self.dct is not None:
+            features = features @ self.dct
+        return features, frame_lengths

@@ -3,10 +3,16 @@ hand-made set."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import jiwer
 import numpy as np
+import pytest
 
+from seqrec.data.manifest import ManifestEntry
+from seqrec.evaluation import score_transcripts
 from seqrec.metrics import char_errors, word_errors
+from seqrec.recognizer import Transcription
 from seqrec.report.scoring import score
 from seqrec.report.tables import confusions, sclite_table
 
@@ -87,3 +93,13 @@ def test_most_frequent_errors_sorted_by_count_then_token():
     assert chars.deletions == [(" ", 1), ("a", 1)]
     assert chars.insertions == [(" ", 1), ("d", 1)]
     assert confusions(scores.alignments["word"], top=1).substitutions == [(("b", "x"), 2)]
+
+
+@pytest.mark.parametrize(("signal_seconds", "note"), [(4.0, "real-time factor 0.5000"), (0.0, "")])
+def test_the_table_gives_a_real_time_factor_only_for_inputs_with_durations(signal_seconds, note):
+    entries = [ManifestEntry(Path("u.wav"), "a b", line=1)]
+    evaluation = score_transcripts(entries, ["a b"], [Transcription("a b")])
+    factor = 2.0 / signal_seconds if signal_seconds else None  # as evaluate() computes it
+    evaluation.summary |= {"decode_seconds": 2.0, "real_time_factor": factor}
+    last_line = evaluation.table().splitlines()[-1]
+    assert last_line.endswith(f"decoding 2.0 s{', ' + note if note else ''}")

@@ -31,9 +31,9 @@ TEXT = {
 }
 
 
-def random_model(**options) -> SeqRecModule:
+def random_model(features: LogMelConfig = LogMelConfig(n_mels=32), **options) -> SeqRecModule:
     torch.manual_seed(0)
-    module = SeqRecModule(text=TEXT, features=LogMelConfig(n_mels=32), hidden_size=48, **options)
+    module = SeqRecModule(text=TEXT, features=features, hidden_size=48, **options)
     return module.eval()
 
 
@@ -62,8 +62,15 @@ def batches(sample_rate: int) -> list[tuple[torch.Tensor, torch.Tensor]]:
         {"normalization": "global", "subsampling": "conv", "rnn_type": "gru"},
         {"bidirectional": False, "subsampling_factor": 2, "num_layers": 1},
         {"normalization": "sliding"},
+        {"features": LogMelConfig(n_mels=23, cepstra=13)},
     ],
-    ids=["bilstm-stack-utterance", "bigru-conv-global", "lstm-stack2", "bilstm-sliding"],
+    ids=[
+        "bilstm-stack-utterance",
+        "bigru-conv-global",
+        "lstm-stack2",
+        "bilstm-sliding",
+        "bilstm-cepstra",
+    ],
 )
 def test_onnxruntime_matches_pytorch_on_several_lengths_and_batch_sizes(options, tmp_path):
     module = random_model(**options)

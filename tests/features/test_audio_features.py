@@ -45,6 +45,19 @@ def test_logmel_matches_librosa_with_slaney_settings():
     np.testing.assert_allclose(feats[0].numpy(), np.log(np.maximum(ref.T, 1e-6)), atol=2e-3)
 
 
+def test_cepstra_are_librosa_mfccs_of_the_log_mel_spectrum():
+    wave = torch.from_numpy(np.random.default_rng(1).standard_normal(8000).astype(np.float32))
+    log_mel, _ = LogMel(8000, LogMelConfig(n_mels=23))(wave[None], torch.tensor([8000]))
+    fe = LogMel(8000, LogMelConfig(n_mels=23, cepstra=13))
+    cepstra, lengths = fe(wave[None], torch.tensor([8000]))
+    ref = librosa.feature.mfcc(S=log_mel[0].T.numpy(), n_mfcc=13, dct_type=2, norm="ortho")
+    assert fe.num_features == 13 and cepstra.shape == (1, 101, 13) and lengths.tolist() == [101]
+    np.testing.assert_allclose(cepstra[0].numpy(), ref.T, atol=1e-3)
+    assert "dct" not in fe.state_dict()  # checkpoints keep their keys
+    with pytest.raises(ValueError, match="cepstra"):
+        LogMelConfig(n_mels=23, cepstra=24)
+
+
 def test_utterance_normalisation_ignores_padding():
     x = torch.randn(2, 50, 8) * 3 + 5
     lengths = torch.tensor([50, 30])
