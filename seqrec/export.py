@@ -24,7 +24,7 @@ from torch import nn
 
 from seqrec.data.dataset import pad_signals
 from seqrec.features.level_norm import normalize_level
-from seqrec.features.logmel import LogMel
+from seqrec.features.logmel import LogMel, limit_peaks
 from seqrec.models.build import modality
 from seqrec.models.ctc_model import CTCModel
 
@@ -49,6 +49,7 @@ class RealLogMel(nn.Module):
         self.win_length = logmel.win_length
         self.log_floor = logmel.log_floor
         self.level_normalization = logmel.level_normalization
+        self.limiter = logmel.limiter
         self.register_buffer("window", spectrogram.window.detach().clone())
         self.register_buffer("filterbank", logmel.mel.mel_scale.fb.detach().clone())  # (N, F)
         dct = None if logmel.dct is None else logmel.dct.detach().clone()
@@ -60,6 +61,8 @@ class RealLogMel(nn.Module):
     def forward(
         self, waves: torch.Tensor, lengths: torch.Tensor
     ) -> tuple[torch.Tensor, torch.Tensor]:
+        if self.limiter is not None:
+            waves = limit_peaks(waves, lengths, self.limiter)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)  # return_complex=False is deprecated
             spec = torch.stft(

@@ -25,7 +25,9 @@ class LogMelConfig:
     level (1e-6: 60 dB below the loud frames' mean bin). Without it (checkpoints from before
     it), the floor is absolute. ``cepstra`` keeps that many coefficients of the log-mel
     spectrum's DCT (MFCCs): a smooth spectral envelope without the pitch harmonics that a fine
-    filterbank resolves.
+    filterbank resolves. ``limiter`` clips each input at that quantile of its own sample
+    magnitudes before the STFT (``limit_peaks``): a clean input then has the flat peaks of a
+    clipped one, so that input driven into clipping reads like any other.
     """
 
     n_mels: int = 80
@@ -40,12 +42,27 @@ class LogMelConfig:
     level_normalization: bool = True
     vtlp: tuple[float, float] | None = None
     cepstra: int | None = None
+    limiter: float | None = None
 
     def __post_init__(self) -> None:
+        if self.limiter is not None and not 0 < self.limiter <= 1:
+            raise ValueError(f"limiter must be a quantile in (0, 1], got {self.limiter}")
         if self.cepstra is not None and not 0 < self.cepstra <= self.n_mels:
             raise ValueError(f"cepstra must be in 1..n_mels={self.n_mels}, got {self.cepstra}")
         if self.vtlp is not None and not 0 < self.vtlp[0] <= self.vtlp[1]:
             raise ValueError(f"vtlp must be (low, high) with 0 < low <= high, got {self.vtlp}")
+
+
+def limit_peaks(waves: torch.Tensor, lengths: torch.Tensor, quantile: float) -> torch.Tensor:
+    """Waveforms (B, S) clipped to +-(the ``quantile`` of each one's |x| over its ``lengths``
+    (B,) samples); sort and gather only, so that it exports to ONNX."""
+    width = waves.shape[1]
+    valid = torch.arange(width, device=waves.device)[None] < lengths[:, None]
+    magnitudes = waves.abs().masked_fill(~valid, -1.0).sort(dim=1).values  # padding first
+    rank = (quantile * (lengths - 1).clamp_min(0)).floor().long()
+    index = (width - lengths + rank).clamp(0, max(width - 1, 0))
+    threshold = magnitudes.gather(1, index[:, None]).clamp_min(0.0)  # (B, 1)
+    return torch.minimum(torch.maximum(waves, -threshold), threshold)
 
 
 class LogMel(nn.Module):
@@ -60,6 +77,7 @@ class LogMel(nn.Module):
         self.log_floor = config.log_floor
         self.level_normalization = config.level_normalization
         self.vtlp = config.vtlp
+        self.limiter = config.limiter
         self.mel = torchaudio.transforms.MelSpectrogram(
             sample_rate=sample_rate,
             n_fft=n_fft,
@@ -98,6 +116,8 @@ class LogMel(nn.Module):
 
     def levels(self, waves: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
         """The active level (B,) that level normalisation divides each input's power by."""
+        if self.limiter is not None:
+            waves = limit_peaks(waves, lengths, self.limiter)
         return active_level(self.mel_power(waves), self.frame_lengths(lengths))
 
     def forward(
@@ -106,6 +126,8 @@ class LogMel(nn.Module):
         """Log-mel features; with level normalisation, ``levels`` (B,) replaces each input's
         own active level (a long file's windows share the file's)."""
         frame_lengths = self.frame_lengths(lengths)
+        if self.limiter is not None:
+            waves = limit_peaks(waves, lengths, self.limiter)
         power = self.mel_power(waves)
         if self.level_normalization:
             power = normalize_level(power, frame_lengths, levels)

@@ -63,6 +63,7 @@ def batches(sample_rate: int) -> list[tuple[torch.Tensor, torch.Tensor]]:
         {"bidirectional": False, "subsampling_factor": 2, "num_layers": 1},
         {"normalization": "sliding"},
         {"features": LogMelConfig(n_mels=23, cepstra=13)},
+        {"features": LogMelConfig(n_mels=32, limiter=0.95)},
     ],
     ids=[
         "bilstm-stack-utterance",
@@ -70,6 +71,7 @@ def batches(sample_rate: int) -> list[tuple[torch.Tensor, torch.Tensor]]:
         "lstm-stack2",
         "bilstm-sliding",
         "bilstm-cepstra",
+        "bilstm-limiter",
     ],
 )
 def test_onnxruntime_matches_pytorch_on_several_lengths_and_batch_sizes(options, tmp_path):

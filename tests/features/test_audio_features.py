@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from seqrec.audio.io import AudioError, load_audio
-from seqrec.features.logmel import LogMel, LogMelConfig
+from seqrec.features.logmel import LogMel, LogMelConfig, limit_peaks
 from seqrec.features.normalize import FeatureNormalizer
 from seqrec.features.specaugment import SpecAugment, SpecAugmentConfig
 
@@ -56,6 +56,22 @@ def test_cepstra_are_librosa_mfccs_of_the_log_mel_spectrum():
     assert "dct" not in fe.state_dict()  # checkpoints keep their keys
     with pytest.raises(ValueError, match="cepstra"):
         LogMelConfig(n_mels=23, cepstra=24)
+
+
+def test_the_limiter_clips_each_input_at_its_own_quantile_and_ignores_padding():
+    waves, lengths = torch.randn(3, 1000), torch.tensor([1000, 501, 0])
+    limited = limit_peaks(waves, lengths, 0.9)
+    for wave, out, n in zip(waves, limited, lengths.tolist(), strict=True):
+        if n == 0:
+            continue
+        threshold = np.sort(wave[:n].abs().numpy())[int(0.9 * (n - 1))]
+        expected = np.clip(wave[:n].numpy(), -threshold, threshold)
+        np.testing.assert_array_equal(out[:n].numpy(), expected)
+    # level-invariant: the same input at any gain is limited at the same share of its samples
+    quiet, loud = limit_peaks(waves * 0.01, lengths, 0.9), limit_peaks(waves * 3, lengths, 0.9)
+    torch.testing.assert_close(quiet * 300, loud)
+    with pytest.raises(ValueError, match="limiter"):
+        LogMelConfig(limiter=1.5)
 
 
 def test_utterance_normalisation_ignores_padding():
