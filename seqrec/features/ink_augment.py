@@ -73,11 +73,11 @@ class InkAugmentation(nn.Module):
         """Piecewise-linear, increasing remapping of t (P,) with random speed per span."""
         c = self.config
         t0, total = t.min(), t.max() - t.min()
-        if total <= 0 or c.time_warp <= 0:
-            return t
         n = c.time_segments
+        width = total / n  # 0 for a duration that underflows when split (denormal times)
+        if width <= 0 or c.time_warp <= 0:
+            return t
         speed = 1.0 + self._uniform(c.time_warp, n)
-        width = total / n
         starts = torch.cat([speed.new_zeros(1), (speed[:-1] * width).cumsum(0)])
         span = ((t - t0) / width).floor().clamp(0, n - 1).long()
         return t0 + starts[span] + speed[span] * (t - t0 - span * width)

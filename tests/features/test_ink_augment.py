@@ -64,3 +64,12 @@ def test_elastic_displacement_is_bounded_and_smooth():
     step = points[:, :2].diff(dim=0).norm(dim=1).max()
     # a smooth field: neighbouring points move alike (wavelength 1.5 >> point spacing)
     assert (moved.diff(dim=0).norm(dim=1) < 0.5 * step).all()
+
+
+def test_a_duration_too_small_to_split_into_time_spans_is_left_unwarped():
+    points = _points()
+    points[:, 2] = 0.0
+    points[2, 2] = 5e-324  # the smallest float64: a quarter of it is 0
+    augmented = InkAugmentation(seed=0)(points)
+    assert torch.isfinite(augmented).all()
+    assert torch.equal(augmented[:, 2], points[:, 2])
