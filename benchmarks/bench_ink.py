@@ -66,7 +66,7 @@ def ink_demo_model() -> tuple[dict, seqrec.Recognizer]:
     }
     torch.manual_seed(0)
     module = SeqRecModule(text=text, modality="ink", ink=features, **model)
-    return features, seqrec.Recognizer(module.model, dict(module.hparams))
+    return features, seqrec.Recognizer(module.model, module.spec)
 
 
 def floor(inks: list[Ink]) -> Callable[[], None]:

@@ -4,7 +4,7 @@
 corpus, validation off) runs 1 + R epochs. A callback timestamps the start and end of every
 epoch after the first (the first, like the input-checking pass before it, is warm-up) and,
 right after each timed epoch, runs one epoch of the baseline: the same network built with
-seqrec.models.build.build_ctc_model from the run's hyper-parameters, trained in a plain loop
+seqrec.models.build.build_ctc_model from the run's model spec, trained in a plain loop
 (same AdamW, learning-rate schedule, CTC loss and gradient-norm clipping) over the very
 padded batches that Lightning epoch consumed (kept in memory: the baseline does no loading).
 So each Lightning epoch and its baseline epoch are adjacent in time and do the same
@@ -35,7 +35,8 @@ from torch import nn
 
 from seqrec.data.dataset import Batch
 from seqrec.models.build import build_ctc_model
-from seqrec.recognizer import read_checkpoint
+from seqrec.models.checkpoint import read_checkpoint
+from seqrec.models.spec import ModelSpec
 from seqrec.training.cli import TRAINER_DEFAULTS, train
 from seqrec.training.module import warmup_cosine
 
@@ -60,9 +61,9 @@ class EpochRecord:
 class BareLoop:
     """The baseline: the same network and optimisation, no Lightning, no data loading."""
 
-    def __init__(self, hparams: dict[str, Any], total_steps: int) -> None:
+    def __init__(self, spec: ModelSpec, hparams: dict[str, Any], total_steps: int) -> None:
         torch.manual_seed(0)
-        self.model = build_ctc_model(hparams).train()
+        self.model = build_ctc_model(spec).train()
         self.ctc_loss = nn.CTCLoss(blank=0, zero_infinity=True)
         lr, decay = hparams["learning_rate"], hparams["weight_decay"]
         self.optimizer = torch.optim.AdamW(self.model.parameters(), lr=lr, weight_decay=decay)
@@ -114,7 +115,7 @@ class InterleavedTimer(L.Callback):
     Results land in ``InterleavedTimer.records``."""
 
     records: list[EpochRecord] = []
-    hparams: dict[str, Any] = {}
+    spec: ModelSpec | None = None
 
     def __init__(self) -> None:
         self.bare: BareLoop | None = None
@@ -122,8 +123,9 @@ class InterleavedTimer(L.Callback):
 
     def on_train_start(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
         InterleavedTimer.records = []
-        InterleavedTimer.hparams = dict(pl_module.hparams)
-        self.bare = BareLoop(InterleavedTimer.hparams, int(trainer.estimated_stepping_batches))
+        InterleavedTimer.spec = pl_module.spec
+        steps = int(trainer.estimated_stepping_batches)
+        self.bare = BareLoop(pl_module.spec, dict(pl_module.hparams), steps)
 
     def on_train_epoch_start(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
         self.current = _Epoch(start=time.perf_counter())
@@ -248,11 +250,11 @@ def main(argv: list[str] | None = None) -> int:
         root = Path(tmp) / "exp"
         train(seqrec_train_args(manifests, root, 1 + args.timed_epochs, extra))
         records = InterleavedTimer.records
-        _, saved_hparams, _ = read_checkpoint(root / "checkpoints" / "last.ckpt")
-        same_hp = saved_hparams == InterleavedTimer.hparams
+        saved_spec = read_checkpoint(root / "checkpoints" / "last.ckpt").spec
+        same_spec = saved_spec == InterleavedTimer.spec
 
     print(f"\n{C.machine()}")
-    print(f"baseline hyper-parameters identical to the checkpoint's: {same_hp}\n")
+    print(f"baseline model spec identical to the checkpoint's: {same_spec}\n")
     seqrec_rate, bare_rate = summarize(records)
     if len(records) > 1 and len({r.sampler_epoch for r in records}) == 1:
         print(

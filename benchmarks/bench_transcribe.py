@@ -60,7 +60,7 @@ def demo_recognizer() -> seqrec.Recognizer:
     """A Recognizer around a randomly initialised demo-sized model."""
     torch.manual_seed(0)
     module = C.demo_module()
-    return seqrec.Recognizer(module.model, dict(module.hparams))
+    return seqrec.Recognizer(module.model, module.spec)
 
 
 def bare_forward(rec: seqrec.Recognizer, waves: list[np.ndarray], batch_size: int) -> Callable:

@@ -12,6 +12,8 @@ _EXPORTS = {
     "Recognizer": "seqrec.recognizer",
     "Ensemble": "seqrec.ensemble",
     "Transcription": "seqrec.recognizer",
+    "DecoderConfig": "seqrec.decoding.config",
+    "ModelSpec": "seqrec.models.spec",
     "Ink": "seqrec.ink",
     "InkError": "seqrec.ink",
     "wer": "seqrec.metrics",

@@ -75,7 +75,7 @@ def _export(args: argparse.Namespace) -> int:
 
     rec = Recognizer.load(args.model)
     try:
-        path = export_onnx(rec.model, rec.hparams, args.output)
+        path = export_onnx(rec.model, rec.spec, args.output)
     except ValueError as err:
         raise SystemExit(f"seqrec export: {err}") from None
     diff = max_difference(rec.model, path, *example_batch(rec.sample_rate, (2.0, 1.3, 0.4)))

@@ -15,6 +15,7 @@ from __future__ import annotations
 import copy
 import json
 import warnings
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -25,8 +26,8 @@ from torch import nn
 from seqrec.data.dataset import pad_signals
 from seqrec.features.level_norm import normalize_level
 from seqrec.features.logmel import LogMel, limit_peaks
-from seqrec.models.build import modality
 from seqrec.models.ctc_model import CTCModel
+from seqrec.models.spec import ModelSpec
 
 ONNX_FILE = "model.onnx"
 CONFIG_FILE = "seqrec.json"
@@ -96,10 +97,11 @@ def exportable(model: CTCModel) -> CTCModel:
     return twin.cpu().eval()
 
 
-def runtime_config(hparams: dict[str, Any], model: CTCModel) -> dict[str, Any]:
+def runtime_config(spec: ModelSpec, model: CTCModel) -> dict[str, Any]:
     """The JSON-ready settings an ONNX runtime needs around the graph (``seqrec.json``)."""
     frontend = model.frontend
-    features = dict(hparams["features"])
+    assert spec.front_end.features is not None  # export_onnx refuses ink models
+    features = asdict(spec.front_end.features)
     features.update(
         n_fft=frontend.mel.spectrogram.n_fft,
         win_length=frontend.win_length,
@@ -108,20 +110,21 @@ def runtime_config(hparams: dict[str, Any], model: CTCModel) -> dict[str, Any]:
         center=True,
         power=2.0,
     )
-    factor = int(hparams["subsampling_factor"])
+    factor = spec.encoder.subsampling_factor
+    sample_rate = spec.front_end.sample_rate
     return {
         "format": "seqrec-onnx",
         "version": 1,
         "modality": "audio",
-        "sample_rate": int(hparams["sample_rate"]),
+        "sample_rate": sample_rate,
         "features": features,
-        "normalization": hparams["normalization"],
-        "subsampling": hparams["subsampling"],
+        "normalization": spec.encoder.normalization,
+        "subsampling": spec.encoder.subsampling,
         "subsampling_factor": factor,
-        "frame_seconds": frontend.hop_length * factor / int(hparams["sample_rate"]),
+        "frame_seconds": frontend.hop_length * factor / sample_rate,
         "blank": 0,
-        "tokenizer": hparams["text"]["tokenizer"],
-        "normalizer": hparams["text"]["normalizer"],
+        "tokenizer": spec.text.tokenizer().to_dict(),
+        "normalizer": spec.text.normalizer.to_dict(),
         "inputs": {
             "signals": "float32 (B, S): mono waveforms at sample_rate, zero-padded",
             "lengths": "int64 (B,): valid samples of each waveform",
@@ -143,10 +146,10 @@ def example_batch(
     return pad_signals(waves)
 
 
-def export_onnx(model: CTCModel, hparams: dict[str, Any], out_dir: str | Path) -> Path:
+def export_onnx(model: CTCModel, spec: ModelSpec, out_dir: str | Path) -> Path:
     """Write ``out_dir/model.onnx`` (TorchScript exporter, opset 17) and ``out_dir/seqrec.json``
-    for an audio ``model`` with its checkpoint ``hparams``; returns the graph's path."""
-    if modality(hparams) != "audio":
+    for an audio ``model`` with its checkpoint's ``spec``; returns the graph's path."""
+    if spec.modality != "audio":
         raise ValueError("ONNX export covers audio models; this one reads ink")
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -162,7 +165,7 @@ def export_onnx(model: CTCModel, hparams: dict[str, Any], out_dir: str | Path) -
         warnings.simplefilter("ignore")  # the legacy exporter's deprecation and tracer notes
         torch.onnx.export(
             twin,
-            example_batch(int(hparams["sample_rate"])),
+            example_batch(spec.front_end.sample_rate),
             str(path),
             dynamo=False,
             opset_version=OPSET,
@@ -170,7 +173,7 @@ def export_onnx(model: CTCModel, hparams: dict[str, Any], out_dir: str | Path) -
             output_names=list(OUTPUTS),
             dynamic_axes=dynamic,
         )
-    config = runtime_config(hparams, model)
+    config = runtime_config(spec, model)
     (out / CONFIG_FILE).write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")
     return path
 

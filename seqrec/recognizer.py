@@ -31,12 +31,12 @@ from seqrec.data.signals import SignalError, load_signal
 from seqrec.decoding.alignment import Span, align_tokens, word_spans
 from seqrec.decoding.config import Decoder, DecoderConfig, build_decoder
 from seqrec.decoding.timestamps import Timestamp, audio_timestamps, ink_timestamps
+from seqrec.features.ink_pipeline import InkPipeline
 from seqrec.ink import Ink
 from seqrec.ink.formats import READERS as INK_READERS
-from seqrec.models.build import build_ctc_model, build_ink_pipeline
+from seqrec.models.checkpoint import read_checkpoint
 from seqrec.models.ctc_model import CTCModel
-from seqrec.text.normalize import TextNormalizer
-from seqrec.text.tokenizer import CharTokenizer
+from seqrec.models.spec import ModelSpec
 
 Input = str | Path | np.ndarray | torch.Tensor | ManifestEntry | Ink
 Consumer = Callable[[list[int], list[np.ndarray], torch.Tensor, torch.Tensor], None]
@@ -93,31 +93,6 @@ class Emission:
     clipped_share: float | None = None
 
 
-def find_checkpoint(model: str | Path) -> Path:
-    """A checkpoint file, or the best one inside a model or training folder."""
-    path = Path(model)
-    if path.is_file():
-        return path
-    for candidate in ("best.ckpt", "checkpoints/best.ckpt", "last.ckpt", "checkpoints/last.ckpt"):
-        if (path / candidate).is_file():
-            return path / candidate
-    raise FileNotFoundError(f"{path}: no checkpoint file, and no best.ckpt or last.ckpt inside")
-
-
-def read_checkpoint(model: str | Path) -> tuple[Path, dict[str, Any], dict[str, torch.Tensor]]:
-    """The checkpoint ``find_checkpoint`` picks for ``model``: its path, hyper-parameters and
-    CTCModel weights (the ``model.`` entries of its state dict, prefix removed). Raises
-    ValueError naming the file when it is not a seqrec checkpoint."""
-    path = find_checkpoint(model)
-    ckpt = torch.load(path, map_location="cpu", weights_only=True)
-    if "hyper_parameters" not in ckpt or "state_dict" not in ckpt:
-        raise ValueError(f"{path}: not a seqrec checkpoint (no hyper-parameters or weights)")
-    weights = {
-        k.removeprefix("model."): v for k, v in ckpt["state_dict"].items() if k.startswith("model.")
-    }
-    return path, dict(ckpt["hyper_parameters"]), weights
-
-
 class Recognizer:
     """A trained CTC model with its tokenizer, text normaliser, signal settings and decoder
     (greedy unless ``decoding`` says otherwise)."""
@@ -125,17 +100,18 @@ class Recognizer:
     def __init__(
         self,
         model: CTCModel,
-        hparams: dict[str, Any],
+        spec: ModelSpec,
         device: str = "cpu",
         decoding: DecoderConfig | None = None,
     ) -> None:
         self.model = model.to(device).eval()
-        self.hparams = hparams
+        self.spec = spec
         self.device = torch.device(device)
-        self.sample_rate = int(hparams["sample_rate"])
-        self.ink = build_ink_pipeline(hparams)  # None for audio models
-        self.tokenizer = CharTokenizer.from_dict(hparams["text"]["tokenizer"])
-        self.normalizer = TextNormalizer.from_dict(hparams["text"]["normalizer"])
+        self.sample_rate = spec.front_end.sample_rate
+        ink = spec.front_end.ink
+        self.ink = InkPipeline(ink) if ink is not None else None  # None for audio models
+        self.tokenizer = spec.text.tokenizer()
+        self.normalizer = spec.text.normalizer
         self.set_decoding(decoding or DecoderConfig())
 
     def set_decoding(self, decoding: DecoderConfig) -> None:
@@ -149,15 +125,17 @@ class Recognizer:
     ) -> Recognizer:
         """Load a Lightning checkpoint written by ``seqrec train`` (or a folder holding one);
         ``decoding`` picks greedy (default) or beam search with a lexicon and LM."""
-        _, hparams, weights = read_checkpoint(model)
-        network = build_ctc_model(hparams)
-        network.load_state_dict(weights)
-        return cls(network, hparams, device, decoding)
+        checkpoint = read_checkpoint(model)
+        return cls(checkpoint.model(), checkpoint.spec, device, decoding)
 
     @property
     def frame_seconds(self) -> float:
-        """Seconds between the output frames of an audio model (hop times subsampling)."""
-        return self.hparams["features"]["hop_ms"] / 1000 * self.hparams["subsampling_factor"]
+        """Seconds between the output frames of an audio model (hop times subsampling);
+        ValueError for an ink model, whose frames are points or curves, not times."""
+        features = self.spec.front_end.features
+        if features is None:
+            raise ValueError("an ink model's output frames have no fixed duration")
+        return features.hop_ms / 1000 * self.spec.encoder.subsampling_factor
 
     @torch.inference_mode()
     def align(
@@ -295,7 +273,7 @@ class Recognizer:
                     self.tokenizer,
                     _ink_of(item),
                     self.ink,
-                    int(self.hparams["subsampling_factor"]),
+                    self.spec.encoder.subsampling_factor,
                 )
         except (ValueError, OSError) as err:
             result.error = f"{result.source}: timestamps: {err}"
@@ -350,7 +328,7 @@ class Recognizer:
         def output_frames(samples: int) -> int:
             return int(self.model.output_lengths(torch.tensor([samples]))[0])
 
-        frame_samples = self.model.frontend.hop_length * int(self.hparams["subsampling_factor"])
+        frame_samples = self.model.frontend.hop_length * self.spec.encoder.subsampling_factor
         frontend_level = None if normalizing is None else normalizing.level()
         try:
             log_probs = stitched_log_probs(

@@ -8,6 +8,7 @@ from typing import Any
 import lightning as L
 import torch
 from lightning.pytorch.utilities import rank_zero_info
+from torch import nn
 
 from seqrec.audio.augment import ChannelAugmentation, ChannelAugmentConfig
 from seqrec.audio.perturb import SpeedPerturbation
@@ -20,7 +21,7 @@ from seqrec.data.running_speech import RunningSpeech
 from seqrec.data.sampler import BucketBatchSampler
 from seqrec.data.validate import CheckedEntry, apply_policy, check_entries
 from seqrec.features.ink_augment import InkAugmentation, InkAugmentConfig
-from seqrec.models.build import build_ink_pipeline
+from seqrec.features.ink_pipeline import InkPipeline
 from seqrec.text.normalize import TextNormalizer
 from seqrec.text.tokenizer import CharTokenizer
 
@@ -147,7 +148,7 @@ class SeqRecDataModule(L.LightningDataModule):
                     f"{self.manifests['train']} is {self.modality}"
                 )
             module = self.trainer.lightning_module
-            ink = build_ink_pipeline(module.hparams)
+            ink = self._ink_pipeline()
             good, bad = check_entries(
                 entries,
                 self.sample_rate,
@@ -164,6 +165,11 @@ class SeqRecDataModule(L.LightningDataModule):
                 raise ValueError(f"{path}: no usable lines")
             self.checked[split] = good
         return self.checked[split]
+
+    def _ink_pipeline(self, augment: nn.Module | None = None) -> InkPipeline | None:
+        """The model's ink preparation (None for an audio model), ``augment`` in it."""
+        ink = self.trainer.lightning_module.spec.front_end.ink
+        return InkPipeline(ink, augment) if ink is not None else None
 
     def setup(self, stage: str) -> None:
         splits = {"fit": ["train", "valid"], "validate": ["valid"], "test": ["test"]}
@@ -197,7 +203,7 @@ class SeqRecDataModule(L.LightningDataModule):
             channel = ChannelAugmentation(self.channel_augment, self.sample_rate, seed)
         if shuffle and self.ink_augment:
             augment = InkAugmentation(self.ink_augment, seed)
-        ink = build_ink_pipeline(self.trainer.lightning_module.hparams, augment)
+        ink = self._ink_pipeline(augment)
         cache = AudioCache(self.cache_audio_mb) if self.cache_audio_mb > 0 else None
         ink_cache = InkCache(self.cache_ink_mb) if self.cache_ink_mb > 0 else None
         return PrefetchDataLoader(

@@ -10,6 +10,7 @@ from torch import nn
 
 from seqrec.features.normalize import FeatureNormalizer
 from seqrec.models.encoder import RNNEncoder
+from seqrec.models.spec import EncoderSpec
 from seqrec.models.subsample import build_subsampling
 
 
@@ -17,34 +18,36 @@ class CTCModel(nn.Module):
     """Signals (B, S) with lengths (B,) -> log-probabilities (B, T', V) with lengths (B,).
 
     ``frontend`` turns signals into features and exposes ``num_features`` and
-    ``frame_lengths``; everything after it is modality-agnostic.
+    ``frame_lengths``; everything after it is modality-agnostic and set by ``encoder``.
+    ``augment`` (training only) acts on the normalised features.
     """
 
     def __init__(
         self,
         frontend: nn.Module,
         vocab_size: int,
-        normalization: str = "utterance",
+        encoder: EncoderSpec,
         augment: nn.Module | None = None,
-        subsampling: str = "stack",
-        subsampling_factor: int = 4,
-        rnn_type: str = "lstm",
-        hidden_size: int = 256,
-        num_layers: int = 3,
-        bidirectional: bool = True,
-        dropout: float = 0.1,
     ) -> None:
         super().__init__()
         self.frontend = frontend
-        self.normalizer = FeatureNormalizer(frontend.num_features, normalization)
+        self.normalizer = FeatureNormalizer(frontend.num_features, encoder.normalization)
         self.augment = augment if augment is not None else nn.Identity()
         self.subsample = build_subsampling(
-            subsampling, frontend.num_features, subsampling_factor, hidden_size
+            encoder.subsampling,
+            frontend.num_features,
+            encoder.subsampling_factor,
+            encoder.hidden_size,
         )
         self.encoder = RNNEncoder(
-            self.subsample.output_size, hidden_size, num_layers, rnn_type, bidirectional, dropout
+            self.subsample.output_size,
+            encoder.hidden_size,
+            encoder.num_layers,
+            encoder.rnn_type,
+            encoder.bidirectional,
+            encoder.dropout,
         )
-        self.dropout = nn.Dropout(dropout)
+        self.dropout = nn.Dropout(encoder.dropout)
         self.head = nn.Linear(self.encoder.output_size, vocab_size)
 
     def features(

@@ -38,11 +38,11 @@ class RNNEncoder(nn.Module):
     def __init__(
         self,
         input_size: int,
-        hidden_size: int = 256,
-        num_layers: int = 3,
-        rnn_type: str = "lstm",
-        bidirectional: bool = True,
-        dropout: float = 0.1,
+        hidden_size: int,
+        num_layers: int,
+        rnn_type: str,
+        bidirectional: bool,
+        dropout: float,
     ) -> None:
         super().__init__()
         if rnn_type not in RNN_TYPES:

@@ -8,7 +8,6 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Iterable
-from dataclasses import asdict
 from functools import partial
 from typing import Any
 
@@ -25,12 +24,13 @@ from seqrec.features.normalize import length_mask
 from seqrec.features.specaugment import SpecAugmentConfig
 from seqrec.metrics import char_errors, word_errors
 from seqrec.models.build import build_ctc_model
-from seqrec.text.tokenizer import CharTokenizer
+from seqrec.models.checkpoint import MODEL_SPEC_KEY
+from seqrec.models.spec import EncoderSpec, FrontEndSpec, ModelSpec, TextSpec
+from seqrec.text.normalize import TextNormalizer
 from seqrec.training.error_rate import ErrorRate
 from seqrec.training.warm_start import warm_start
 
 LR_SCHEDULES = ("warmup_cosine", "constant")
-MODALITIES = ("audio", "ink")
 GLOBAL_STATS_BATCHES = 100
 
 
@@ -69,19 +69,19 @@ class SeqRecModule(L.LightningModule):
     def __init__(
         self,
         text: dict[str, Any] | None = None,
-        sample_rate: int = 16000,
-        modality: str = "audio",
+        sample_rate: int = FrontEndSpec.sample_rate,
+        modality: str = FrontEndSpec.modality,
         features: LogMelConfig = LogMelConfig(),
         ink: InkFeatureConfig = DEFAULT_INK_FEATURES,
         specaugment: SpecAugmentConfig | None = SpecAugmentConfig(),
-        normalization: str = "utterance",
-        subsampling: str = "stack",
-        subsampling_factor: int = 4,
-        rnn_type: str = "lstm",
-        hidden_size: int = 256,
-        num_layers: int = 3,
-        bidirectional: bool = True,
-        dropout: float = 0.1,
+        normalization: str = EncoderSpec.normalization,
+        subsampling: str = EncoderSpec.subsampling,
+        subsampling_factor: int = EncoderSpec.subsampling_factor,
+        rnn_type: str = EncoderSpec.rnn_type,
+        hidden_size: int = EncoderSpec.hidden_size,
+        num_layers: int = EncoderSpec.num_layers,
+        bidirectional: bool = EncoderSpec.bidirectional,
+        dropout: float = EncoderSpec.dropout,
         learning_rate: float = 2e-3,
         weight_decay: float = 1e-2,
         lr_schedule: str = "warmup_cosine",
@@ -93,24 +93,29 @@ class SeqRecModule(L.LightningModule):
             raise ValueError("model.text (tokenizer and normaliser) must come from the data module")
         if lr_schedule not in LR_SCHEDULES:
             raise ValueError(f"lr_schedule must be one of {LR_SCHEDULES}, got {lr_schedule!r}")
-        if modality not in MODALITIES:
-            raise ValueError(f"modality must be one of {MODALITIES}, got {modality!r}")
+        self.spec = ModelSpec(
+            text=TextSpec(text["tokenizer"]["characters"], TextNormalizer(**text["normalizer"])),
+            front_end=FrontEndSpec(
+                modality=modality,
+                sample_rate=sample_rate,
+                features=features if modality == "audio" else None,
+                ink=ink if modality == "ink" else None,
+                specaugment=specaugment,
+            ),
+            encoder=EncoderSpec(
+                normalization=normalization,
+                subsampling=subsampling,
+                subsampling_factor=subsampling_factor,
+                rnn_type=rnn_type,
+                hidden_size=hidden_size,
+                num_layers=num_layers,
+                bidirectional=bidirectional,
+                dropout=dropout,
+            ),
+        )
+        # the training settings; the network's are in ``spec``, written to every checkpoint
         self.save_hyperparameters(
             {
-                "text": text,
-                "sample_rate": sample_rate,
-                "modality": modality,
-                "features": asdict(features),
-                "ink": asdict(ink),
-                "specaugment": asdict(specaugment) if specaugment else None,
-                "normalization": normalization,
-                "subsampling": subsampling,
-                "subsampling_factor": subsampling_factor,
-                "rnn_type": rnn_type,
-                "hidden_size": hidden_size,
-                "num_layers": num_layers,
-                "bidirectional": bidirectional,
-                "dropout": dropout,
                 "learning_rate": learning_rate,
                 "weight_decay": weight_decay,
                 "lr_schedule": lr_schedule,
@@ -118,8 +123,8 @@ class SeqRecModule(L.LightningModule):
                 "init_from": init_from,
             }
         )
-        self.model = build_ctc_model(self.hparams)
-        self.tokenizer = CharTokenizer.from_dict(text["tokenizer"])
+        self.model = build_ctc_model(self.spec)
+        self.tokenizer = self.spec.text.tokenizer()
         self.ctc_loss = nn.CTCLoss(blank=0, zero_infinity=True)
         self.metrics = nn.ModuleDict(
             {
@@ -128,6 +133,9 @@ class SeqRecModule(L.LightningModule):
                 for unit, count in (("wer", word_errors), ("cer", char_errors))
             }
         )
+
+    def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
+        checkpoint[MODEL_SPEC_KEY] = self.spec.to_dict()
 
     def compute_loss(self, batch: Batch) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """Mean CTC loss of a batch, with the log-probs (B, T', V) and lengths (B,) behind it."""

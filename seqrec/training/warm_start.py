@@ -7,8 +7,8 @@ from pathlib import Path
 
 import torch
 
+from seqrec.models.checkpoint import read_checkpoint
 from seqrec.models.ctc_model import CTCModel
-from seqrec.recognizer import read_checkpoint
 from seqrec.text.tokenizer import CharTokenizer
 
 
@@ -35,8 +35,8 @@ def warm_start(model: CTCModel, tokenizer: CharTokenizer, source: str | Path) ->
     output rows (V, H) are copied by character, so the two vocabularies may differ: rows of
     characters only ``source`` has are dropped, characters only ``model`` has keep their fresh
     initialisation. Raises ValueError naming the checkpoint and the first mismatch."""
-    path, hparams, state = read_checkpoint(source)
-    old_chars = hparams["text"]["tokenizer"]["characters"]
+    checkpoint = read_checkpoint(source)
+    path, state, old_chars = checkpoint.path, checkpoint.weights, checkpoint.spec.text.characters
     target = model.state_dict()
     missing = sorted(set(target) - set(state))
     if missing:

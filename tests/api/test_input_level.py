@@ -15,6 +15,7 @@ import seqrec
 from seqrec.audio.level import SILENT_DBFS, clipped_share, level_dbfs
 from seqrec.cli import main
 from seqrec.data.manifest import ManifestEntry
+from seqrec.models.checkpoint import MODEL_SPEC_KEY
 from seqrec.training.module import SeqRecModule
 
 RATE = 16000
@@ -34,7 +35,7 @@ def checkpoint(tmp_path_factory: pytest.TempPathFactory) -> Path:
     module = SeqRecModule(text=TEXT, hidden_size=32)
     path = tmp_path_factory.mktemp("random_model") / "model.ckpt"
     weights = {f"model.{k}": v for k, v in module.model.state_dict().items()}
-    torch.save({"hyper_parameters": dict(module.hparams), "state_dict": weights}, path)
+    torch.save({MODEL_SPEC_KEY: module.spec.to_dict(), "state_dict": weights}, path)
     return path
 
 
@@ -107,7 +108,7 @@ def test_gain_is_applied_before_the_level_checks(recognizer):
 
 def test_an_ink_model_takes_no_gain():
     module = SeqRecModule(text=TEXT, modality="ink")
-    rec = seqrec.Recognizer(module.model, dict(module.hparams))
+    rec = seqrec.Recognizer(module.model, module.spec)
     with pytest.raises(ValueError, match="this model reads ink"):
         rec.transcribe([], gain_db=6.0)
 

@@ -154,7 +154,7 @@ def test_stitched_frames_equal_one_pass_frames_on_real_audio(recognizer, long_re
         return int(model.output_lengths(torch.tensor([samples]))[0])
 
     path = long_recording[0]
-    frame_samples = model.frontend.hop_length * recognizer.hparams["subsampling_factor"]
+    frame_samples = model.frontend.hop_length * recognizer.spec.encoder.subsampling_factor
     stitched = stitched_log_probs(path, forward, output_frames, 8000, frame_samples, 8.0, 2.0)
     log_probs, frames = forward([load_audio(path, 8000)])
     assert stitched.shape == log_probs[0].shape and len(stitched) == frames[0]

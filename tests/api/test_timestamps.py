@@ -259,7 +259,7 @@ def test_timestamps_are_off_by_default_and_a_bad_input_costs_nothing(yesno_model
 
 def test_an_empty_transcript_has_no_timestamps():
     module = SeqRecModule(text={"tokenizer": {"characters": [" ", "a"]}, "normalizer": {}})
-    rec = seqrec.Recognizer(module.model, dict(module.hparams))
+    rec = seqrec.Recognizer(module.model, module.spec)
     rec.decoder = lambda log_probs, lengths: [""] * len(lengths)
     result = rec.transcribe(np.random.default_rng(0).standard_normal(16000), timestamps=True)
     assert result[0].text == "" and result[0].words == [] and result[0].chars == []
@@ -296,7 +296,7 @@ def test_ink_words_and_characters_cover_ordered_points(tmp_path):
             ink=InkFeatureConfig(encoding=encoding, bezier_max_length=0.2),
             subsampling_factor=2,
         )
-        rec = seqrec.Recognizer(module.model, dict(module.hparams))
+        rec = seqrec.Recognizer(module.model, module.spec)
         rec.decoder = lambda log_probs, lengths: ["ab a"] * len(lengths)
         for result in rec.transcribe([ink, path], timestamps=True):
             assert result.error is None, result.error

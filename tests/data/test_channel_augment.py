@@ -22,6 +22,7 @@ from seqrec.data.dataset import SignalDataset
 from seqrec.data.manifest import ManifestEntry
 from seqrec.data.validate import CheckedEntry, check_entries
 from seqrec.features.logmel import LogMel
+from seqrec.models.spec import FrontEndSpec
 from seqrec.text.tokenizer import CharTokenizer
 from seqrec.training.cli import train
 
@@ -59,7 +60,8 @@ def datamodule(manifest: Path, **options) -> SeqRecDataModule:
         global_rank=1,
         world_size=2,
         lightning_module=SimpleNamespace(
-            model=SimpleNamespace(frontend=LogMel(SR)), hparams={"modality": "audio"}
+            model=SimpleNamespace(frontend=LogMel(SR)),
+            spec=SimpleNamespace(front_end=FrontEndSpec(sample_rate=SR)),
         ),
     )
     checked, _ = check_entries(

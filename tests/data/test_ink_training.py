@@ -8,13 +8,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import torch
 
 import seqrec
 from seqrec.cli import main
 from seqrec.data.datamodule import SeqRecDataModule
 from seqrec.data.manifest import ManifestError, read_manifest
 from seqrec.ink import Ink
+from seqrec.models.checkpoint import read_checkpoint
 
 
 def _column(root: Path, key: str) -> list[float]:
@@ -28,9 +28,9 @@ def test_loss_falls_and_cer_drops_on_its_training_inks(ink_model: Path):
     assert np.mean(loss[-3:]) < 0.2 * np.mean(loss[:3])
     assert cer[0] >= 0.5
     assert cer[-1] <= 0.1
-    hp = torch.load(ink_model / "checkpoints/best.ckpt", weights_only=True)["hyper_parameters"]
-    assert hp["modality"] == "ink"
-    assert hp["ink"]["resample_step"] == 0.1 and hp["ink"]["encoding"] == "points"
+    front_end = read_checkpoint(ink_model).spec.front_end
+    assert front_end.modality == "ink" and front_end.features is None  # no log-mel settings
+    assert front_end.ink.resample_step == 0.1 and front_end.ink.encoding == "points"
 
 
 @pytest.fixture(scope="module")

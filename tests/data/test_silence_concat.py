@@ -17,6 +17,7 @@ from seqrec.data.dataset import Example, collate
 from seqrec.data.running_speech import RunningSpeech, quiet_noise
 from seqrec.data.validate import check_entries
 from seqrec.features.logmel import LogMel
+from seqrec.models.spec import FrontEndSpec
 from seqrec.text.tokenizer import CharTokenizer
 
 SR = 8000
@@ -175,7 +176,8 @@ def datamodule(tmp_path, **options) -> SeqRecDataModule:
         global_rank=0,
         world_size=1,
         lightning_module=SimpleNamespace(
-            model=SimpleNamespace(frontend=LogMel(SR)), hparams={"modality": "audio"}
+            model=SimpleNamespace(frontend=LogMel(SR)),
+            spec=SimpleNamespace(front_end=FrontEndSpec(sample_rate=SR)),
         ),
     )
     dm.checked["train"], _ = check_entries(

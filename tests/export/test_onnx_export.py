@@ -78,7 +78,7 @@ def test_onnxruntime_matches_pytorch_on_several_lengths_and_batch_sizes(options,
     module = random_model(**options)
     if options.get("normalization") == "global":
         module.model.normalizer.set_stats(torch.full((32,), -3.0), torch.full((32,), 2.0))
-    path = export_onnx(module.model, dict(module.hparams), tmp_path)
+    path = export_onnx(module.model, module.spec, tmp_path)
     for signals, lengths in batches(16000):
         assert max_difference(module.model, path, signals, lengths) <= TOLERANCE
 
@@ -135,6 +135,6 @@ def test_runtime_module_needs_no_torch():
 def test_ink_models_and_missing_folders_are_refused(tmp_path):
     module = SeqRecModule(text=TEXT, modality="ink")
     with pytest.raises(ValueError, match="ink"):
-        export_onnx(module.model, dict(module.hparams), tmp_path)
+        export_onnx(module.model, module.spec, tmp_path)
     with pytest.raises(FileNotFoundError, match="seqrec.json"):
         OnnxRecognizer(tmp_path / "nowhere")

@@ -5,6 +5,7 @@ import torch
 
 from seqrec.features.logmel import LogMel
 from seqrec.models.ctc_model import CTCModel
+from seqrec.models.spec import EncoderSpec
 from seqrec.models.subsample import ConvSubsampling, FrameStacking
 
 
@@ -35,11 +36,13 @@ def test_model_output_shapes_lengths_and_padding_invariance(rnn_type, bidirectio
     model = CTCModel(
         LogMel(8000),
         vocab_size=7,
-        subsampling=subsampling,
-        rnn_type=rnn_type,
-        bidirectional=bidirectional,
-        hidden_size=16,
-        num_layers=2,
+        encoder=EncoderSpec(
+            subsampling=subsampling,
+            rnn_type=rnn_type,
+            bidirectional=bidirectional,
+            hidden_size=16,
+            num_layers=2,
+        ),
     ).eval()
     waves = torch.randn(2, 8000)
     waves[1, 5000:] = 0  # padding, as collate writes it

@@ -20,7 +20,9 @@ def test_reverse_within_lengths_keeps_padding_in_place():
 @pytest.mark.parametrize("bidirectional", [True, False])
 def test_outputs_and_gradients_equal_packed_sequences(rnn_type, bidirectional):
     torch.manual_seed(0)
-    encoder = RNNEncoder(6, 5, num_layers=2, rnn_type=rnn_type, bidirectional=bidirectional)
+    encoder = RNNEncoder(
+        6, 5, num_layers=2, rnn_type=rnn_type, bidirectional=bidirectional, dropout=0.0
+    )
     encoder.eval()
     x = torch.randn(3, 9, 6, requires_grad=True)
     lengths = torch.tensor([9, 4, 1])

@@ -12,6 +12,8 @@ import pytest
 import torch
 
 from seqrec.data.validate import BadInputError
+from seqrec.models.checkpoint import MODEL_SPEC_KEY
+from seqrec.models.spec import ModelSpec
 from seqrec.training.cli import train
 
 REPO = Path(__file__).resolve().parents[2]
@@ -35,9 +37,11 @@ def test_loss_falls_and_wer_drops_on_its_training_data(yesno_model: Path):
     assert wer[0] >= 0.9  # untrained: blanks only
     assert wer[-1] <= 0.1
     ckpt = torch.load(yesno_model / "checkpoints/best.ckpt", weights_only=True)
-    hp = ckpt["hyper_parameters"]
-    assert hp["text"]["tokenizer"]["characters"] == [" ", "e", "n", "o", "s", "y"]
-    assert hp["sample_rate"] == 8000 and hp["features"]["n_mels"] == 40
+    spec = ModelSpec.from_dict(ckpt[MODEL_SPEC_KEY])  # the network's settings, typed
+    assert spec.text.characters == (" ", "e", "n", "o", "s", "y")
+    assert spec.front_end.sample_rate == 8000 and spec.front_end.features.n_mels == 40
+    assert spec.encoder.hidden_size == 64 and spec.front_end.specaugment is None
+    assert ckpt["hyper_parameters"]["learning_rate"] == 0.005  # the training settings
     last = torch.load(yesno_model / "checkpoints/last.ckpt", weights_only=True)
     assert last["epoch"] == 9  # the last epoch, not the last improvement
     valid_loss = _column(rows, "valid_loss")  # conf/yesno.yaml monitors it

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import csv
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 import torch
 
 from seqrec.models.build import build_ctc_model
+from seqrec.models.checkpoint import read_checkpoint
+from seqrec.models.spec import TextSpec
 from seqrec.text.tokenizer import CharTokenizer
 from seqrec.training.cli import train
 from seqrec.training.warm_start import warm_start
@@ -18,16 +21,20 @@ def _source(yesno_model: Path) -> dict:
     return torch.load(yesno_model / "checkpoints/best.ckpt", weights_only=True)
 
 
-def _fresh(ckpt: dict, characters: list[str], **sizes) -> tuple:
-    hparams = {**ckpt["hyper_parameters"], **sizes}
-    hparams["text"] = {**hparams["text"], "tokenizer": {"characters": characters}}
-    return build_ctc_model(hparams), CharTokenizer(characters)
+def _fresh(yesno_model: Path, characters: list[str], **sizes) -> tuple:
+    spec = read_checkpoint(yesno_model).spec
+    spec = replace(
+        spec,
+        text=TextSpec(characters, spec.text.normalizer),
+        encoder=replace(spec.encoder, **sizes),
+    )
+    return build_ctc_model(spec), CharTokenizer(characters)
 
 
 def test_weights_are_copied_and_output_rows_follow_the_characters(yesno_model):
     ckpt = _source(yesno_model)
-    old = ckpt["hyper_parameters"]["text"]["tokenizer"]["characters"]  # " ensoy"
-    model, tokenizer = _fresh(ckpt, [" ", "n", "o", "s", "x", "y"])  # no "e", a new "x"
+    old = read_checkpoint(yesno_model).spec.text.characters  # " ensoy"
+    model, tokenizer = _fresh(yesno_model, [" ", "n", "o", "s", "x", "y"])  # no "e", a new "x"
     fresh_x = model.head.weight[5].clone()
     started = warm_start(model, tokenizer, yesno_model)
     assert started.shared == [" ", "n", "o", "s", "y"] and started.new == ["x"]
@@ -44,9 +51,8 @@ def test_weights_are_copied_and_output_rows_follow_the_characters(yesno_model):
 
 
 def test_another_architecture_is_named(yesno_model):
-    ckpt = _source(yesno_model)
-    chars = ckpt["hyper_parameters"]["text"]["tokenizer"]["characters"]
-    model, tokenizer = _fresh(ckpt, chars, hidden_size=32)
+    chars = list(read_checkpoint(yesno_model).spec.text.characters)
+    model, tokenizer = _fresh(yesno_model, chars, hidden_size=32)
     with pytest.raises(ValueError, match=r"best.ckpt: weight 'encoder\..*' has shape"):
         warm_start(model, tokenizer, yesno_model)
 
