@@ -6,15 +6,74 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from seqrec.decoding.cli import add_decoder_options, add_tune_parser, load_recognizer
+from seqrec.decoding.cli import add_decoder_options, add_tune_parser, decoder_config
 from seqrec.lm.cli import add_lm_parser
 
 if TYPE_CHECKING:
+    from seqrec.decoding.results import Transcriber
     from seqrec.decoding.timestamps import Timestamp
 
 VERBS = ("train", "transcribe", "evaluate", "compare", "export", "synth", "lm", "tune-lm")
+
+
+def load_recognizer(args: argparse.Namespace) -> Transcriber[Any]:
+    """``Recognizer.load(args.model)`` with the decoder of ``args`` (an ``Ensemble`` of it
+    and the ``--ensemble`` models when given); a lexicon or LM that does not fit the model
+    exits with its message instead of a traceback."""
+    from seqrec.lm.arpa import LMError
+    from seqrec.recognizer import Recognizer
+
+    try:
+        if args.ensemble:
+            from seqrec.ensemble import Ensemble
+
+            models = [args.model, *args.ensemble]
+            return Ensemble.load(models, args.device, decoder_config(args), args.nbest)
+        return Recognizer.load(args.model, device=args.device, decoding=decoder_config(args))
+    except (LMError, ValueError, FileNotFoundError) as err:
+        raise SystemExit(f"seqrec {args.verb}: {err}") from None
+
+
+def _tune_lm(args: argparse.Namespace) -> int:
+    from seqrec.decoding.tune import best_point, grid_table, tune_lm
+
+    if args.word_scores is None:
+        args.word_scores = [-1.0, 0.0, 1.0] if args.lexicon else [0.0]
+    args.decoder, args.lm_weight, args.word_score, args.blank_penalty = "beam", 1.0, 0.0, 0.0
+    args.rescore_weight, args.rescore_word_score = 1.0, 0.0
+    recognizer = load_recognizer(args)
+    try:
+        points = tune_lm(
+            recognizer,
+            args.manifest,
+            decoder_config(args),
+            args.lm_weights,
+            args.word_scores,
+            args.batch_size,
+            blank_penalties=args.blank_penalties,
+            rescore_weights=args.rescore_weights,
+            rescore_word_scores=args.rescore_word_scores,
+        )
+    except (ValueError, FileNotFoundError) as err:
+        raise SystemExit(f"seqrec tune-lm: {err}") from None
+    print(grid_table(points))
+    best = best_point(points)
+    if best.wer > points[0].wer:
+        print(f"note: greedy decoding beats every grid point ({100 * points[0].wer:.2f}% WER)")
+    d = best.decoding
+    rescoring = (
+        ""
+        if d.rescore_lm is None
+        else f" --rescore-lm {d.rescore_lm} --rescore-weight {d.rescore_weight:g}"
+        f" --rescore-word-score {d.rescore_word_score:g}"
+    )
+    print(
+        f"best: --lm-weight {d.lm_weight:g} --word-score {d.word_score:g} "
+        f"--blank-penalty {d.blank_penalty:g}{rescoring}"
+    )
+    return 0
 
 
 def _transcribe(args: argparse.Namespace) -> int:
@@ -246,7 +305,7 @@ def _parser() -> argparse.ArgumentParser:
     p.set_defaults(run=_synth)
 
     add_lm_parser(sub)
-    add_tune_parser(sub)
+    add_tune_parser(sub).set_defaults(run=_tune_lm)
     return parser
 
 

@@ -21,8 +21,10 @@ import torch
 from seqrec.decoding.beam import BeamSearchDecoder
 from seqrec.decoding.config import ENSEMBLE_NBEST, DecoderConfig
 from seqrec.decoding.rescoring import LMScorer, ctc_log_likelihoods, rerank
-from seqrec.recognizer import Emission, Input, Recognizer, Transcription
+from seqrec.decoding.results import Emission, Transcription
+from seqrec.recognizer import Input, Recognizer
 from seqrec.text.normalize import TextNormalizer
+from seqrec.text.tokenizer import CharTokenizer
 
 
 class Ensemble:
@@ -60,6 +62,14 @@ class Ensemble:
     @property
     def normalizer(self) -> TextNormalizer:
         return self.members[0].normalizer
+
+    @property
+    def tokenizer(self) -> CharTokenizer:
+        """The members' characters; ValueError when they write different ones."""
+        tokenizers = {tuple(m.tokenizer.characters) for m in self.members}
+        if len(tokenizers) > 1:
+            raise ValueError("the ensemble's members write different characters")
+        return self.members[0].tokenizer
 
     def set_decoding(self, decoding: DecoderConfig) -> None:
         """Decode from now on as ``decoding`` says: every member proposes candidates with it,

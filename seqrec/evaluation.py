@@ -12,7 +12,8 @@ from typing import Any
 
 from seqrec.audio.level import CLIPPED_SHARE, is_silent
 from seqrec.data.manifest import ManifestEntry, read_manifest
-from seqrec.recognizer import Recognizer, Transcription
+from seqrec.decoding.results import Transcription
+from seqrec.recognizer import Recognizer
 from seqrec.report.scoring import Scores, score
 
 

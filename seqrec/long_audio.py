@@ -28,7 +28,7 @@ from tqdm.auto import tqdm
 
 from seqrec.audio.io import AudioError, to_model_rate
 from seqrec.audio.level import file_level
-from seqrec.decoding.timestamps import runs
+from seqrec.audio.speech_detector import runs
 from seqrec.features.level_norm import frame_powers, loudest_mean
 
 Forward = Callable[[list[np.ndarray]], tuple[torch.Tensor, torch.Tensor]]

@@ -6,7 +6,6 @@ Dimensions: B batch, S samples, T' output frames, V classes.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -30,7 +29,8 @@ from seqrec.data.manifest import ManifestEntry
 from seqrec.data.signals import SignalError, load_signal
 from seqrec.decoding.alignment import Span, align_tokens, word_spans
 from seqrec.decoding.config import Decoder, DecoderConfig, build_decoder
-from seqrec.decoding.timestamps import Timestamp, audio_timestamps, ink_timestamps
+from seqrec.decoding.results import Emission, Transcription
+from seqrec.decoding.timestamps import audio_timestamps, ink_timestamps
 from seqrec.features.ink_pipeline import InkPipeline
 from seqrec.ink import Ink
 from seqrec.ink.formats import READERS as INK_READERS
@@ -44,53 +44,6 @@ Consumer = Callable[[list[int], list[np.ndarray], torch.Tensor, torch.Tensor], N
 # and the shortest pause between words (blank the likeliest class) a piece may end in
 LONG_PIECE_S = 30.0
 LONG_PAUSE_S = 0.3
-
-
-@dataclass
-class Transcription:
-    """One result of ``Recognizer.transcribe``: the text, or an error naming the input; with
-    ``timestamps=True`` also its ``words`` and ``chars`` (see ``seqrec.decoding.timestamps``).
-    An audio input also gets its active level in dBFS and the share of its samples at full
-    scale, and ``warnings`` when it is silent (not transcribed) or clipped (see
-    ``seqrec.audio.level``)."""
-
-    text: str
-    error: str | None = None
-    source: str = ""
-    words: list[Timestamp] | None = None
-    chars: list[Timestamp] | None = None
-    warnings: list[str] = field(default_factory=list)
-    level_dbfs: float | None = None
-    clipped_share: float | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        row: dict[str, Any] = {
-            "source": self.source,
-            "text": self.text,
-            "error": self.error,
-            "warnings": list(self.warnings),
-        }
-        if self.level_dbfs is not None:
-            row["level_dbfs"] = self.level_dbfs
-            row["clipped_share"] = self.clipped_share
-        if self.words is not None and self.chars is not None:
-            row["words"] = [w.to_dict() for w in self.words]
-            row["chars"] = [c.to_dict() for c in self.chars]
-        return row
-
-
-@dataclass
-class Emission:
-    """The model's output for one input: log-probs (T', V), or the error that stopped it
-    (neither for a silent input); an audio input's level, clipped share and warnings as in
-    its Transcription."""
-
-    source: str
-    log_probs: torch.Tensor | None = None
-    error: str | None = None
-    warnings: list[str] = field(default_factory=list)
-    level_dbfs: float | None = None
-    clipped_share: float | None = None
 
 
 class Recognizer:

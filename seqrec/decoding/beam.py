@@ -20,6 +20,7 @@ from pathlib import Path
 import torch
 from torchaudio.models.decoder import ctc_decoder
 
+from seqrec.decoding.config import DecoderConfig
 from seqrec.decoding.greedy import penalise_blank
 from seqrec.lm.arpa import SPECIAL, LMError, read_arpa, read_arpa_vocabulary
 from seqrec.lm.corpus import WORD_DELIMITER
@@ -44,10 +45,10 @@ class BeamSearchDecoder:
         tokenizer: CharTokenizer,
         lexicon: Sequence[str] | None = None,
         lm: str | Path | None = None,
-        lm_weight: float = 1.0,
+        lm_weight: float = DecoderConfig.lm_weight,
         word_score: float = 0.0,
-        beam_size: int = 50,
-        beam_threshold: float = 25.0,
+        beam_size: int = DecoderConfig.beam_size,
+        beam_threshold: float = DecoderConfig.beam_threshold,
         nbest: int = 1,
         blank_penalty: float = 0.0,
     ) -> None:

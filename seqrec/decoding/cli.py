@@ -1,4 +1,4 @@
-"""Command-line pieces for decoding: the beam-search options and ``seqrec tune-lm``."""
+"""Command-line pieces for decoding: the beam-search options and those of ``seqrec tune-lm``."""
 
 from __future__ import annotations
 
@@ -15,10 +15,10 @@ def add_decoder_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--decoder", choices=DECODERS, default="greedy")
     group.add_argument("--lexicon", help="beam: word list (one word per line) to decode into")
     group.add_argument("--lm", help="beam: ARPA LM (a char LM without --lexicon, else a word LM)")
-    group.add_argument("--lm-weight", type=float, default=1.0)
+    group.add_argument("--lm-weight", type=float, default=DecoderConfig.lm_weight)
     group.add_argument("--word-score", type=float, default=0.0, help="beam: bonus per word")
-    group.add_argument("--beam-size", type=int, default=50)
-    group.add_argument("--beam-threshold", type=float, default=25.0)
+    group.add_argument("--beam-size", type=int, default=DecoderConfig.beam_size)
+    group.add_argument("--beam-threshold", type=float, default=DecoderConfig.beam_threshold)
     group.add_argument(
         "--blank-penalty",
         type=float,
@@ -71,24 +71,6 @@ def decoder_config(args: argparse.Namespace) -> DecoderConfig:
     )
 
 
-def load_recognizer(args: argparse.Namespace) -> Any:
-    """``Recognizer.load(args.model)`` with the decoder of ``args`` (an ``Ensemble`` of it
-    and the ``--ensemble`` models when given); a lexicon or LM that does not fit the model
-    exits with its message instead of a traceback."""
-    from seqrec.lm.arpa import LMError
-    from seqrec.recognizer import Recognizer
-
-    try:
-        if args.ensemble:
-            from seqrec.ensemble import Ensemble
-
-            models = [args.model, *args.ensemble]
-            return Ensemble.load(models, args.device, decoder_config(args), args.nbest)
-        return Recognizer.load(args.model, device=args.device, decoding=decoder_config(args))
-    except (LMError, ValueError, FileNotFoundError) as err:
-        raise SystemExit(f"seqrec {args.verb}: {err}") from None
-
-
 def _numbers(text: str) -> list[float]:
     try:
         return [float(x) for x in text.split(",") if x.strip()]
@@ -98,48 +80,8 @@ def _numbers(text: str) -> list[float]:
         ) from None
 
 
-def _tune_lm(args: argparse.Namespace) -> int:
-    from seqrec.decoding.tune import best_point, grid_table, tune_lm
-
-    if args.word_scores is None:
-        args.word_scores = [-1.0, 0.0, 1.0] if args.lexicon else [0.0]
-    args.decoder, args.lm_weight, args.word_score, args.blank_penalty = "beam", 1.0, 0.0, 0.0
-    args.rescore_weight, args.rescore_word_score = 1.0, 0.0
-    recognizer = load_recognizer(args)
-    try:
-        points = tune_lm(
-            recognizer,
-            args.manifest,
-            decoder_config(args),
-            args.lm_weights,
-            args.word_scores,
-            args.batch_size,
-            blank_penalties=args.blank_penalties,
-            rescore_weights=args.rescore_weights,
-            rescore_word_scores=args.rescore_word_scores,
-        )
-    except (ValueError, FileNotFoundError) as err:
-        raise SystemExit(f"seqrec tune-lm: {err}") from None
-    print(grid_table(points))
-    best = best_point(points)
-    if best.wer > points[0].wer:
-        print(f"note: greedy decoding beats every grid point ({100 * points[0].wer:.2f}% WER)")
-    d = best.decoding
-    rescoring = (
-        ""
-        if d.rescore_lm is None
-        else f" --rescore-lm {d.rescore_lm} --rescore-weight {d.rescore_weight:g}"
-        f" --rescore-word-score {d.rescore_word_score:g}"
-    )
-    print(
-        f"best: --lm-weight {d.lm_weight:g} --word-score {d.word_score:g} "
-        f"--blank-penalty {d.blank_penalty:g}{rescoring}"
-    )
-    return 0
-
-
-def add_tune_parser(sub: Any) -> None:
-    """The ``seqrec tune-lm MODEL DEV_MANIFEST --lm LM ...`` verb."""
+def add_tune_parser(sub: Any) -> argparse.ArgumentParser:
+    """The ``seqrec tune-lm MODEL DEV_MANIFEST --lm LM ...`` verb's options."""
     p = sub.add_parser(
         "tune-lm",
         help="grid-search decoder weights (LM, word score, blank penalty, rescoring) on dev data",
@@ -163,9 +105,9 @@ def add_tune_parser(sub: Any) -> None:
     )
     p.add_argument("--rescore-weights", type=_numbers, default=[0.5, 1.0, 1.5, 2.0])
     p.add_argument("--rescore-word-scores", type=_numbers, default=[0.0, 2.0, 4.0])
-    p.add_argument("--beam-size", type=int, default=50)
-    p.add_argument("--beam-threshold", type=float, default=25.0)
+    p.add_argument("--beam-size", type=int, default=DecoderConfig.beam_size)
+    p.add_argument("--beam-threshold", type=float, default=DecoderConfig.beam_threshold)
     p.add_argument("--batch-size", type=int, default=16)
     p.add_argument("--device", default="cpu")
     add_ensemble_options(p)
-    p.set_defaults(run=_tune_lm)
+    return p

@@ -27,7 +27,9 @@ Decoder = Callable[[torch.Tensor, torch.Tensor], list[str]]
 
 @dataclass
 class DecoderConfig:
-    """``kind="greedy"`` (best path) or ``"beam"``: beam search, constrained to the words of
+    """The decoder settings, and the one home of their defaults.
+
+    ``kind="greedy"`` (best path) or ``"beam"``: beam search, constrained to the words of
     ``lexicon`` (a word-list file, or the words) when given, scored with the ARPA LM ``lm``
     (a character LM without a lexicon, a word LM with one) weighted by ``lm_weight``, plus
     ``word_score`` per word (lexicon only); ``nbest``: how many transcripts the beam keeps

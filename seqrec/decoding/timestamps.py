@@ -6,20 +6,18 @@ came first, not when it was spoken: a bidirectional LSTM emits them late (on yes
 recordings the first spike of a word comes 0.1-0.3 s after its start, and the "o" of "no"
 often only when the next word begins), and how late depends on the model.
 
-For audio, word boundaries are therefore taken from the signal and only the order from
-the spikes. ``speech_segments`` splits the recording at pauses (frame energy below an Otsu
-threshold for at least ``min_pause``). Each character votes for the segment nearest to its
-spike; a word owns the segment that most of its characters voted for, plus any other
-segment whose votes are mostly its own (a pause inside a word); it runs from the start of
-its first segment to the end of its last. Words that own the same segment (speech without
-pauses between them) split it at the spike of the delimiter between them. Without
-detectable pauses (ink, or audio with under ``min_contrast_db`` between loud and quiet),
-a word runs from the start of its first character's span to the end of its last.
-
-On yes/no words spliced between known pauses (``tests/api/test_timestamps.py``) this
-takes the mean absolute start/end error of a small model's words from 0.16/0.29 s (spike
-spans) to 0.01/0.01 s; on espeak digits with no pauses between them, from 0.07/0.04 s to
-0.04/0.03 s.
+For audio, word boundaries are therefore taken from the signal and only the order from the
+spikes. ``seqrec.audio.speech_detector.speech_segments`` splits the recording at pauses
+(frame energy below an Otsu threshold for at least ``min_pause``). Each character votes for
+the segment nearest to its spike; a word owns the segment that most of its characters voted
+for, plus any other segment whose votes are mostly its own (a pause inside a word); it runs
+from the start of its first segment to the end of its last. Words that own the same segment
+(speech without pauses between them) split it at the spike of the delimiter between them.
+Without detectable pauses (ink, or audio with under ``min_contrast_db`` between loud and
+quiet), a word runs from the start of its first character's span to the end of its last. On
+yes/no words spliced between known pauses (``tests/api/test_timestamps.py``) this takes the
+mean absolute start/end error of a small model's words from 0.16/0.29 s (spike spans) to
+0.01/0.01 s; on espeak digits with no pauses between them, from 0.07/0.04 s to 0.04/0.03 s.
 
 Characters split their word at their spikes, clamped so each keeps at least one frame (or
 an equal share of a shorter word). A confidence is the mean posterior of the aligned token
@@ -38,12 +36,11 @@ from typing import Any
 import numpy as np
 import torch
 
+from seqrec.audio.speech_detector import Segment, speech_segments
 from seqrec.decoding.alignment import Span, align_tokens, geometric_mean, split_words
 from seqrec.features.ink_pipeline import InkPipeline
 from seqrec.ink import Ink
 from seqrec.text.tokenizer import CharTokenizer
-
-Segment = tuple[float, float]
 
 
 @dataclass(frozen=True)
@@ -69,61 +66,6 @@ class Timestamp:
         if self.start_point is not None:
             row["start_point"], row["end_point"] = self.start_point, self.end_point
         return row
-
-
-def otsu_threshold(values: np.ndarray, bins: int = 100) -> float:
-    """The threshold splitting ``values`` (N,) into two classes of maximal between-class
-    variance (Otsu 1979)."""
-    counts, edges = np.histogram(values, bins)
-    centres = (edges[:-1] + edges[1:]) / 2
-    below = np.cumsum(counts)
-    above = below[-1] - below
-    mass = np.cumsum(counts * centres)
-    mean_below = mass / np.maximum(below, 1)
-    mean_above = (mass[-1] - mass) / np.maximum(above, 1)
-    return float(edges[1:][np.argmax(below * above * (mean_below - mean_above) ** 2)])
-
-
-def runs(mask: np.ndarray) -> list[tuple[int, int]]:
-    """[start, end) index pairs of the runs of True in ``mask`` (N,)."""
-    padded = np.concatenate([[False], mask, [False]]).astype(np.int8)
-    edges = np.flatnonzero(np.diff(padded))
-    return list(zip(edges[::2].tolist(), edges[1::2].tolist(), strict=True))
-
-
-def speech_segments(
-    wave: np.ndarray,
-    sample_rate: int,
-    hop_seconds: float = 0.01,
-    min_pause: float = 0.1,
-    min_speech: float = 0.05,
-    min_contrast_db: float = 10.0,
-) -> list[Segment] | None:
-    """(start, end) seconds of the stretches of ``wave`` (S,) between pauses, or None when
-    loud and quiet frames differ by under ``min_contrast_db`` on average (no pauses to see).
-
-    Frames of ``hop_seconds`` are quiet below the Otsu threshold of their energy in dB; a loud
-    run under ``min_speech`` counts as quiet, and a quiet run under ``min_pause`` away from the
-    ends as speech.
-    """
-    hop = max(1, round(hop_seconds * sample_rate))
-    frames = len(wave) // hop
-    if frames < 2:
-        return None
-    power = np.square(wave[: frames * hop].astype(np.float64)).reshape(frames, hop).mean(1)
-    level = 10 * np.log10(power + 1e-10)
-    loud = level >= otsu_threshold(level)
-    if loud.all() or not loud.any():
-        return None
-    if level[loud].mean() - level[~loud].mean() < min_contrast_db:
-        return None
-    for a, b in runs(loud):
-        if (b - a) * hop_seconds < min_speech:
-            loud[a:b] = False
-    for a, b in runs(~loud):
-        if (b - a) * hop_seconds < min_pause and a > 0 and b < frames:
-            loud[a:b] = True
-    return [(a * hop_seconds, b * hop_seconds) for a, b in runs(loud)]
 
 
 def delimiter_gaps(chars: list[Span], words: list[list[Span]], delimiter: str) -> list[Segment]:

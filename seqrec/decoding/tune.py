@@ -8,14 +8,15 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 import torch
 
 from seqrec.data.manifest import read_manifest
 from seqrec.decoding.config import DecoderConfig, build_decoder
 from seqrec.decoding.rescoring import RescoredBeamDecoder, rerank
+from seqrec.decoding.results import Transcriber
 from seqrec.metrics import char_errors, word_errors
-from seqrec.recognizer import Emission, Recognizer
 
 
 @dataclass(frozen=True)
@@ -29,7 +30,7 @@ class GridPoint:
 
 
 def tune_lm(
-    recognizer: Recognizer,
+    recognizer: Transcriber[Any],
     manifest: str | Path,
     base: DecoderConfig,
     lm_weights: Sequence[float],
@@ -76,8 +77,8 @@ def tune_lm(
 
 
 def _score(
-    recognizer: Recognizer,
-    emissions: Sequence[Emission],
+    recognizer: Transcriber[Any],
+    emissions: Sequence[Any],
     refs: Sequence[str],
     decoding: DecoderConfig,
     batch_size: int,
@@ -90,8 +91,8 @@ def _score(
 
 
 def _rescored(
-    recognizer: Recognizer,
-    emissions: Sequence[Emission],
+    recognizer: Transcriber[Any],
+    emissions: Sequence[Any],
     refs: Sequence[str],
     decoding: DecoderConfig,
     base: DecoderConfig,

@@ -10,7 +10,6 @@ from torch import nn
 from torch.nn import functional as F
 
 RNN_TYPES = {"lstm": nn.LSTM, "gru": nn.GRU}
-RNN_KERNELS = {"lstm": torch.lstm, "gru": torch.gru}
 
 
 def reverse_within_lengths(x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
@@ -32,7 +31,8 @@ class RNNEncoder(nn.Module):
     the usual parameter names), but each layer and direction runs on the padded batch:
     the forward direction is causal, so padding at the end cannot reach valid frames, and
     the backward direction reads each sequence reversed within its length. This avoids
-    packed sequences, which run about 2x slower on CPU.
+    packed sequences, which run about 2x slower on CPU. Each layer and direction runs as a
+    one-layer, one-direction module of the same type, given that layer's weights: public API only.
     """
 
     def __init__(
@@ -57,20 +57,20 @@ class RNNEncoder(nn.Module):
             dropout=dropout if num_layers > 1 else 0.0,
         )
         self.output_size = hidden_size * (2 if bidirectional else 1)
+        # one-layer, one-direction RNNs, given a layer's weights at each call (a plain dict:
+        # not submodules, so the state dict and parameters() hold the weights once, as rnn's;
+        # made on the meta device: no memory, and no draws from the random generator)
+        self.single_layers = {
+            size: RNN_TYPES[rnn_type](size, hidden_size, batch_first=True, device="meta")
+            for size in (input_size, self.output_size)
+        }
 
     def _run(self, x: torch.Tensor, layer: int, suffix: str) -> torch.Tensor:
         """One layer, one direction, over (B, T, D) from t = 0: (B, T, H)."""
-        rnn = self.rnn
-        weights = [
-            getattr(rnn, f"{name}_l{layer}{suffix}")
-            for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
-        ]
-        h0 = x.new_zeros(1, x.shape[0], rnn.hidden_size)
-        hidden = (h0, h0) if self.rnn_type == "lstm" else h0
-        out = RNN_KERNELS[self.rnn_type](
-            x, hidden, weights, True, 1, 0.0, self.training, False, True
-        )
-        return out[0]
+        single = self.single_layers[self.rnn.input_size if layer == 0 else self.output_size]
+        for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"):
+            setattr(single, f"{name}_l0", getattr(self.rnn, f"{name}_l{layer}{suffix}"))
+        return single(x)[0]
 
     def forward(self, x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
         for layer in range(self.rnn.num_layers):

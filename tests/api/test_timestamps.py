@@ -12,6 +12,7 @@ import soundfile as sf
 import torch
 
 import seqrec
+from seqrec.audio.speech_detector import speech_segments
 from seqrec.cli import main
 from seqrec.data.manifest import read_manifest
 from seqrec.decoding.alignment import align_tokens
@@ -21,7 +22,6 @@ from seqrec.decoding.timestamps import (
     frame_points,
     frame_timestamps,
     row_starts,
-    speech_segments,
 )
 from seqrec.features.ink_pipeline import InkFeatureConfig, InkPipeline
 from seqrec.long_audio import pause_pieces

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from copy import deepcopy
+
 import pytest
 import torch
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
@@ -37,3 +39,29 @@ def test_outputs_and_gradients_equal_packed_sequences(rnn_type, bidirectional):
     torch.testing.assert_close(out, ref, atol=1e-6, rtol=1e-5)
     torch.testing.assert_close(grad_x, ref_grad_x, atol=1e-6, rtol=1e-5)
     assert torch.all(out[1, 4:] == 0) and torch.all(out[2, 1:] == 0)
+
+
+def test_weights_are_the_rnn_modules_alone_and_follow_copies_and_loads():
+    torch.manual_seed(0)
+    encoder = RNNEncoder(6, 5, num_layers=2, rnn_type="lstm", bidirectional=True, dropout=0.0)
+    assert list(encoder.state_dict()) == list(encoder.rnn.state_dict(prefix="rnn."))
+    assert sum(p.numel() for p in encoder.parameters()) == sum(
+        p.numel() for p in encoder.rnn.parameters()
+    )
+    x, lengths = torch.randn(2, 7, 6), torch.tensor([7, 5])
+    copy = deepcopy(encoder).eval()
+    with torch.no_grad():
+        copy.rnn.weight_hh_l1_reverse.zero_()  # the copy's own weights, not the original's
+    other = RNNEncoder(6, 5, num_layers=2, rnn_type="lstm", bidirectional=True, dropout=0.0)
+    other.load_state_dict(copy.state_dict())
+    assert not torch.allclose(copy(x, lengths), encoder.eval()(x, lengths))
+    torch.testing.assert_close(other.eval()(x, lengths), copy(x, lengths))
+
+
+def test_building_draws_from_the_generator_as_an_nn_lstm_does():
+    torch.manual_seed(0)
+    RNNEncoder(6, 5, num_layers=2, rnn_type="lstm", bidirectional=True, dropout=0.0)
+    after_encoder = torch.rand(1)
+    torch.manual_seed(0)
+    torch.nn.LSTM(6, 5, num_layers=2, batch_first=True, bidirectional=True)
+    assert torch.equal(after_encoder, torch.rand(1))  # same weights from the same seed as before

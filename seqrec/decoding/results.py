@@ -1,0 +1,93 @@
+"""What transcribing returns, and the one interface a Recognizer and an Ensemble share.
+
+Dimensions: T' output frames, V classes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol, TypeVar
+
+import torch
+
+from seqrec.decoding.config import DecoderConfig
+from seqrec.decoding.timestamps import Timestamp
+from seqrec.text.normalize import TextNormalizer
+from seqrec.text.tokenizer import CharTokenizer
+
+
+@dataclass
+class Transcription:
+    """One result of ``Recognizer.transcribe``: the text, or an error naming the input; with
+    ``timestamps=True`` also its ``words`` and ``chars`` (see ``seqrec.decoding.timestamps``).
+    An audio input also gets its active level in dBFS and the share of its samples at full
+    scale, and ``warnings`` when it is silent (not transcribed) or clipped (see
+    ``seqrec.audio.level``)."""
+
+    text: str
+    error: str | None = None
+    source: str = ""
+    words: list[Timestamp] | None = None
+    chars: list[Timestamp] | None = None
+    warnings: list[str] = field(default_factory=list)
+    level_dbfs: float | None = None
+    clipped_share: float | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        row: dict[str, Any] = {
+            "source": self.source,
+            "text": self.text,
+            "error": self.error,
+            "warnings": list(self.warnings),
+        }
+        if self.level_dbfs is not None:
+            row["level_dbfs"] = self.level_dbfs
+            row["clipped_share"] = self.clipped_share
+        if self.words is not None and self.chars is not None:
+            row["words"] = [w.to_dict() for w in self.words]
+            row["chars"] = [c.to_dict() for c in self.chars]
+        return row
+
+
+@dataclass
+class Emission:
+    """The model's output for one input: log-probs (T', V), or the error that stopped it
+    (neither for a silent input); an audio input's level, clipped share and warnings as in
+    its Transcription."""
+
+    source: str
+    log_probs: torch.Tensor | None = None
+    error: str | None = None
+    warnings: list[str] = field(default_factory=list)
+    level_dbfs: float | None = None
+    clipped_share: float | None = None
+
+
+E = TypeVar("E")
+
+
+class Transcriber(Protocol[E]):
+    """Transcribes inputs with a settable decoder: ``seqrec.Recognizer`` (emissions ``E`` are
+    ``Emission``) and ``seqrec.Ensemble`` (a list of its members' emissions per input)."""
+
+    @property
+    def normalizer(self) -> TextNormalizer: ...
+
+    @property
+    def tokenizer(self) -> CharTokenizer: ...
+
+    def set_decoding(self, decoding: DecoderConfig) -> None: ...
+
+    def transcribe(
+        self, inputs: Sequence[Any], batch_size: int = 16, *, progress: bool = False
+    ) -> list[Transcription]: ...
+
+    def emissions(
+        self, inputs: Sequence[Any], batch_size: int = 16, *, progress: bool = False
+    ) -> list[E]: ...
+
+    def decode(self, emissions: Sequence[E], batch_size: int = 16) -> list[Transcription]: ...
+
+
+__all__ = ["Emission", "Transcriber", "Transcription"]
