@@ -15,30 +15,25 @@ import torch
 from torch.nn.utils.rnn import pad_sequence
 from tqdm.auto import tqdm
 
-from seqrec.audio.io import AudioError, audio_problem, load_audio, to_model_rate
+from seqrec.audio.io import AudioError
 from seqrec.audio.level import (
-    apply_gain,
-    clipped_share,
     file_level,
     is_silent,
-    level_dbfs,
     level_warnings,
 )
 from seqrec.data.dataset import pad_signals
 from seqrec.data.manifest import ManifestEntry
-from seqrec.data.signals import SignalError, load_signal
+from seqrec.data.signals import SignalError
 from seqrec.decoding.alignment import Span, align_tokens, word_spans
 from seqrec.decoding.config import Decoder, DecoderConfig, build_decoder
 from seqrec.decoding.results import Emission, Transcription
-from seqrec.decoding.timestamps import audio_timestamps, ink_timestamps
-from seqrec.features.ink_pipeline import InkPipeline
+from seqrec.decoding.timestamps import audio_timestamps
 from seqrec.ink import Ink
-from seqrec.ink.formats import READERS as INK_READERS
+from seqrec.modality import Input, modality_for
 from seqrec.models.checkpoint import read_checkpoint
 from seqrec.models.ctc_model import CTCModel
 from seqrec.models.spec import ModelSpec
 
-Input = str | Path | np.ndarray | torch.Tensor | ManifestEntry | Ink
 Consumer = Callable[[list[int], list[np.ndarray], torch.Tensor, torch.Tensor], None]
 # transcribe_long(timestamps=True): the longest piece aligned at once where pauses allow,
 # and the shortest pause between words (blank the likeliest class) a piece may end in
@@ -61,8 +56,7 @@ class Recognizer:
         self.spec = spec
         self.device = torch.device(device)
         self.sample_rate = spec.front_end.sample_rate
-        ink = spec.front_end.ink
-        self.ink = InkPipeline(ink) if ink is not None else None  # None for audio models
+        self.modality = modality_for(spec)
         self.tokenizer = spec.text.tokenizer()
         self.normalizer = spec.text.normalizer
         self.set_decoding(decoding or DecoderConfig())
@@ -85,10 +79,7 @@ class Recognizer:
     def frame_seconds(self) -> float:
         """Seconds between the output frames of an audio model (hop times subsampling);
         ValueError for an ink model, whose frames are points or curves, not times."""
-        features = self.spec.front_end.features
-        if features is None:
-            raise ValueError("an ink model's output frames have no fixed duration")
-        return features.hop_ms / 1000 * self.spec.encoder.subsampling_factor
+        return self.modality.frame_seconds
 
     @torch.inference_mode()
     def align(
@@ -101,10 +92,8 @@ class Recognizer:
         for i, (item, text) in enumerate(zip(inputs, texts, strict=True)):
             source = _describe(item, i)
             try:
-                wave = self._signal(item, sample_rate)
-                problem = audio_problem(wave) if self.ink is None else None
-                if problem:
-                    raise AudioError(problem)
+                wave = self.modality.signal(item, sample_rate)
+                self.modality.check_alignable(wave)
                 signal = torch.from_numpy(wave)[None]
                 length = torch.tensor([signal.shape[1]])
                 log_probs, frames = self.model(signal.to(self.device), length.to(self.device))
@@ -115,35 +104,6 @@ class Recognizer:
                 raise ValueError(f"{source}: {err}") from None
             aligned.append(word_spans(chars))
         return aligned
-
-    def _signal(self, item: Input, sample_rate: int | None) -> np.ndarray:
-        """The model-rate mono signal (S,) or prepared ink (P, C) of one input; all-zero
-        audio is returned too (silence, which ``transcribe`` warns about rather than fails
-        on; training data keeps ``load_signal``'s check). Raises SignalError/AudioError/
-        InkError/TypeError."""
-        if isinstance(item, (str, Path)):
-            ink_file = self.ink is not None or Path(item).suffix.lower() in INK_READERS
-            item = ManifestEntry(path=Path(item), text="", kind="ink" if ink_file else "audio")
-        if isinstance(item, ManifestEntry):
-            if item.kind == "audio" and self.ink is None:
-                wave = load_audio(item.path, self.sample_rate, item.offset, item.duration)
-                return _transcribable(wave)
-            return load_signal(item, self.sample_rate, self.ink)
-        if isinstance(item, Ink):
-            if self.ink is None:
-                raise SignalError(f"{item.name}: an ink, but this model reads audio")
-            return self.ink(item)
-        if self.ink is not None:
-            raise TypeError("this model reads ink: pass seqrec.Ink objects or ink files")
-        if isinstance(item, torch.Tensor):
-            item = item.detach().cpu().numpy()
-            if item.ndim == 2 and item.shape[0] < item.shape[1]:
-                item = item.T  # torch convention (C, S) -> (S, C)
-        if isinstance(item, np.ndarray):
-            return _transcribable(
-                to_model_rate(item, sample_rate or self.sample_rate, self.sample_rate)
-            )
-        raise TypeError(f"cannot transcribe an input of type {type(item).__name__}")
 
     @torch.inference_mode()
     def _forward(
@@ -210,24 +170,9 @@ class Recognizer:
         """Set ``result``'s words and chars from the log-probs (T', V) of its signal, or its
         error when they cannot be had (an ink file that no longer reads, say)."""
         try:
-            if self.ink is None:
-                result.words, result.chars = audio_timestamps(
-                    log_probs,
-                    result.text,
-                    self.tokenizer,
-                    signal,
-                    self.sample_rate,
-                    self.frame_seconds,
-                )
-            else:
-                result.words, result.chars = ink_timestamps(
-                    log_probs,
-                    result.text,
-                    self.tokenizer,
-                    _ink_of(item),
-                    self.ink,
-                    self.spec.encoder.subsampling_factor,
-                )
+            result.words, result.chars = self.modality.timestamps(
+                log_probs, result.text, self.tokenizer, item, signal
+            )
         except (ValueError, OSError) as err:
             result.error = f"{result.source}: timestamps: {err}"
 
@@ -257,8 +202,10 @@ class Recognizer:
         same words for greedy decoding; a beam search's LM does not see across the cuts)."""
         from seqrec.long_audio import LEVEL_BLOCK_S, FrontendLevel, stitched_log_probs
 
-        if self.ink is not None:
-            raise TypeError("transcribe_long reads audio files; this model reads ink")
+        if self.modality.name != "audio":
+            raise TypeError(
+                f"transcribe_long reads audio files; this model reads {self.modality.name}"
+            )
         normalizing = (
             FrontendLevel(self.model.frontend, self.sample_rate)
             if self.model.frontend.level_normalization
@@ -414,8 +361,7 @@ class Recognizer:
         indices, signals, log-probs (B, T', V) and lengths (B,) to ``consume``; an unusable
         input gets its ``results`` row's error set, an audio input its level and warnings
         (``gain_db`` applied first), and a silent one is not run."""
-        if gain_db and self.ink is not None:
-            raise ValueError(f"gain_db {gain_db:g}: a gain scales audio; this model reads ink")
+        self.modality.check_gain(gain_db)
         chunk = batch_size * 32  # inputs decoded and length-sorted together; bounds memory
         starts = range(0, len(inputs), chunk)
         with tqdm(
@@ -448,44 +394,18 @@ class Recognizer:
         loaded: list[tuple[int, np.ndarray]] = []
         for i in range(start, min(stop, len(inputs))):
             try:
-                signal = self._signal(inputs[i], sample_rate)
+                signal = self.modality.signal(inputs[i], sample_rate)
             except (SignalError, AudioError, TypeError, ValueError) as err:
                 message, source = str(err), results[i].source
                 results[i].error = message if source in message else f"{source}: {message}"
                 continue
-            if self.ink is None:
-                signal = apply_gain(signal, gain_db)
-                if not self._measure(results[i], signal):
-                    continue
-            loaded.append((i, signal))
+            admitted = self.modality.admit(results[i], signal, gain_db)
+            if admitted is not None:
+                loaded.append((i, admitted))
         loaded.sort(key=lambda pair: len(pair[1]))
         for b in range(0, len(loaded), batch_size):
             indices, signals = zip(*loaded[b : b + batch_size], strict=True)
             consume(list(indices), list(signals), *self._forward(list(signals)))
-
-    def _measure(self, result: Transcription, wave: np.ndarray) -> bool:
-        """Set ``result``'s level, clipped share and their warnings from its model-rate
-        waveform (S,); False when it is silent, so not to be transcribed."""
-        result.level_dbfs = level_dbfs(wave, self.sample_rate)
-        result.clipped_share = clipped_share(wave)
-        result.warnings += level_warnings(result.level_dbfs, result.clipped_share)
-        return not is_silent(result.level_dbfs)
-
-
-def _transcribable(wave: np.ndarray) -> np.ndarray:
-    """``wave`` (S,), unless it is empty or not finite (AudioError); all zeros is allowed:
-    that is silence, for the level check to report."""
-    problem = audio_problem(wave) if np.any(wave) or wave.size == 0 else None
-    if problem:
-        raise AudioError(problem)
-    return wave
-
-
-def _ink_of(item: Input) -> Ink:
-    """The ink an input of an ink model names (it was read once already to transcribe it)."""
-    if isinstance(item, Ink):
-        return item
-    return Ink.load(item.path if isinstance(item, ManifestEntry) else item)
 
 
 def _describe(item: Input, index: int) -> str:
