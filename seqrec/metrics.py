@@ -1,4 +1,8 @@
-"""Word and character error rates with jiwer, plus edit-operation counts."""
+"""Word and character error rates with jiwer: corpus and per-utterance edit counts, and the
+alignments behind them (the one place seqrec counts errors).
+
+Dimensions: N utterances.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 import jiwer
+import numpy as np
 
 
 @dataclass
@@ -37,36 +42,51 @@ class ErrorCounts:
         return {**asdict(self), "reference_length": self.reference_length, "rate": self.rate}
 
 
-def _pairs(refs: Sequence[str], hyps: Sequence[str]) -> tuple[list[str], list[str]]:
+UNITS = ("word", "char")
+COUNT_COLUMNS = ("substitutions", "deletions", "insertions", "hits")
+Chunk = dict[str, Any]  # {"type": equal|substitute|delete|insert, "ref": [...], "hyp": [...]}
+_COLUMN = {"substitute": 0, "delete": 1, "insert": 2, "equal": 3}
+_PROCESS = {"word": jiwer.process_words, "char": jiwer.process_characters}
+
+
+def utterance_errors(
+    unit: str, refs: Sequence[str], hyps: Sequence[str]
+) -> tuple[np.ndarray, list[list[Chunk]]]:
+    """Edit counts (N, 4), columns as ``COUNT_COLUMNS``, and the alignment chunks of every
+    pair, for ``unit`` "word" or "char" (jiwer's tokenisation and alignment). An empty
+    reference is allowed: its hypothesis counts as insertions (words split on spaces; every
+    character, spaces too)."""
     if len(refs) != len(hyps):
         raise ValueError(f"{len(refs)} references but {len(hyps)} hypotheses")
-    return list(refs), list(hyps)
+    counts = np.zeros((len(refs), 4), dtype=np.int64)
+    chunks: list[list[Chunk]] = [[] for _ in refs]
+    kept = [i for i, r in enumerate(refs) if r.strip()]  # jiwer rejects empty references
+    for i in sorted(set(range(len(refs))) - set(kept)):
+        tokens = hyps[i].split() if unit == "word" else list(hyps[i])
+        counts[i, 2] = len(tokens)
+        chunks[i] = [{"type": "insert", "ref": [], "hyp": tokens}] if tokens else []
+    if not kept:
+        return counts, chunks
+    out = _PROCESS[unit]([refs[i] for i in kept], [hyps[i] for i in kept])
+    for i, ref, hyp, alignment in zip(
+        kept, out.references, out.hypotheses, out.alignments, strict=True
+    ):
+        row = counts[i]
+        for c in alignment:
+            r, h = ref[c.ref_start_idx : c.ref_end_idx], hyp[c.hyp_start_idx : c.hyp_end_idx]
+            row[_COLUMN[c.type]] += len(h) if c.type == "insert" else len(r)
+            chunks[i].append({"type": c.type, "ref": list(r), "hyp": list(h)})
+    return counts, chunks
 
 
 def word_errors(refs: Sequence[str], hyps: Sequence[str]) -> ErrorCounts:
     """Word-level S/D/I/hit counts over the corpus (empty references allowed)."""
-    return _counts(jiwer.process_words, *_pairs(refs, hyps))
+    return ErrorCounts(*(int(x) for x in utterance_errors("word", refs, hyps)[0].sum(0)))
 
 
 def char_errors(refs: Sequence[str], hyps: Sequence[str]) -> ErrorCounts:
     """Character-level S/D/I/hit counts over the corpus (spaces count as characters)."""
-    return _counts(jiwer.process_characters, *_pairs(refs, hyps))
-
-
-def _counts(process, refs: list[str], hyps: list[str]) -> ErrorCounts:
-    total = ErrorCounts()
-    # jiwer rejects empty references, so those utterances count their hypothesis as insertions.
-    kept = [(r, h) for r, h in zip(refs, hyps, strict=True) if r.strip()]
-    for r, h in zip(refs, hyps, strict=True):
-        if not r.strip():
-            total.insertions += len(h.split()) if process is jiwer.process_words else len(h)
-    if kept:
-        out = process([r for r, _ in kept], [h for _, h in kept])
-        total.substitutions += out.substitutions
-        total.deletions += out.deletions
-        total.insertions += out.insertions
-        total.hits += out.hits
-    return total
+    return ErrorCounts(*(int(x) for x in utterance_errors("char", refs, hyps)[0].sum(0)))
 
 
 def wer(refs: Sequence[str], hyps: Sequence[str]) -> float:

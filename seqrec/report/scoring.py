@@ -1,30 +1,18 @@
 """Per-utterance edit counts and alignments of hypotheses against references, for words and
-characters: jiwer's tokenisation and Levenshtein opcodes (rapidfuzz, as ``jiwer.process_words``
-and ``process_characters`` compute them, so counts equal ``seqrec.metrics``), without jiwer's
-per-sentence objects and checks, which cost more than the alignment itself.
+characters, as ``seqrec.metrics.utterance_errors`` counts them, with the views reports need.
 
 Dimensions: N utterances.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from rapidfuzz.distance import Levenshtein
 
-from seqrec.metrics import ErrorCounts
-
-UNITS = ("word", "char")
-COUNT_COLUMNS = ("substitutions", "deletions", "insertions", "hits")
-Chunk = dict[str, Any]  # {"type": equal|substitute|delete|insert, "ref": [...], "hyp": [...]}
-
-_TYPE = {"equal": "equal", "replace": "substitute", "delete": "delete", "insert": "insert"}
-_COLUMN = {"substitute": 0, "delete": 1, "insert": 2, "equal": 3}
-_SPACES = re.compile(r"\s\s+")
+from seqrec.metrics import COUNT_COLUMNS, UNITS, Chunk, ErrorCounts, utterance_errors
 
 
 @dataclass
@@ -80,39 +68,8 @@ class Scores:
 
 
 def score(refs: Sequence[str], hyps: Sequence[str]) -> Scores:
-    """Score every pair at word and character level. An empty reference is allowed: its
-    hypothesis counts as insertions (words split on spaces; every character, spaces too)."""
-    if len(refs) != len(hyps):
-        raise ValueError(f"{len(refs)} references but {len(hyps)} hypotheses")
+    """Score every pair at word and character level (``seqrec.metrics.utterance_errors``)."""
     counts, alignments = {}, {}
     for unit in UNITS:
-        counts[unit], alignments[unit] = _score_unit(unit, refs, hyps)
+        counts[unit], alignments[unit] = utterance_errors(unit, refs, hyps)
     return Scores(counts, alignments)
-
-
-def _score_unit(
-    unit: str, refs: Sequence[str], hyps: Sequence[str]
-) -> tuple[np.ndarray, list[list[Chunk]]]:
-    counts = [[0, 0, 0, 0] for _ in refs]
-    chunks: list[list[Chunk]] = [[] for _ in refs]
-    ids: dict[str, int] = {}  # words as integers, as jiwer aligns them
-    for i, (ref, hyp) in enumerate(zip(refs, hyps, strict=True)):
-        if not ref.strip():  # jiwer rejects empty references: all insertions, as in metrics
-            tokens = hyp.split() if unit == "word" else list(hyp)
-            counts[i][2] = len(tokens)
-            chunks[i] = [{"type": "insert", "ref": [], "hyp": tokens}] if tokens else []
-            continue
-        r, h = (_words(ref), _words(hyp)) if unit == "word" else (ref.strip(), hyp.strip())
-        source = [ids.setdefault(w, len(ids)) for w in r] if unit == "word" else r
-        target = [ids.setdefault(w, len(ids)) for w in h] if unit == "word" else h
-        row, row_chunks = counts[i], chunks[i]
-        for tag, r0, r1, h0, h1 in Levenshtein.opcodes(source, target):
-            kind = _TYPE[tag]
-            row[_COLUMN[kind]] += h1 - h0 if kind == "insert" else r1 - r0
-            row_chunks.append({"type": kind, "ref": list(r[r0:r1]), "hyp": list(h[h0:h1])})
-    return np.array(counts, dtype=np.int64).reshape(len(refs), 4), chunks
-
-
-def _words(text: str) -> list[str]:
-    """jiwer's default word tokenisation: runs of whitespace collapsed, split at spaces."""
-    return [w for w in _SPACES.sub(" ", text).strip().split(" ") if w]
