@@ -25,7 +25,7 @@ from torch import nn
 
 from seqrec.data.dataset import pad_signals
 from seqrec.features.level_norm import normalize_level
-from seqrec.features.logmel import LogMel, limit_peaks
+from seqrec.features.logmel import LogMel, limit_peaks, stft_frames
 from seqrec.models.ctc_model import CTCModel
 from seqrec.models.spec import ModelSpec
 
@@ -57,7 +57,7 @@ class RealLogMel(nn.Module):
         self.register_buffer("dct", dct)  # (F, C) or None
 
     def frame_lengths(self, lengths: torch.Tensor) -> torch.Tensor:
-        return torch.div(lengths, self.hop_length, rounding_mode="floor") + 1
+        return stft_frames(lengths, self.hop_length)
 
     def forward(
         self, waves: torch.Tensor, lengths: torch.Tensor

@@ -53,6 +53,11 @@ class LogMelConfig:
             raise ValueError(f"vtlp must be (low, high) with 0 < low <= high, got {self.vtlp}")
 
 
+def stft_frames(lengths: torch.Tensor, hop_length: int) -> torch.Tensor:
+    """Frames (B,) a centred STFT makes of ``lengths`` (B,) samples."""
+    return torch.div(lengths, hop_length, rounding_mode="floor") + 1
+
+
 def limit_peaks(waves: torch.Tensor, lengths: torch.Tensor, quantile: float) -> torch.Tensor:
     """Waveforms (B, S) clipped to +-(the ``quantile`` of each one's |x| over its ``lengths``
     (B,) samples); sort and gather only, so that it exports to ONNX."""
@@ -102,8 +107,7 @@ class LogMel(nn.Module):
         return self.mel.n_mels if self.dct is None else self.dct.shape[1]
 
     def frame_lengths(self, lengths: torch.Tensor) -> torch.Tensor:
-        """Frames (B,) produced from ``lengths`` (B,) samples (centred STFT)."""
-        return torch.div(lengths, self.hop_length, rounding_mode="floor") + 1
+        return stft_frames(lengths, self.hop_length)
 
     def mel_power(self, waves: torch.Tensor) -> torch.Tensor:
         """Mel power spectra (B, T, F) of waveforms (B, S), before level normalisation; in

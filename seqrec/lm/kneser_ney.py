@@ -128,10 +128,16 @@ class KneserNey:
         ctx = tuple(context)[max(0, len(context) - self.order + 1) :]
         n = len(ctx) + 1
         lower = 1 / len(self.vocabulary) if n == 1 else self.prob(word, ctx[1:])
-        stats = self.contexts[n - 1].get(ctx)
-        if stats is None:
+        if ctx not in self.contexts[n - 1]:
             return lower
-        count = self.counts[n - 1].get((*ctx, word), 0)
+        return self._interpolated((*ctx, word), lower)
+
+    def _interpolated(self, gram: Ngram, lower: float) -> float:
+        """p(last token | the others) of an n-gram whose context was seen, given the
+        probability ``lower`` of the order below: discounted count plus gamma times lower."""
+        n = len(gram)
+        stats = self.contexts[n - 1][gram[:-1]]
+        count = self.counts[n - 1].get(gram, 0)
         return (count - self._discount(n, count)) / stats.total + stats.gamma * lower
 
     def to_arpa(self) -> ArpaModel:
@@ -149,9 +155,7 @@ class KneserNey:
                     logp = _LOG10_ZERO
                 else:
                     lower = probs[gram[1:]] if n > 1 else 1 / len(self.vocabulary)
-                    stats = self.contexts[n - 1][gram[:-1]]
-                    count = self.counts[n - 1].get(gram, 0)
-                    p = (count - self._discount(n, count)) / stats.total + stats.gamma * lower
+                    p = self._interpolated(gram, lower)
                     probs[gram] = p
                     logp = math.log10(p)
                 following = self.contexts[n].get(gram) if n < self.order else None

@@ -16,20 +16,15 @@ from tqdm import tqdm
 
 from seqrec.data.manifest import read_manifest, write_manifest
 from seqrec.ink import Ink
+from seqrec.synth.corpus_files import DIGIT_WORDS, PARAMS_FILE, PHRASE_WORDS, SPLITS, is_built
 from seqrec.synth.hershey import HersheyFont, resample, text_strokes
 
 CORPUS_VERSION = 2
-SPLITS = ("train", "valid", "test")
 FONTS = {  # disjoint; each held-out design has a sibling design (another writer) in train
     "train": ("cursive", "futural", "rowmant", "scripts", "timesi", "timesib"),
     "valid": ("futuram",),  # double-stroke sans; train has the single-stroke futural
     "test": ("scriptc", "timesr"),  # train has scripts, and rowmant of the same roman design
 }
-DIGIT_WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
-PHRASE_WORDS = (
-    "call", "me", "at", "yes", "no", "stop", "go", "left", "right", "up",
-    "down", "on", "off", "open", "close", "the", "door", "lights", "turn", "now",
-)  # fmt: skip
 KIND_WEIGHTS = (0.35, 0.3, 0.35)  # digit words, command words, numerals
 WORD_COUNT = (1, 3)
 NUMERAL_DIGITS = (1, 4)
@@ -38,7 +33,6 @@ SPACING = 0.1  # resampled point spacing, in cap heights
 ELASTIC_WAVES = 6  # plane waves per axis of the elastic displacement field
 ELASTIC_WAVELENGTHS = (1.0, 3.0)  # cap heights
 MIN_STEP = 1e-3  # seconds: a digitiser never reports two points at once
-PARAMS_FILE = "synth_params.json"
 
 
 @dataclass(frozen=True)
@@ -247,17 +241,6 @@ def render_previews(out_dir: str | Path, count: int) -> list[Path]:
     return paths
 
 
-def _is_built(out_dir: Path, params: dict[str, Any]) -> bool:
-    """Whether ``out_dir`` already holds all manifests made with ``params``."""
-    params_path = out_dir / PARAMS_FILE
-    if not params_path.is_file() or not all((out_dir / f"{s}.jsonl").is_file() for s in SPLITS):
-        return False
-    try:
-        return json.loads(params_path.read_text(encoding="utf-8")) == params
-    except json.JSONDecodeError:
-        return False
-
-
 def build_ink_corpus(
     out_dir: str | Path,
     num_train: int = 1200,
@@ -275,7 +258,7 @@ def build_ink_corpus(
     counts = {"train": num_train, "valid": num_valid, "test": num_test}
     manifests = {split: out_dir / f"{split}.jsonl" for split in SPLITS}
     params = {"version": CORPUS_VERSION, "seed": seed, **counts}
-    if _is_built(out_dir, params):
+    if is_built(out_dir, params):
         return manifests
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / PARAMS_FILE).unlink(missing_ok=True)  # an interrupted rebuild must not look done

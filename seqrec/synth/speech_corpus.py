@@ -18,16 +18,11 @@ from torchaudio.transforms import Resample
 from tqdm import tqdm
 
 from seqrec.data.manifest import write_manifest
+from seqrec.synth.corpus_files import DIGIT_WORDS, PARAMS_FILE, PHRASE_WORDS, SPLITS, is_built
 from seqrec.synth.espeak import EspeakSynthesizer
 
 CORPUS_VERSION = 2
-SPLITS = ("train", "valid", "test")
 TEXTS = ("demo", "digits")  # digit strings and commands; one digit word per utterance
-DIGIT_WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
-PHRASE_WORDS = (
-    "call", "me", "at", "yes", "no", "stop", "go", "left", "right", "up",
-    "down", "on", "off", "open", "close", "the", "door", "lights", "turn", "now",
-)  # fmt: skip
 DIGIT_FRACTION = 0.7
 DIGIT_COUNT = (1, 5)
 PHRASE_LENGTH = (2, 4)
@@ -39,7 +34,6 @@ SNR_RANGE_DB = (15.0, 35.0)
 PEAK_RANGE = (0.7, 0.95)
 MARGIN_S = 0.05
 SILENCE_DB = -40.0
-PARAMS_FILE = "synth_params.json"
 
 
 @dataclass(frozen=True)
@@ -199,17 +193,6 @@ def _single_torch_thread() -> Iterator[None]:
         torch.set_num_threads(previous)
 
 
-def _is_built(out_dir: Path, params: dict[str, Any]) -> bool:
-    """Whether ``out_dir`` already holds all manifests made with ``params``."""
-    params_path = out_dir / PARAMS_FILE
-    if not params_path.is_file() or not all((out_dir / f"{s}.jsonl").is_file() for s in SPLITS):
-        return False
-    try:
-        return json.loads(params_path.read_text(encoding="utf-8")) == params
-    except json.JSONDecodeError:
-        return False
-
-
 def build_speech_corpus(
     out_dir: str | Path,
     num_train: int = 1200,
@@ -235,7 +218,7 @@ def build_speech_corpus(
     params = {"version": CORPUS_VERSION, "sample_rate": sample_rate, "seed": seed, **counts}
     if texts != "demo":  # demo corpora built before this option stay valid
         params["texts"] = texts
-    if _is_built(out_dir, params):
+    if is_built(out_dir, params):
         return manifests
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / PARAMS_FILE).unlink(missing_ok=True)  # an interrupted rebuild must not look done

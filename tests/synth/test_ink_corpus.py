@@ -12,12 +12,10 @@ import pytest
 from seqrec.cli import main
 from seqrec.data.manifest import read_manifest
 from seqrec.ink import Ink
+from seqrec.synth.corpus_files import DIGIT_WORDS, PHRASE_WORDS, SPLITS
 from seqrec.synth.hershey import HersheyFont, join_strokes, layout, single_line, text_strokes
 from seqrec.synth.ink_corpus import (
-    DIGIT_WORDS,
     FONTS,
-    PHRASE_WORDS,
-    SPLITS,
     build_ink_corpus,
     plan_split,
 )

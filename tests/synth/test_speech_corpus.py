@@ -11,11 +11,9 @@ import pytest
 import soundfile as sf
 
 from seqrec.data.manifest import read_manifest
+from seqrec.synth.corpus_files import DIGIT_WORDS, PHRASE_WORDS, SPLITS
 from seqrec.synth.espeak import EspeakSynthesizer
 from seqrec.synth.speech_corpus import (
-    DIGIT_WORDS,
-    PHRASE_WORDS,
-    SPLITS,
     build_speech_corpus,
     split_voices,
 )

@@ -1,0 +1,30 @@
+"""What the synthetic corpora share: their splits, vocabulary and the record that says a
+folder already holds a corpus built with the same parameters (so a rerun reuses it)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+SPLITS = ("train", "valid", "test")
+DIGIT_WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
+PHRASE_WORDS = (
+    "call", "me", "at", "yes", "no", "stop", "go", "left", "right", "up",
+    "down", "on", "off", "open", "close", "the", "door", "lights", "turn", "now",
+)  # fmt: skip
+PARAMS_FILE = "synth_params.json"
+
+
+def is_built(out_dir: Path, params: dict[str, Any]) -> bool:
+    """Whether ``out_dir`` already holds all manifests made with ``params``."""
+    params_path = out_dir / PARAMS_FILE
+    if not params_path.is_file() or not all((out_dir / f"{s}.jsonl").is_file() for s in SPLITS):
+        return False
+    try:
+        return json.loads(params_path.read_text(encoding="utf-8")) == params
+    except json.JSONDecodeError:
+        return False
+
+
+__all__ = ["DIGIT_WORDS", "PARAMS_FILE", "PHRASE_WORDS", "SPLITS", "is_built"]
