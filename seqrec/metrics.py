@@ -1,17 +1,18 @@
-"""Word and character error rates with jiwer: corpus and per-utterance edit counts, and the
-alignments behind them (the one place seqrec counts errors).
+"""Word and character error rates as jiwer counts them: corpus and per-utterance edit counts,
+and the alignments behind them (the one place seqrec counts errors).
 
 Dimensions: N utterances.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
-import jiwer
 import numpy as np
+from rapidfuzz.distance import Levenshtein
 
 
 @dataclass
@@ -45,38 +46,45 @@ class ErrorCounts:
 UNITS = ("word", "char")
 COUNT_COLUMNS = ("substitutions", "deletions", "insertions", "hits")
 Chunk = dict[str, Any]  # {"type": equal|substitute|delete|insert, "ref": [...], "hyp": [...]}
+_TYPE = {"equal": "equal", "replace": "substitute", "delete": "delete", "insert": "insert"}
 _COLUMN = {"substitute": 0, "delete": 1, "insert": 2, "equal": 3}
-_PROCESS = {"word": jiwer.process_words, "char": jiwer.process_characters}
+_SPACES = re.compile(r"\s\s+")
 
 
 def utterance_errors(
     unit: str, refs: Sequence[str], hyps: Sequence[str]
 ) -> tuple[np.ndarray, list[list[Chunk]]]:
     """Edit counts (N, 4), columns as ``COUNT_COLUMNS``, and the alignment chunks of every
-    pair, for ``unit`` "word" or "char" (jiwer's tokenisation and alignment). An empty
-    reference is allowed: its hypothesis counts as insertions (words split on spaces; every
-    character, spaces too)."""
+    pair, for ``unit`` "word" or "char": jiwer's tokenisation and its Levenshtein opcodes
+    (rapidfuzz, as ``jiwer.process_words``/``process_characters`` compute them; a test pins
+    them equal) without jiwer's per-sentence objects, which cost twice the alignment. An
+    empty reference is allowed: its hypothesis counts as insertions (words split on spaces;
+    every character, spaces too)."""
     if len(refs) != len(hyps):
         raise ValueError(f"{len(refs)} references but {len(hyps)} hypotheses")
-    counts = np.zeros((len(refs), 4), dtype=np.int64)
+    counts = [[0, 0, 0, 0] for _ in refs]
     chunks: list[list[Chunk]] = [[] for _ in refs]
-    kept = [i for i, r in enumerate(refs) if r.strip()]  # jiwer rejects empty references
-    for i in sorted(set(range(len(refs))) - set(kept)):
-        tokens = hyps[i].split() if unit == "word" else list(hyps[i])
-        counts[i, 2] = len(tokens)
-        chunks[i] = [{"type": "insert", "ref": [], "hyp": tokens}] if tokens else []
-    if not kept:
-        return counts, chunks
-    out = _PROCESS[unit]([refs[i] for i in kept], [hyps[i] for i in kept])
-    for i, ref, hyp, alignment in zip(
-        kept, out.references, out.hypotheses, out.alignments, strict=True
-    ):
-        row = counts[i]
-        for c in alignment:
-            r, h = ref[c.ref_start_idx : c.ref_end_idx], hyp[c.hyp_start_idx : c.hyp_end_idx]
-            row[_COLUMN[c.type]] += len(h) if c.type == "insert" else len(r)
-            chunks[i].append({"type": c.type, "ref": list(r), "hyp": list(h)})
-    return counts, chunks
+    ids: dict[str, int] = {}  # words as integers, as jiwer aligns them
+    for i, (ref, hyp) in enumerate(zip(refs, hyps, strict=True)):
+        if not ref.strip():  # jiwer rejects empty references: all insertions
+            tokens = hyp.split() if unit == "word" else list(hyp)
+            counts[i][2] = len(tokens)
+            chunks[i] = [{"type": "insert", "ref": [], "hyp": tokens}] if tokens else []
+            continue
+        r, h = (_words(ref), _words(hyp)) if unit == "word" else (ref.strip(), hyp.strip())
+        source = [ids.setdefault(w, len(ids)) for w in r] if unit == "word" else r
+        target = [ids.setdefault(w, len(ids)) for w in h] if unit == "word" else h
+        row, row_chunks = counts[i], chunks[i]
+        for tag, r0, r1, h0, h1 in Levenshtein.opcodes(source, target):
+            kind = _TYPE[tag]
+            row[_COLUMN[kind]] += h1 - h0 if kind == "insert" else r1 - r0
+            row_chunks.append({"type": kind, "ref": list(r[r0:r1]), "hyp": list(h[h0:h1])})
+    return np.array(counts, dtype=np.int64).reshape(len(refs), 4), chunks
+
+
+def _words(text: str) -> list[str]:
+    """jiwer's default word tokenisation: runs of whitespace collapsed, split at spaces."""
+    return [w for w in _SPACES.sub(" ", text).strip().split(" ") if w]
 
 
 def word_errors(refs: Sequence[str], hyps: Sequence[str]) -> ErrorCounts:
