@@ -77,7 +77,7 @@ def _tune_lm(args: argparse.Namespace) -> int:
 
 
 def _transcribe(args: argparse.Namespace) -> int:
-    from seqrec.data.manifest import read_manifest
+    from seqrec.data.manifest import ManifestError, read_manifest
 
     if args.ensemble and (args.long or args.timestamps):
         raise SystemExit("seqrec transcribe: --ensemble gives text only: no --long, --timestamps")
@@ -94,7 +94,10 @@ def _transcribe(args: argparse.Namespace) -> int:
     else:
         inputs: list = []
         for item in args.inputs:
-            inputs += read_manifest(item) if item.endswith(".jsonl") else [item]
+            try:
+                inputs += read_manifest(item) if item.endswith(".jsonl") else [item]
+            except (ManifestError, FileNotFoundError) as err:
+                raise SystemExit(f"seqrec transcribe: {err}") from None
         progress = args.output is not None
         results = rec.transcribe(
             inputs, batch_size=args.batch_size, progress=progress, timestamps=args.timestamps
@@ -313,9 +316,14 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``seqrec`` console script."""
     argv = sys.argv[1:] if argv is None else argv
     if argv and argv[0] == "train":
+        from seqrec.data.manifest import ManifestError
+        from seqrec.data.validate import BadInputError
         from seqrec.training.cli import train
 
-        train(argv[1:])
+        try:
+            train(argv[1:])
+        except (ManifestError, BadInputError) as err:  # they name the file, line and problem
+            raise SystemExit(f"seqrec train: {err}") from None
         return 0
     args = _parser().parse_args(argv)
     return args.run(args)
