@@ -72,9 +72,9 @@ def child(args: argparse.Namespace) -> int:
         else:
             result = rec.transcribe_long(
                 args.child,
-                args.window,
-                args.overlap,
-                args.batch_size,
+                window_s=args.window,
+                overlap_s=args.overlap,
+                batch_size=args.batch_size,
                 progress=False,
                 timestamps=args.timestamps,
             )

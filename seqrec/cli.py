@@ -87,7 +87,11 @@ def _transcribe(args: argparse.Namespace) -> int:
             raise SystemExit("seqrec transcribe: --long takes audio files, not manifests")
         results = [
             rec.transcribe_long(
-                item, args.window, args.overlap, args.batch_size, timestamps=args.timestamps
+                item,
+                window_s=args.window,
+                overlap_s=args.overlap,
+                batch_size=args.batch_size,
+                timestamps=args.timestamps,
             )
             for item in args.inputs
         ]

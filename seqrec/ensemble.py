@@ -90,6 +90,7 @@ class Ensemble:
     def transcribe(
         self,
         inputs: Sequence[Input],
+        *,
         batch_size: int = 16,
         progress: bool = False,
         timestamps: bool = False,

@@ -118,6 +118,7 @@ class Recognizer:
     def transcribe(
         self,
         inputs: Sequence[Input] | Input,
+        *,
         batch_size: int = 16,
         sample_rate: int | None = None,
         progress: bool = False,
@@ -179,6 +180,7 @@ class Recognizer:
     def transcribe_long(
         self,
         path: str | Path,
+        *,
         window_s: float = 20.0,
         overlap_s: float = 4.0,
         batch_size: int = 8,

@@ -80,7 +80,7 @@ class Transcriber(Protocol[E]):
     def set_decoding(self, decoding: DecoderConfig) -> None: ...
 
     def transcribe(
-        self, inputs: Sequence[Any], batch_size: int = 16, *, progress: bool = False
+        self, inputs: Sequence[Any], *, batch_size: int = 16, progress: bool = False
     ) -> list[Transcription]: ...
 
     def emissions(

@@ -207,7 +207,9 @@ def test_missing_files_set_the_error_and_the_cli_flag_works(
     missing = recognizer.transcribe_long(tmp_path / "gone.wav", progress=False)
     assert missing.error == f"{tmp_path / 'gone.wav'}: file not found"
     path = long_recording[0]
-    expected = recognizer.transcribe_long(path, 8.0, 2.0, batch_size=16, progress=False).text
+    expected = recognizer.transcribe_long(
+        path, window_s=8.0, overlap_s=2.0, batch_size=16, progress=False
+    ).text
     args = ["transcribe", str(yesno_model), str(path), "--long", "--window", "8"]
     assert main([*args, "--overlap", "2"]) == 0
     assert capsys.readouterr().out == f"{path}\t{expected}\n"
