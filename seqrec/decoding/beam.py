@@ -16,6 +16,7 @@ import os
 import tempfile
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import NamedTuple
 
 import torch
 from torchaudio.models.decoder import ctc_decoder
@@ -28,6 +29,14 @@ from seqrec.text.tokenizer import CharTokenizer
 
 BLANK_TOKEN = "<blank>"
 _NO_SPACE = -1e9  # log-prob of the delimiter column added for tokenizers without a space
+
+
+class Candidate(NamedTuple):
+    """A transcript the beam proposes and its score (natural log: path log-prob plus the
+    weighted LM and word scores)."""
+
+    text: str
+    score: float
 
 
 class BeamSearchDecoder:
@@ -105,11 +114,9 @@ class BeamSearchDecoder:
         """Transcripts of log-probs (B, T, V) with valid lengths (B,), whitespace collapsed."""
         return [hyps[0][0] if hyps else "" for hyps in self.candidates(log_probs, lengths)]
 
-    def candidates(
-        self, log_probs: torch.Tensor, lengths: torch.Tensor
-    ) -> list[list[tuple[str, float]]]:
-        """Up to ``nbest`` (transcript, decoder score) pairs per utterance, best first; the
-        score adds the best path's log-prob and the weighted LM and word scores."""
+    def candidates(self, log_probs: torch.Tensor, lengths: torch.Tensor) -> list[list[Candidate]]:
+        """Up to ``nbest`` candidates per utterance, best first; a candidate's score adds the
+        best path's log-prob and the weighted LM and word scores."""
         emissions = penalise_blank(log_probs.detach().to("cpu", torch.float32), self.blank_penalty)
         lengths = lengths.detach().cpu().to(torch.int64)
         if len(lengths) != len(emissions) or bool((lengths > emissions.shape[1]).any()):
@@ -121,7 +128,7 @@ class BeamSearchDecoder:
         if self.lexicon is not None:
             emissions, lengths = self._end_with_delimiter(emissions, lengths)
         hyps = self._decoder(emissions.contiguous(), lengths)
-        return [[(self._text(h), float(h.score)) for h in utterance] for utterance in hyps]
+        return [[Candidate(self._text(h), float(h.score)) for h in utterance] for utterance in hyps]
 
     def _end_with_delimiter(
         self, emissions: torch.Tensor, lengths: torch.Tensor

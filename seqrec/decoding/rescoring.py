@@ -13,7 +13,7 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 
-from seqrec.decoding.beam import BeamSearchDecoder, quiet_stderr
+from seqrec.decoding.beam import BeamSearchDecoder, Candidate, quiet_stderr
 from seqrec.lm.arpa import SPECIAL, UNK, LMError, read_arpa_vocabulary
 from seqrec.lm.corpus import to_units
 from seqrec.text.tokenizer import CharTokenizer
@@ -89,9 +89,7 @@ class RescoredBeamDecoder:
     def __call__(self, log_probs: torch.Tensor, lengths: torch.Tensor) -> list[str]:
         return [c[0][0] if c else "" for c in self.candidates(log_probs, lengths)]
 
-    def candidates(
-        self, log_probs: torch.Tensor, lengths: torch.Tensor
-    ) -> list[list[tuple[str, float]]]:
+    def candidates(self, log_probs: torch.Tensor, lengths: torch.Tensor) -> list[list[Candidate]]:
         """The beam's candidates per utterance, re-scored and best first."""
         return [
             rerank(c, [self.scorer(t) for t, _ in c], self.weight, self.word_score)
@@ -104,11 +102,11 @@ def rerank(
     lm_scores: Sequence[float],
     weight: float,
     word_score: float,
-) -> list[tuple[str, float]]:
-    """(text, score) pairs with ``weight`` x their ``lm_scores`` (log10) and ``word_score``
-    per word added, best first (ties keep the beam's order)."""
+) -> list[Candidate]:
+    """Candidates (text, score) with ``weight`` x their ``lm_scores`` (log10) and
+    ``word_score`` per word added, best first (ties keep the beam's order)."""
     scored = [
-        (text, score + weight * lm + word_score * len(text.split()))
+        Candidate(text, score + weight * lm + word_score * len(text.split()))
         for (text, score), lm in zip(candidates, lm_scores, strict=True)
     ]
-    return sorted(scored, key=lambda pair: -pair[1])
+    return sorted(scored, key=lambda candidate: -candidate.score)
