@@ -141,8 +141,8 @@ def fast_length(n: int) -> int:
 def rfft(wave: torch.Tensor, size: int) -> np.ndarray:
     """The rfft (size // 2 + 1,) complex64 of ``wave`` (S,) float32 zero-padded to ``size``.
 
-    numpy's FFT, not torch's: on 16-32k samples torch.fft takes 2-2.5x longer per call
-    (0.16 vs 0.07 ms at 16000 samples, one thread), which is most of the cost here.
+    numpy's FFT, not torch's: on 16-32k samples torch.fft is slower per call, and the FFT is
+    most of the cost here.
     """
     return np.fft.rfft(wave.detach().numpy(), n=size)
 

@@ -7,12 +7,10 @@ resampling and padding) releases the GIL.
 The batches, their order and their random augmentations are those of the plain loader: the
 thread is the only caller of the dataset, sampler and collate function.
 
-The thread runs its torch work on one intra-op thread. Measured on 2 CPU cores
-(benchmarks/bench_train_overhead.py, 2026-11-28): with the default thread count it slowed CPU
-training (overhead against a bare loop +55% and +77%, against +17% and +15% without); with
-one thread it trains as fast as without it (144.2 against 145.0 utt/s): the data wait is gone
-but the cores were already busy. It is for training where the main thread waits on a GPU,
-which has not been measured here.
+The thread runs its torch work on one intra-op thread: with the default thread count it
+slowed CPU training, with one it trains as fast as without it (the data wait is gone but the
+cores were already busy; benchmarks/RESULTS.md, bench_train_overhead). It is for training
+where the main thread waits on a GPU.
 """
 
 from __future__ import annotations

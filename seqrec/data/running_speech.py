@@ -2,8 +2,9 @@
 batches regrouped into utterances joined by short pauses.
 
 A model trained only on tightly trimmed single utterances fails on long recordings (silence
-after an utterance alone can take it from 16% to 89% WER). ``RunningSpeech`` runs in the
-collate function of the training loader, on examples already loaded (and speed-perturbed).
+after an utterance alone ruins it: benchmarks/RESULTS.md, bench_long_audio).
+``RunningSpeech`` runs in the collate function of the training loader, on examples already
+loaded (and speed-perturbed).
 
 Dimensions: S signal samples, U tokens.
 """

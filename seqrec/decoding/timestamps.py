@@ -14,10 +14,9 @@ for, plus any other segment whose votes are mostly its own (a pause inside a wor
 from the start of its first segment to the end of its last. Words that own the same segment
 (speech without pauses between them) split it at the spike of the delimiter between them.
 Without detectable pauses (ink, or audio with under ``min_contrast_db`` between loud and
-quiet), a word runs from the start of its first character's span to the end of its last. On
-yes/no words spliced between known pauses (``tests/api/test_timestamps.py``) this takes the
-mean absolute start/end error of a small model's words from 0.16/0.29 s (spike spans) to
-0.01/0.01 s; on espeak digits with no pauses between them, from 0.07/0.04 s to 0.04/0.03 s.
+quiet), a word runs from the start of its first character's span to the end of its last.
+How much this improves on the spikes is measured in ``tests/api/test_timestamps.py``
+(figures in README).
 
 Characters split their word at their spikes, clamped so each keeps at least one frame (or
 an equal share of a shorter word). A confidence is the mean posterior of the aligned token
