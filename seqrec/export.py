@@ -24,6 +24,7 @@ import torch
 from torch import nn
 
 from seqrec.data.dataset import pad_signals
+from seqrec.extras import require
 from seqrec.features.level_norm import normalize_level
 from seqrec.features.logmel import LogMel, limit_peaks, stft_frames
 from seqrec.models.ctc_model import CTCModel
@@ -185,7 +186,7 @@ def max_difference(
     """Largest |onnxruntime - PyTorch| log-prob over the valid frames of a padded batch
     (B, S) with lengths (B,), ``model`` on the CPU; raises ValueError if the output
     lengths differ."""
-    import onnxruntime as ort
+    ort = require("onnx", "onnxruntime")
 
     session = ort.InferenceSession(str(onnx_path), providers=["CPUExecutionProvider"])
     log_probs, out_lengths = model.eval()(signals, lengths)

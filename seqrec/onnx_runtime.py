@@ -14,8 +14,11 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
-import onnxruntime as ort
 import soundfile as sf
+
+from seqrec.extras import require
+
+ort = require("onnx", "onnxruntime")
 
 
 def resample(wave: np.ndarray, rate: int, new_rate: int) -> np.ndarray:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
-
+from seqrec.extras import require
 from seqrec.ink.ink import Ink
+
+FigureCanvasAgg = require("report", "matplotlib.backends.backend_agg").FigureCanvasAgg
+Figure = require("report", "matplotlib.figure").Figure
 
 
 def render_ink(

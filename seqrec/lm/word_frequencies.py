@@ -16,6 +16,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from seqrec.extras import require
+
 CASES = ("lower", "capitalized", "upper")
 
 
@@ -69,10 +71,7 @@ def language_word_counts(
     """The ``top`` most frequent words of ``language`` with counts as in a text of ``tokens``
     words (at least 1 each), spread over ``cases`` (default: lowercase only); spellings with a
     character outside ``alphabet`` (when given) are left out."""
-    try:
-        import wordfreq
-    except ImportError as err:  # a dependency of seqrec; missing only in a broken install
-        raise RuntimeError("the wordfreq package is needed for word frequencies") from err
+    wordfreq = require("lm", "wordfreq")
     if language not in wordfreq.available_languages():
         raise ValueError(f"wordfreq has no word list for language {language!r}")
     if top < 1 or tokens < 1:

@@ -9,20 +9,25 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
-from matplotlib.axes import Axes
-from matplotlib.figure import Figure
 
 from seqrec.audio.level import apply_gain
 from seqrec.data.manifest import ManifestEntry
 from seqrec.data.signals import load_signal
 from seqrec.decoding.alignment import Span
+from seqrec.extras import require
 from seqrec.ink import Ink
 from seqrec.recognizer import Recognizer
 from seqrec.report.scoring import Chunk, Scores
 from seqrec.report.tables import level_bands
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
+Figure = require("report", "matplotlib.figure").Figure
 
 MAX_LENGTH_BINS = 12
 

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import numpy as np
 
+from seqrec.extras import require
+
 # Constants of espeak-ng's speak_lib.h.
 AUDIO_OUTPUT_SYNCHRONOUS = 2
 ESPEAK_RATE = 1
@@ -120,8 +122,7 @@ _LOCK = threading.RLock()  # guards the engine and serialises syntheses
 
 def _loader_paths() -> tuple[str, str]:
     """Library and data paths of the ``espeakng-loader`` package."""
-    import espeakng_loader
-
+    espeakng_loader = require("synth", "espeakng_loader")
     return espeakng_loader.get_library_path(), espeakng_loader.get_data_path()
 
 

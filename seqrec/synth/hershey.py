@@ -12,7 +12,10 @@ from dataclasses import dataclass
 from functools import cache
 
 import numpy as np
-from HersheyFonts import HersheyFonts
+
+from seqrec.extras import require
+
+HersheyFonts = require("synth", "HersheyFonts").HersheyFonts
 
 JOIN_TOLERANCE = 3.5  # font units (1/6 of the cap height): a pen lift this short is not made
 LOOKAHEAD = 4  # strokes searched for one that continues the pen

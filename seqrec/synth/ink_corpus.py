@@ -15,6 +15,7 @@ import numpy as np
 from tqdm import tqdm
 
 from seqrec.data.manifest import read_manifest, write_manifest
+from seqrec.extras import require
 from seqrec.ink import Ink
 from seqrec.synth.corpus_files import DIGIT_WORDS, PARAMS_FILE, PHRASE_WORDS, SPLITS, is_built
 from seqrec.synth.hershey import HersheyFont, resample, text_strokes
@@ -212,8 +213,8 @@ def write_ink(spec: InkSpec, ink: Ink, out_dir: Path) -> dict[str, Any]:
 
 def render_png(ink: Ink, title: str, path: str | Path) -> None:
     """Draw ``ink`` as black pen lines on white (y down, as written) to a PNG file."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
+    FigureCanvasAgg = require("report", "matplotlib.backends.backend_agg").FigureCanvasAgg
+    Figure = require("report", "matplotlib.figure").Figure
 
     x0, y0, x1, y1 = ink.bounds
     figure = Figure(figsize=(max(2.0, (x1 - x0) / 8), max(1.0, (y1 - y0) / 8) + 0.4))

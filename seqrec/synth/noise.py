@@ -20,6 +20,7 @@ import soundfile as sf
 from tqdm import tqdm
 
 from seqrec.data.manifest import write_manifest
+from seqrec.extras import require
 from seqrec.synth.espeak import EspeakSynthesizer
 from seqrec.synth.speech_corpus import (
     PITCH_RANGE,
@@ -43,7 +44,7 @@ DEMO_SEED = 0  # the speech demo corpus's default seed, whose training voices ta
 @cache
 def babble_vocabulary() -> tuple[str, ...]:
     """The ``VOCABULARY_SIZE`` most frequent lowercase ASCII English words (``wordfreq``)."""
-    import wordfreq
+    wordfreq = require("lm", "wordfreq")
 
     words = wordfreq.top_n_list("en", 2 * VOCABULARY_SIZE, wordlist="best")
     return tuple(w for w in words if w.isascii() and w.isalpha())[:VOCABULARY_SIZE]
