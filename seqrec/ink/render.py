@@ -3,12 +3,27 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from seqrec.extras import require
 from seqrec.ink.ink import Ink
 
 FigureCanvasAgg = require("report", "matplotlib.backends.backend_agg").FigureCanvasAgg
 Figure = require("report", "matplotlib.figure").Figure
+
+
+def draw_strokes(axes: Any, ink: Ink, linewidth: float = 1.5) -> None:
+    """Draw ``ink``'s strokes on matplotlib ``axes`` in black, as written: y downward, equal
+    aspect, no axes (a one-point stroke as a dot). The one ink drawing of seqrec: PNGs,
+    corpus previews and report plots use it."""
+    for stroke in ink.strokes:
+        if len(stroke) == 1:
+            axes.plot(stroke[:, 0], stroke[:, 1], "k.", markersize=linewidth * 2)
+        else:
+            axes.plot(stroke[:, 0], stroke[:, 1], "k-", linewidth=linewidth)
+    axes.set_aspect("equal", adjustable="datalim")
+    axes.invert_yaxis()
+    axes.set_axis_off()
 
 
 def render_ink(
@@ -33,14 +48,7 @@ def render_ink(
     figure = Figure(figsize=(width, height + (0.4 if title else 0.0)), dpi=dpi)
     FigureCanvasAgg(figure)
     axes = figure.add_subplot()
-    for stroke in ink.strokes:
-        if len(stroke) == 1:
-            axes.plot(stroke[:, 0], stroke[:, 1], "k.", markersize=linewidth * 2)
-        else:
-            axes.plot(stroke[:, 0], stroke[:, 1], "k-", linewidth=linewidth)
-    axes.set_aspect("equal", adjustable="datalim")
-    axes.invert_yaxis()
-    axes.set_axis_off()
+    draw_strokes(axes, ink, linewidth)
     if title:
         axes.set_title(title)
     path.parent.mkdir(parents=True, exist_ok=True)

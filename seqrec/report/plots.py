@@ -20,6 +20,7 @@ from seqrec.data.signals import load_signal
 from seqrec.decoding.alignment import Span
 from seqrec.extras import require
 from seqrec.ink import Ink
+from seqrec.ink.render import draw_strokes
 from seqrec.recognizer import Recognizer
 from seqrec.report.scoring import Chunk, Scores
 from seqrec.report.tables import level_bands
@@ -129,12 +130,7 @@ def plot_utterance(
 def plot_ink(entry: ManifestEntry, ref: str, hyp: str, path: str | Path) -> Path:
     """The strokes of an ink entry's file, titled with its reference and hypothesis."""
     fig = Figure(figsize=(10, 4), layout="constrained")
-    ax = fig.add_subplot()
-    for stroke in Ink.load(entry.path).strokes:
-        ax.plot(stroke[:, 0], stroke[:, 1], color="black", linewidth=1.2)
-    ax.set_aspect("equal")
-    ax.invert_yaxis()  # y grows downward in ink coordinates
-    ax.set_axis_off()
+    draw_strokes(fig.add_subplot(), Ink.load(entry.path), linewidth=1.2)
     _title(fig, entry, ref, hyp)
     return _save(fig, path)
 

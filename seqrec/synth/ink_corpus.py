@@ -15,8 +15,8 @@ import numpy as np
 from tqdm import tqdm
 
 from seqrec.data.manifest import read_manifest, write_manifest
-from seqrec.extras import require
 from seqrec.ink import Ink
+from seqrec.ink.render import render_ink
 from seqrec.synth.corpus_files import DIGIT_WORDS, PARAMS_FILE, PHRASE_WORDS, SPLITS, is_built
 from seqrec.synth.hershey import HersheyFont, resample, text_strokes
 
@@ -211,24 +211,6 @@ def write_ink(spec: InkSpec, ink: Ink, out_dir: Path) -> dict[str, Any]:
     }
 
 
-def render_png(ink: Ink, title: str, path: str | Path) -> None:
-    """Draw ``ink`` as black pen lines on white (y down, as written) to a PNG file."""
-    FigureCanvasAgg = require("report", "matplotlib.backends.backend_agg").FigureCanvasAgg
-    Figure = require("report", "matplotlib.figure").Figure
-
-    x0, y0, x1, y1 = ink.bounds
-    figure = Figure(figsize=(max(2.0, (x1 - x0) / 8), max(1.0, (y1 - y0) / 8) + 0.4))
-    FigureCanvasAgg(figure)
-    axes = figure.add_subplot()
-    for stroke in ink.strokes:
-        axes.plot(stroke[:, 0], stroke[:, 1], "k-", linewidth=1.2)
-    axes.set_aspect("equal")
-    axes.invert_yaxis()
-    axes.axis("off")
-    axes.set_title(title, fontsize=9)
-    figure.savefig(path, dpi=100)
-
-
 def render_previews(out_dir: str | Path, count: int) -> list[Path]:
     """PNG drawings of the first ``count`` inks of each split under ``out_dir/preview``."""
     out_dir = Path(out_dir)
@@ -237,7 +219,7 @@ def render_previews(out_dir: str | Path, count: int) -> list[Path]:
         for entry in read_manifest(out_dir / f"{split}.jsonl")[:count]:
             path = out_dir / "preview" / f"{entry.path.stem}.png"
             path.parent.mkdir(parents=True, exist_ok=True)
-            render_png(Ink.load(entry.path), f"{entry.text!r} ({entry.extra['font']})", path)
+            render_ink(Ink.load(entry.path), path, f"{entry.text!r} ({entry.extra['font']})")
             paths.append(path)
     return paths
 
