@@ -33,6 +33,7 @@ from seqrec.features.level_norm import frame_powers, loudest_mean
 
 Forward = Callable[[list[np.ndarray]], tuple[torch.Tensor, torch.Tensor]]
 """Model-rate signals (S_i,) -> log-probs (B, T', V) and output lengths (B,)."""
+PEAK_BINS = 1 << 16  # histogram bins over [0, 1] for a long file's limiter threshold
 
 
 @dataclass(frozen=True)
@@ -126,14 +127,19 @@ class FrontendLevel:
     mean power of the loudest frames of the file, kept as 4 bytes per frame. Every window
     of the file is then normalised with it, as one pass over the file would be."""
 
-    def __init__(self, frontend: torch.nn.Module, sample_rate: int) -> None:
-        self.frontend, self.sample_rate = frontend, sample_rate
+    def __init__(
+        self, frontend: torch.nn.Module, sample_rate: int, peak: float | None = None
+    ) -> None:
+        self.frontend, self.sample_rate, self.peak = frontend, sample_rate, peak
         self.powers: list[torch.Tensor] = []
 
     @torch.inference_mode()
     def add(self, block: np.ndarray, rate: int) -> None:
-        """Measure the next block (S_i,) of the file, at the file's ``rate``."""
+        """Measure the next block (S_i,) of the file, at the file's ``rate`` (clipped at
+        ``peak``, the file's limiter threshold, when set)."""
         wave = torch.from_numpy(to_model_rate(block, rate, self.sample_rate))
+        if self.peak is not None:
+            wave = wave.clamp(-self.peak, self.peak)
         frames = self.frontend.frame_lengths(torch.tensor([wave.numel()]))
         self.powers.append(frame_powers(self.frontend.mel_power(wave[None]), frames)[0])
 
@@ -143,13 +149,47 @@ class FrontendLevel:
         return loudest_mean(power, torch.tensor([power.shape[1]]))
 
 
+class PeakQuantile:
+    """The ``quantile`` of a whole file's sample magnitudes at the model's rate, fed its mono
+    blocks (S_i,) one at a time: the threshold a front end's limiter (``limit_peaks``) puts
+    on the file in one pass, from a histogram of ``PEAK_BINS`` bins over [0, 1] (an error
+    under 1/``PEAK_BINS`` of full scale; magnitudes above full scale share the last bin, and
+    a threshold among them is the largest seen)."""
+
+    def __init__(self, sample_rate: int, quantile: float) -> None:
+        self.sample_rate, self.quantile = sample_rate, quantile
+        self.counts = np.zeros(PEAK_BINS + 1, dtype=np.int64)
+        self.largest = 0.0
+
+    def add(self, block: np.ndarray, rate: int) -> None:
+        """Count the next block (S_i,) of the file, at the file's ``rate``."""
+        magnitudes = np.abs(to_model_rate(block, rate, self.sample_rate))
+        if magnitudes.size:
+            self.largest = max(self.largest, float(magnitudes.max()))
+        bins = np.minimum((magnitudes * PEAK_BINS).astype(np.int64), PEAK_BINS)
+        self.counts += np.bincount(bins, minlength=PEAK_BINS + 1)
+
+    def threshold(self) -> float:
+        """The magnitude at rank floor(quantile x (N - 1)) of the N counted, to the bin."""
+        total = int(self.counts.sum())
+        rank = math.floor(self.quantile * max(total - 1, 0))
+        index = int(np.searchsorted(np.cumsum(self.counts), rank + 1))
+        if index >= PEAK_BINS:
+            return self.largest
+        return min((index + 1) / PEAK_BINS, self.largest)
+
+
 def frontend_level(
-    path: str | Path, frontend: torch.nn.Module, sample_rate: int, block_s: float = LEVEL_BLOCK_S
+    path: str | Path,
+    frontend: torch.nn.Module,
+    sample_rate: int,
+    block_s: float = LEVEL_BLOCK_S,
+    peak: float | None = None,
 ) -> torch.Tensor:
     """The active level (1,) of the whole file ``path`` as ``frontend`` measures it
-    (``FrontendLevel``), from blocks of ``block_s`` seconds read one at a time; raises
-    AudioError naming the file."""
-    measured = FrontendLevel(frontend, sample_rate)
+    (``FrontendLevel``, its samples clipped at ``peak`` when given), from blocks of
+    ``block_s`` seconds read one at a time; raises AudioError naming the file."""
+    measured = FrontendLevel(frontend, sample_rate, peak)
     file_level(path, measured.add, block_s)
     return measured.level()
 

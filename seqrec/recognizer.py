@@ -107,13 +107,18 @@ class Recognizer:
 
     @torch.inference_mode()
     def _forward(
-        self, signals: list[np.ndarray], level: torch.Tensor | None = None
+        self,
+        signals: list[np.ndarray],
+        level: torch.Tensor | None = None,
+        peak: float | None = None,
     ) -> tuple[torch.Tensor, torch.Tensor]:
         """Log-probs (B, T', V) and output lengths (B,) of model-rate signals, level-normalised
-        with their own levels or, given ``level`` (1,), all with that one."""
+        with their own levels or, given ``level`` (1,), all with that one; likewise limited at
+        their own thresholds or all at ``peak``."""
         padded, lengths = pad_signals([torch.from_numpy(s) for s in signals])
         levels = None if level is None else level.expand(len(signals)).to(self.device)
-        return self.model(padded.to(self.device), lengths.to(self.device), levels)
+        peaks = None if peak is None else torch.full((len(signals),), peak, device=self.device)
+        return self.model(padded.to(self.device), lengths.to(self.device), levels, peaks)
 
     def transcribe(
         self,
@@ -202,20 +207,25 @@ class Recognizer:
         allows, and each piece is decoded and aligned with its own audio, so the alignment's
         memory stays bounded too. The text is then the pieces' texts joined by spaces (the
         same words for greedy decoding; a beam search's LM does not see across the cuts)."""
-        from seqrec.long_audio import LEVEL_BLOCK_S, FrontendLevel, stitched_log_probs
+        from seqrec.long_audio import LEVEL_BLOCK_S, FrontendLevel, PeakQuantile, stitched_log_probs
 
         if self.modality.name != "audio":
             raise TypeError(
                 f"transcribe_long reads audio files; this model reads {self.modality.name}"
             )
+        frontend = self.model.frontend
+        limiter = PeakQuantile(self.sample_rate, frontend.limiter) if frontend.limiter else None
         normalizing = (
-            FrontendLevel(self.model.frontend, self.sample_rate)
-            if self.model.frontend.level_normalization
-            else None
+            FrontendLevel(frontend, self.sample_rate) if frontend.level_normalization else None
         )
-        each_block = None if normalizing is None else normalizing.add
-        try:  # one pass over the file measures both levels
-            level, clipped = file_level(path, each_block, LEVEL_BLOCK_S)
+        try:  # one pass over the file measures both levels (with a limiter: its threshold,
+            # then a second pass the front end's level at that threshold)
+            first = limiter if limiter is not None else normalizing
+            level, clipped = file_level(path, None if first is None else first.add, LEVEL_BLOCK_S)
+            peak = None if limiter is None else limiter.threshold()
+            if limiter is not None and normalizing is not None and not is_silent(level):
+                normalizing.peak = peak
+                file_level(path, normalizing.add, LEVEL_BLOCK_S)
         except AudioError as err:
             return Transcription("", str(err), str(path))
         measured = {
@@ -235,7 +245,7 @@ class Recognizer:
         try:
             log_probs = stitched_log_probs(
                 path,
-                partial(self._forward, level=frontend_level),
+                partial(self._forward, level=frontend_level, peak=peak),
                 output_frames,
                 self.sample_rate,
                 frame_samples,

@@ -58,9 +58,18 @@ def stft_frames(lengths: torch.Tensor, hop_length: int) -> torch.Tensor:
     return torch.div(lengths, hop_length, rounding_mode="floor") + 1
 
 
-def limit_peaks(waves: torch.Tensor, lengths: torch.Tensor, quantile: float) -> torch.Tensor:
+def limit_peaks(
+    waves: torch.Tensor,
+    lengths: torch.Tensor,
+    quantile: float,
+    thresholds: torch.Tensor | None = None,
+) -> torch.Tensor:
     """Waveforms (B, S) clipped to +-(the ``quantile`` of each one's |x| over its ``lengths``
-    (B,) samples); sort and gather only, so that it exports to ONNX."""
+    (B,) samples), or to +-``thresholds`` (B,) when given (a long file's windows share the
+    file's); sort and gather only, so that it exports to ONNX."""
+    if thresholds is not None:
+        threshold = thresholds.to(waves)[:, None]
+        return torch.minimum(torch.maximum(waves, -threshold), threshold)
     width = waves.shape[1]
     valid = torch.arange(width, device=waves.device)[None] < lengths[:, None]
     magnitudes = waves.abs().masked_fill(~valid, -1.0).sort(dim=1).values  # padding first
@@ -118,20 +127,27 @@ class LogMel(nn.Module):
         alphas = draw_warp_factors(len(waves), *self.vtlp, device=waves.device)
         return torch.bmm(spectrum, warped_filterbanks(self.mel.mel_scale.fb, alphas))
 
-    def levels(self, waves: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+    def levels(
+        self, waves: torch.Tensor, lengths: torch.Tensor, peaks: torch.Tensor | None = None
+    ) -> torch.Tensor:
         """The active level (B,) that level normalisation divides each input's power by."""
         if self.limiter is not None:
-            waves = limit_peaks(waves, lengths, self.limiter)
+            waves = limit_peaks(waves, lengths, self.limiter, peaks)
         return active_level(self.mel_power(waves), self.frame_lengths(lengths))
 
     def forward(
-        self, waves: torch.Tensor, lengths: torch.Tensor, levels: torch.Tensor | None = None
+        self,
+        waves: torch.Tensor,
+        lengths: torch.Tensor,
+        levels: torch.Tensor | None = None,
+        peaks: torch.Tensor | None = None,
     ) -> tuple[torch.Tensor, torch.Tensor]:
         """Log-mel features; with level normalisation, ``levels`` (B,) replaces each input's
-        own active level (a long file's windows share the file's)."""
+        own active level, and with the limiter ``peaks`` (B,) each input's own threshold (a
+        long file's windows share the file's)."""
         frame_lengths = self.frame_lengths(lengths)
         if self.limiter is not None:
-            waves = limit_peaks(waves, lengths, self.limiter)
+            waves = limit_peaks(waves, lengths, self.limiter, peaks)
         power = self.mel_power(waves)
         if self.level_normalization:
             power = normalize_level(power, frame_lengths, levels)

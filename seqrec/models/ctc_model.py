@@ -51,15 +51,19 @@ class CTCModel(nn.Module):
         self.head = nn.Linear(self.encoder.output_size, vocab_size)
 
     def features(
-        self, signals: torch.Tensor, lengths: torch.Tensor, levels: torch.Tensor | None = None
+        self,
+        signals: torch.Tensor,
+        lengths: torch.Tensor,
+        levels: torch.Tensor | None = None,
+        peaks: torch.Tensor | None = None,
     ) -> tuple[torch.Tensor, torch.Tensor]:
         """Normalised features (B, T, F) and frame lengths (B,), before augmentation;
-        ``levels`` (B,): input levels for an audio front end's level normalisation (default:
-        each input's own)."""
-        if levels is None:
-            feats, frame_lengths = self.frontend(signals, lengths)
-        else:
-            feats, frame_lengths = self.frontend(signals, lengths, levels)
+        ``levels`` (B,): input levels for an audio front end's level normalisation, ``peaks``
+        (B,): thresholds for its limiter (default: each input's own)."""
+        given = {"levels": levels, "peaks": peaks}
+        feats, frame_lengths = self.frontend(
+            signals, lengths, **{k: v for k, v in given.items() if v is not None}
+        )
         return self.normalizer(feats, frame_lengths), frame_lengths
 
     def output_lengths(self, lengths: torch.Tensor) -> torch.Tensor:
@@ -67,9 +71,13 @@ class CTCModel(nn.Module):
         return self.subsample.output_lengths(self.frontend.frame_lengths(lengths))
 
     def forward(
-        self, signals: torch.Tensor, lengths: torch.Tensor, levels: torch.Tensor | None = None
+        self,
+        signals: torch.Tensor,
+        lengths: torch.Tensor,
+        levels: torch.Tensor | None = None,
+        peaks: torch.Tensor | None = None,
     ) -> tuple[torch.Tensor, torch.Tensor]:
-        feats, frame_lengths = self.features(signals, lengths, levels)
+        feats, frame_lengths = self.features(signals, lengths, levels, peaks)
         x, out_lengths = self.subsample(self.augment(feats), frame_lengths)
         x = self.encoder(x, out_lengths)
         return self.head(self.dropout(x)).log_softmax(-1), out_lengths

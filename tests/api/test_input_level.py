@@ -47,10 +47,10 @@ def recognizer(checkpoint: Path, monkeypatch: pytest.MonkeyPatch) -> seqrec.Reco
     forward = rec._forward
 
     def recorded(
-        signals: list[np.ndarray], level: torch.Tensor | None = None
+        signals: list[np.ndarray], level: torch.Tensor | None = None, peak: float | None = None
     ) -> tuple[torch.Tensor, torch.Tensor]:
         rec.ran += [len(s) for s in signals]
-        return forward(signals, level)
+        return forward(signals, level, peak)
 
     monkeypatch.setattr(rec, "_forward", recorded)
     return rec

@@ -1,0 +1,52 @@
+"""A model with a peak limiter reads a long file in windows with the file's own threshold and
+level, as one pass over the file would, not each window's."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import soundfile as sf
+import torch
+
+import seqrec
+from seqrec.audio.level import file_level
+from seqrec.features.logmel import LogMelConfig
+from seqrec.long_audio import PEAK_BINS, PeakQuantile, frontend_level
+from seqrec.training.module import SeqRecModule
+
+RATE = 8000
+TEXT = {"tokenizer": {"characters": list(" ab")}, "normalizer": {}}
+
+
+def test_windows_share_the_files_limiter_threshold_and_level(tmp_path):
+    torch.manual_seed(0)
+    features = LogMelConfig(n_mels=23, limiter=0.98)
+    module = SeqRecModule(text=TEXT, sample_rate=RATE, features=features, hidden_size=8)
+    rec = seqrec.Recognizer(module.model, module.spec)
+    rng = np.random.default_rng(0)
+    loudness = np.repeat(rng.uniform(0.01, 0.3, 30), RATE)  # 30 s, a new level each second
+    loudness[: 8 * RATE] = 0.02  # a quiet first window
+    wave = (loudness * rng.standard_normal(loudness.size)).clip(-1, 1).astype(np.float32)
+    path = tmp_path / "long.wav"
+    sf.write(path, wave, RATE, subtype="FLOAT")
+
+    quantile = PeakQuantile(RATE, 0.98)
+    file_level(path, quantile.add, block_s=3.0)
+    magnitudes = np.sort(np.abs(wave))
+    exact = magnitudes[math.floor(0.98 * (wave.size - 1))]
+    assert abs(quantile.threshold() - exact) <= 1 / PEAK_BINS
+
+    frontend = rec.model.frontend
+    signal, length = torch.from_numpy(wave)[None], torch.tensor([wave.size])
+    one_pass = frontend.levels(signal, length)  # limited at its own threshold, then measured
+    in_blocks = frontend_level(path, frontend, RATE, block_s=3.0, peak=quantile.threshold())
+    torch.testing.assert_close(in_blocks, one_pass, rtol=1e-2, atol=0)
+    window = np.sort(np.abs(wave[: 8 * RATE]))  # an 8-s window's own threshold is another
+    assert abs(window[math.floor(0.98 * (window.size - 1))] / exact - 1) > 0.1
+
+    feats, _ = rec.model.features(signal, length, in_blocks, torch.tensor([quantile.threshold()]))
+    own, _ = rec.model.features(signal, length)
+    torch.testing.assert_close(feats, own, atol=0.05, rtol=0)
+    result = rec.transcribe_long(path, window_s=8.0, overlap_s=2.0, progress=False)
+    assert result.error is None
