@@ -2,7 +2,7 @@
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: demo test venv
+.PHONY: demo docs test venv
 
 venv: $(VENV)/.installed
 
@@ -20,3 +20,6 @@ test: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/python -m pytest -q
+
+docs: venv
+	PYTHON=$(PY) bash docs/build_api.sh docs/api
