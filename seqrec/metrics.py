@@ -98,10 +98,34 @@ def char_errors(refs: Sequence[str], hyps: Sequence[str]) -> ErrorCounts:
 
 
 def wer(refs: Sequence[str], hyps: Sequence[str]) -> float:
-    """Corpus word error rate."""
+    """Corpus word error rate: all word errors over all reference words.
+
+    Args:
+        refs: reference transcripts (an empty one counts its hypothesis as insertions).
+        hyps: hypotheses, one per reference.
+
+    Returns:
+        Errors per reference word (may exceed 1).
+
+    Example:
+        >>> wer(["yes no"], ["yes yes"])
+        0.5
+    """
     return word_errors(refs, hyps).rate
 
 
 def cer(refs: Sequence[str], hyps: Sequence[str]) -> float:
-    """Corpus character error rate."""
+    """Corpus character error rate, spaces counted as characters.
+
+    Args:
+        refs: reference transcripts.
+        hyps: hypotheses, one per reference.
+
+    Returns:
+        Errors per reference character.
+
+    Example:
+        >>> cer(["yes"], ["yet"])
+        0.3333333333333333
+    """
     return char_errors(refs, hyps).rate

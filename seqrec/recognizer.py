@@ -70,8 +70,21 @@ class Recognizer:
     def load(
         cls, model: str | Path, device: str = "cpu", decoding: DecoderConfig | None = None
     ) -> Recognizer:
-        """Load a Lightning checkpoint written by ``seqrec train`` (or a folder holding one);
-        ``decoding`` picks greedy (default) or beam search with a lexicon and LM."""
+        """Load a model ``seqrec train`` wrote.
+
+        Args:
+            model: a checkpoint file, or a folder holding ``best.ckpt`` or ``last.ckpt``
+                (directly or in ``checkpoints/``). Checkpoints from before model specs load too.
+            device: where the network runs ("cpu", "cuda", ...).
+            decoding: greedy (default) or beam search with a lexicon and LM.
+
+        Returns:
+            The recognizer, its network in eval mode on ``device``.
+
+        Example:
+            >>> beam = DecoderConfig(kind="beam", lexicon="words.txt")
+            >>> rec = Recognizer.load("exp/speech_demo", decoding=beam)  # doctest: +SKIP
+        """
         checkpoint = read_checkpoint(model)
         return cls(checkpoint.model(), checkpoint.spec, device, decoding)
 
@@ -130,10 +143,26 @@ class Recognizer:
         timestamps: bool = False,
         gain_db: float = 0.0,
     ) -> list[Transcription]:
-        """One Transcription per input, in order. Inputs are paths, manifest entries, or
-        waveforms (S,) / (S, C) / torch (C, S) at ``sample_rate`` (default: the model's);
-        for an ink model, ``seqrec.Ink`` objects, ink files (by extension) or entries.
-        An unusable input gets ``.error`` set and never costs the others their results.
+        """One Transcription per input, in order.
+
+        Args:
+            inputs: paths, manifest entries, or waveforms (numpy or torch; (S,), channels-first
+                (C, S) or channels-last (S, C)); for an ink model, ``seqrec.Ink`` objects, ink
+                files or entries. One input alone is taken as a list of one.
+            batch_size: inputs run through the model together (length-sorted).
+            sample_rate: the rate of array inputs (default: the model's).
+            progress: show a progress bar.
+            timestamps: also fill ``.words`` and ``.chars`` (below).
+            gain_db: scale audio by this gain first (then clip to [-1, 1]).
+
+        Returns:
+            A ``Transcription`` per input: ``.text``, or ``.error`` naming the input when it
+            is unusable (it never costs the others their results), plus level and warnings.
+
+        Example:
+            >>> rec = Recognizer.load("exp/speech_demo")  # doctest: +SKIP
+            >>> rec.transcribe(["a.wav", waveform], batch_size=8)[0].text  # doctest: +SKIP
+            'three one four'
 
         Audio is scaled by ``gain_db`` (then clipped to [-1, 1]) once at the model's rate;
         its ``.level_dbfs`` and ``.clipped_share`` are then measured, and a silent input

@@ -1,0 +1,17 @@
+"""The examples in the public docstrings run (those that need a trained model are marked
+to skip)."""
+
+from __future__ import annotations
+
+import doctest
+
+import pytest
+
+import seqrec.metrics
+import seqrec.recognizer
+
+
+@pytest.mark.parametrize("module", [seqrec.metrics, seqrec.recognizer], ids=lambda m: m.__name__)
+def test_docstring_examples_run(module):
+    result = doctest.testmod(module)
+    assert result.failed == 0
