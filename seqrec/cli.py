@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from seqrec.decoding.cli import add_decoder_options, add_tune_parser, decoder_config
+from seqrec.decoding.config import DecoderConfig
 from seqrec.lm.cli import add_lm_parser
 
 if TYPE_CHECKING:
@@ -41,8 +42,10 @@ def _tune_lm(args: argparse.Namespace) -> int:
 
     if args.word_scores is None:
         args.word_scores = [-1.0, 0.0, 1.0] if args.lexicon else [0.0]
-    args.decoder, args.lm_weight, args.word_score, args.blank_penalty = "beam", 1.0, 0.0, 0.0
-    args.rescore_weight, args.rescore_word_score = 1.0, 0.0
+    base = DecoderConfig(kind="beam")  # the grid sets the weights; the rest as in args
+    args.decoder, args.lm_weight, args.word_score = base.kind, base.lm_weight, base.word_score
+    args.blank_penalty = base.blank_penalty
+    args.rescore_weight, args.rescore_word_score = base.rescore_weight, base.rescore_word_score
     recognizer = load_recognizer(args)
     try:
         points = tune_lm(

@@ -14,7 +14,7 @@ frames, V classes.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
 import torch
@@ -35,33 +35,34 @@ Input = str | Path | np.ndarray | torch.Tensor | ManifestEntry | Ink
 MAX_CHANNELS = 8  # a 2-D array's axis of at most this many entries is its channel axis
 
 
-class Modality(Protocol):
-    """The input-kind specific steps between a user's input and the model, and back."""
+class Modality:
+    """The input-kind specific steps between a user's input and the model, and back; each
+    kind overrides what differs from these defaults."""
 
     name: str
 
     def signal(self, item: Input, sample_rate: int | None = None) -> np.ndarray:
         """The signal the front end consumes for one input; raises SignalError, AudioError,
         InkError, TypeError or ValueError naming the problem."""
-        ...
+        raise NotImplementedError
 
     def admit(self, result: Transcription, signal: np.ndarray, gain_db: float) -> np.ndarray | None:
         """The signal to run (``gain_db`` applied), its measurements set on ``result``; None
-        when it is not to be run (silent audio)."""
-        ...
+        when it is not to be run (silent audio). By default: the signal as it is."""
+        return signal
 
     def check_gain(self, gain_db: float) -> None:
         """Raise ValueError when inputs of this kind cannot be scaled by ``gain_db``."""
-        ...
+        return None
 
     def check_alignable(self, signal: np.ndarray) -> None:
         """Raise ValueError when a signal cannot be force-aligned (all-zero audio, say)."""
-        ...
+        return None
 
     @property
     def frame_seconds(self) -> float:
         """Seconds between output frames; ValueError for inputs without a time axis."""
-        ...
+        raise ValueError(f"an {self.name} model's output frames have no fixed duration")
 
     def timestamps(
         self,
@@ -73,10 +74,10 @@ class Modality(Protocol):
     ) -> tuple[list[Timestamp], list[Timestamp]]:
         """Words and characters of ``text`` with their input positions, from the log-probs
         (T', V) of ``signal``, the prepared form of ``item``."""
-        ...
+        raise NotImplementedError
 
 
-class AudioModality:
+class AudioModality(Modality):
     """Waveforms: files (soundfile formats), arrays and tensors of shape (S,), channels-first
     (C, S) or channels-last (S, C), mixed to mono and resampled to the model's rate."""
 
@@ -116,9 +117,6 @@ class AudioModality:
         result.warnings += level_warnings(result.level_dbfs, result.clipped_share)
         return None if is_silent(result.level_dbfs) else wave
 
-    def check_gain(self, gain_db: float) -> None:
-        return None
-
     def check_alignable(self, signal: np.ndarray) -> None:
         problem = audio_problem(signal)
         if problem:
@@ -141,7 +139,7 @@ class AudioModality:
         )
 
 
-class InkModality:
+class InkModality(Modality):
     """Pen input: ``Ink`` objects and ink files (every format ``seqrec.ink.formats`` reads),
     prepared by the model's ``InkPipeline``."""
 
@@ -163,19 +161,9 @@ class InkModality:
             return self.pipeline(item)
         raise TypeError("this model reads ink: pass seqrec.Ink objects or ink files")
 
-    def admit(self, result: Transcription, signal: np.ndarray, gain_db: float) -> np.ndarray | None:
-        return signal
-
     def check_gain(self, gain_db: float) -> None:
         if gain_db:
             raise ValueError(f"gain_db {gain_db:g}: a gain scales audio; this model reads ink")
-
-    def check_alignable(self, signal: np.ndarray) -> None:
-        return None
-
-    @property
-    def frame_seconds(self) -> float:
-        raise ValueError("an ink model's output frames have no fixed duration")
 
     def timestamps(
         self,
@@ -191,15 +179,12 @@ class InkModality:
         )
 
 
-MODALITIES: dict[str, type[AudioModality] | type[InkModality]] = {
-    "audio": AudioModality,
-    "ink": InkModality,
-}
+BY_NAME: dict[str, type[Modality]] = {"audio": AudioModality, "ink": InkModality}
 
 
 def modality_for(spec: ModelSpec) -> Modality:
     """The modality a model spec reads."""
-    return MODALITIES[spec.modality](spec)
+    return BY_NAME[spec.modality](spec)
 
 
 def channels_last(wave: np.ndarray) -> np.ndarray:

@@ -42,6 +42,12 @@ class TextSpec:
     def tokenizer(self) -> CharTokenizer:
         return CharTokenizer(self.characters)
 
+    @classmethod
+    def from_text_config(cls, config: dict[str, Any]) -> TextSpec:
+        """The spec of a data module's ``text_config`` (``{"tokenizer": {"characters": ...},
+        "normalizer": {...}}``), the form old checkpoints stored too."""
+        return cls(config["tokenizer"]["characters"], TextNormalizer(**config["normalizer"]))
+
 
 @dataclass(frozen=True)
 class FrontEndSpec:
@@ -126,10 +132,7 @@ class ModelSpec:
         # checkpoints from before level normalisation have no such key: they were trained without
         features = {"level_normalization": False, **hp["features"]}
         return cls(
-            text=TextSpec(
-                hp["text"]["tokenizer"]["characters"],
-                TextNormalizer(**hp["text"]["normalizer"]),
-            ),
+            text=TextSpec.from_text_config(hp["text"]),
             front_end=_front_end(
                 modality,
                 hp["sample_rate"],

@@ -26,7 +26,6 @@ from seqrec.metrics import char_errors, word_errors
 from seqrec.models.build import build_ctc_model
 from seqrec.models.checkpoint import MODEL_SPEC_KEY
 from seqrec.models.spec import EncoderSpec, FrontEndSpec, ModelSpec, TextSpec
-from seqrec.text.normalize import TextNormalizer
 from seqrec.training.error_rate import ErrorRate
 from seqrec.training.warm_start import warm_start
 
@@ -94,7 +93,7 @@ class SeqRecModule(L.LightningModule):
         if lr_schedule not in LR_SCHEDULES:
             raise ValueError(f"lr_schedule must be one of {LR_SCHEDULES}, got {lr_schedule!r}")
         self.spec = ModelSpec(
-            text=TextSpec(text["tokenizer"]["characters"], TextNormalizer(**text["normalizer"])),
+            text=TextSpec.from_text_config(text),
             front_end=FrontEndSpec(
                 modality=modality,
                 sample_rate=sample_rate,
