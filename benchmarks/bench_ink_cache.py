@@ -25,6 +25,7 @@ from bench_ink import line_inks
 from seqrec.data.dataset import SignalDataset
 from seqrec.data.ink_cache import InkCache
 from seqrec.data.manifest import ManifestEntry, read_manifest
+from seqrec.data.readers import InkReader
 from seqrec.data.validate import CheckedEntry
 from seqrec.features.ink_augment import InkAugmentation, InkAugmentConfig
 from seqrec.features.ink_pipeline import InkFeatureConfig, InkPipeline
@@ -68,7 +69,7 @@ def dataset(items: list[CheckedEntry], cache: InkCache | None) -> SignalDataset:
     augment = InkAugmentation(InkAugmentConfig(**config["data"]["ink_augment"]), seed=0)
     pipeline = InkPipeline(InkFeatureConfig(**config["model"]["ink"]), augment)
     tokenizer = CharTokenizer(sorted({c for item in items for c in item.text}))
-    return SignalDataset(items, tokenizer, 0, ink=pipeline, ink_cache=cache)
+    return SignalDataset(items, tokenizer, InkReader(pipeline, cache))
 
 
 def epoch(data: SignalDataset) -> Callable[[], None]:

@@ -89,7 +89,7 @@ class EpochRecord:
 
 def cache_counts(dataset: SignalDataset) -> tuple[int, int]:
     """The dataset's audio cache misses and lookups so far (0, 0 without a cache)."""
-    cache = dataset.cache
+    cache = dataset.reader.cache
     return (0, 0) if cache is None else (cache.misses, cache.misses + cache.hits)
 
 
@@ -121,14 +121,14 @@ class AlternatingAugment(L.Callback):
         dataset = loader.dataset
         assert isinstance(dataset, SignalDataset), type(dataset)
         if self.counter is None:  # first epoch: keep the run's augmentation
-            if not isinstance(dataset.channel, ChannelAugmentation):
+            if not isinstance(dataset.reader.channel, ChannelAugmentation):
                 raise SystemExit("the run has no channel augmentation (data.channel_augment)")
             AlternatingAugment.records = []
-            AlternatingAugment.config = dataset.channel.config
-            self.counter = CountingChannel(dataset.channel)
+            AlternatingAugment.config = dataset.reader.channel.config
+            self.counter = CountingChannel(dataset.reader.channel)
         self.dataset = dataset
         on = self.augmented(trainer.current_epoch)
-        dataset.channel = self.counter if on else None  # type: ignore[assignment]
+        dataset.reader.channel = self.counter if on else None  # type: ignore[assignment]
         self.steps = 0
         self.misses0, self.lookups0 = cache_counts(dataset)
         self.calls0, self.changed0 = self.counter.calls, self.counter.changed

@@ -139,7 +139,7 @@ def _word_line(source: str, word: Timestamp) -> str:
 
 
 def _export(args: argparse.Namespace) -> int:
-    from seqrec.export import CONFIG_FILE, example_batch, export_onnx, max_difference
+    from seqrec.export import CONFIG_FILE, export_onnx, max_difference
     from seqrec.recognizer import Recognizer
 
     rec = Recognizer.load(args.model)
@@ -147,7 +147,7 @@ def _export(args: argparse.Namespace) -> int:
         path = export_onnx(rec.model, rec.spec, args.output)
     except ValueError as err:
         raise SystemExit(f"seqrec export: {err}") from None
-    diff = max_difference(rec.model, path, *example_batch(rec.sample_rate, (2.0, 1.3, 0.4)))
+    diff = max_difference(rec.model, path, *rec.modality.example_batch(count=3, seed=1))
     print(f"wrote {path} and {path.parent / CONFIG_FILE}")
     print(f"max |onnxruntime - PyTorch| log-prob on a test batch: {diff:.1e}")
     return 0
@@ -282,7 +282,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0)
     p.set_defaults(run=_compare)
 
-    p = sub.add_parser("export", help="export an audio model for onnxruntime")
+    p = sub.add_parser("export", help="export a model for onnxruntime")
     p.add_argument("model", help="checkpoint file or training folder")
     p.add_argument("--format", choices=("onnx",), default="onnx")
     p.add_argument("-o", "--output", required=True, help="folder for model.onnx and seqrec.json")

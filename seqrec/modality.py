@@ -1,31 +1,38 @@
 """What differs between the input kinds a model reads: one ``Modality`` per kind.
 
 A modality turns what a user hands over (a path, an array, a tensor, an ``Ink``) into the
-signal its front end consumes, measures it, and maps the model's output frames back to
-input positions for timestamps. ``Recognizer`` calls these and never asks which kind it
-holds; ``modality_for(spec)`` picks the implementation a checkpoint's spec names. A new
-input kind is one more class here (with its front end in ``seqrec.features`` and its entry
-in ``seqrec.models.spec.FrontEndSpec``); see docs/architecture.md.
+signal its front end consumes, measures it, maps the model's output frames back to input
+positions for timestamps, and gives its front end and example inputs for ONNX export.
+``Recognizer`` and ``seqrec.export`` call these and never ask which kind they hold;
+``modality_for(spec)`` picks the implementation a checkpoint's spec names. A new input kind
+is one more class here (with its front end in ``seqrec.features``, its training reader in
+``seqrec.data.readers`` and its entry in ``seqrec.models.spec.FrontEndSpec``); see
+docs/architecture.md.
 
-Dimensions: S samples, C channels (audio) or point/curve channels (ink), P points, T' output
-frames, V classes.
+Dimensions: B batch, S samples, C channels (audio) or point/curve channels (ink), P points,
+T' output frames, V classes.
 """
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
+from torch import nn
 
 from seqrec.audio.io import AudioError, audio_problem, load_audio, to_model_rate
 from seqrec.audio.level import apply_gain, clipped_share, is_silent, level_dbfs, level_warnings
+from seqrec.data.dataset import pad_signals
 from seqrec.data.manifest import ManifestEntry
 from seqrec.data.signals import SignalError, load_signal
 from seqrec.decoding.results import Transcription
 from seqrec.decoding.timestamps import Timestamp, audio_timestamps, ink_timestamps
 from seqrec.features.ink_pipeline import InkPipeline
+from seqrec.features.logmel import LogMel
+from seqrec.features.logmel_onnx import RealLogMel
 from seqrec.ink import Ink
 from seqrec.ink.formats import READERS as INK_READERS
 from seqrec.models.spec import ModelSpec
@@ -40,6 +47,7 @@ class Modality:
     kind overrides what differs from these defaults."""
 
     name: str
+    time_axis: bool = False  # whether ``draw`` plots the input over seconds
 
     def signal(self, item: Input, sample_rate: int | None = None) -> np.ndarray:
         """The signal the front end consumes for one input; raises SignalError, AudioError,
@@ -76,17 +84,40 @@ class Modality:
         (T', V) of ``signal``, the prepared form of ``item``."""
         raise NotImplementedError
 
+    def onnx_frontend(self, frontend: nn.Module) -> nn.Module:
+        """A copy-safe twin of the model's ``frontend`` that the ONNX exporter can trace; by
+        default the front end itself."""
+        return frontend
+
+    def example_batch(self, count: int = 3, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
+        """``count`` made-up signals of different lengths, padded as the model takes them
+        (B, S) or (B, S, C), with their lengths (B,): to trace and check an export."""
+        raise NotImplementedError
+
+    def runtime_settings(self, frontend: nn.Module) -> dict[str, Any]:
+        """What an ONNX runtime needs to prepare inputs for the graph (``seqrec.json``): the
+        front end's settings and a description of the graph's ``signals`` and ``lengths``."""
+        raise NotImplementedError
+
+    def draw(self, axes: Any, item: Input, signal: np.ndarray, frontend: nn.Module) -> float:
+        """Draw one input on matplotlib ``axes`` for a report (``signal``: its prepared form,
+        ``frontend``: the model's); returns the seconds the x axis spans when ``time_axis``
+        (alignments are drawn under it), else 0."""
+        raise NotImplementedError
+
 
 class AudioModality(Modality):
     """Waveforms: files (soundfile formats), arrays and tensors of shape (S,), channels-first
     (C, S) or channels-last (S, C), mixed to mono and resampled to the model's rate."""
 
     name = "audio"
+    time_axis = True
 
     def __init__(self, spec: ModelSpec) -> None:
         features = spec.front_end.features
         assert features is not None  # FrontEndSpec: an audio front end has features
         self.sample_rate = spec.front_end.sample_rate
+        self.features = features
         self.hop_seconds = features.hop_ms / 1000
         self.subsampling_factor = spec.encoder.subsampling_factor
 
@@ -138,6 +169,49 @@ class AudioModality(Modality):
             log_probs, text, tokenizer, signal, self.sample_rate, self.frame_seconds
         )
 
+    def draw(self, axes: Any, item: Input, signal: np.ndarray, frontend: nn.Module) -> float:
+        """The model's features of the audio (log-mel bins or cepstra) over seconds."""
+        with torch.inference_mode():
+            feats, _ = frontend(torch.from_numpy(signal)[None], torch.tensor([len(signal)]))
+        seconds = len(signal) / self.sample_rate
+        extent = (0, seconds, 0, feats.shape[2])
+        axes.imshow(feats[0].T.numpy(), origin="lower", aspect="auto", extent=extent)
+        axes.set_ylabel("cepstrum" if self.features.cepstra else "log-mel bin")
+        return seconds
+
+    def onnx_frontend(self, frontend: nn.Module) -> nn.Module:
+        if not isinstance(frontend, LogMel):
+            raise ValueError(f"ONNX export covers log-mel audio models, not {type(frontend)}")
+        return RealLogMel(frontend)
+
+    def example_batch(self, count: int = 3, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
+        """Noise waveforms of 0.4 to 2 seconds."""
+        generator = torch.Generator().manual_seed(seed)
+        seconds = 0.4 + 1.6 * torch.rand(count, generator=generator)
+        waves = [0.1 * torch.randn(int(s * self.sample_rate), generator=generator) for s in seconds]
+        return pad_signals(waves)
+
+    def runtime_settings(self, frontend: nn.Module) -> dict[str, Any]:
+        assert isinstance(frontend, LogMel)  # onnx_frontend refuses other front ends first
+        features = asdict(self.features)
+        features.update(
+            n_fft=frontend.mel.spectrogram.n_fft,
+            win_length=frontend.win_length,
+            hop_length=frontend.hop_length,
+            window="hann",
+            center=True,
+            power=2.0,
+        )
+        return {
+            "sample_rate": self.sample_rate,
+            "features": features,
+            "frame_seconds": self.frame_seconds,
+            "inputs": {
+                "signals": "float32 (B, S): mono waveforms at sample_rate, zero-padded",
+                "lengths": "int64 (B,): valid samples of each waveform",
+            },
+        }
+
 
 class InkModality(Modality):
     """Pen input: ``Ink`` objects and ink files (every format ``seqrec.ink.formats`` reads),
@@ -178,6 +252,29 @@ class InkModality(Modality):
             log_probs, text, tokenizer, ink, self.pipeline, self.subsampling_factor
         )
 
+    def draw(self, axes: Any, item: Input, signal: np.ndarray, frontend: nn.Module) -> float:
+        """The strokes as written."""
+        from seqrec.ink.render import draw_strokes  # needs the report extra (matplotlib)
+
+        draw_strokes(axes, item if isinstance(item, Ink) else Ink.load(_path_of(item)), 1.2)
+        return 0.0
+
+    def example_batch(self, count: int = 3, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
+        """Random pen walks of 1 to 6 strokes, prepared by the model's ink pipeline."""
+        rng = np.random.default_rng(seed)
+        signals = [torch.from_numpy(self.pipeline(random_ink(rng))) for _ in range(count)]
+        return pad_signals(signals)
+
+    def runtime_settings(self, frontend: nn.Module) -> dict[str, Any]:
+        return {
+            "ink": asdict(self.pipeline.config),
+            "inputs": {
+                "signals": "float32 (B, P, C): inks prepared by "
+                "seqrec.features.ink_pipeline.InkPipeline(InkFeatureConfig(**ink)), zero-padded",
+                "lengths": "int64 (B,): valid rows of each prepared ink",
+            },
+        }
+
 
 BY_NAME: dict[str, type[Modality]] = {"audio": AudioModality, "ink": InkModality}
 
@@ -213,8 +310,31 @@ def _transcribable(wave: np.ndarray) -> np.ndarray:
     return wave
 
 
+def random_ink(rng: np.random.Generator) -> Ink:
+    """A made-up handwriting-like ink: 1 to 6 strokes of smooth random pen walks (x, y, t),
+    about one unit high, 10 ms between points, a pause between strokes."""
+    strokes, x0, t0 = [], 0.0, 0.0
+    for _ in range(int(rng.integers(1, 7))):
+        n = int(rng.integers(8, 60))
+        angles = np.cumsum(rng.normal(0.0, 0.5, n))
+        xy = np.cumsum(0.05 * np.stack([np.cos(angles), np.sin(angles)], axis=1), axis=0)
+        xy[:, 0] += x0
+        t = t0 + 0.01 * np.arange(n)
+        strokes.append(np.column_stack([xy, t]))
+        x0, t0 = float(xy[:, 0].max()) + 0.2, float(t[-1]) + 0.2
+    return Ink(strokes, "recorded", "random ink")
+
+
 def _path_of(item: Any) -> Path:
     return item.path if isinstance(item, ManifestEntry) else Path(item)
 
 
-__all__ = ["AudioModality", "InkModality", "Input", "Modality", "channels_last", "modality_for"]
+__all__ = [
+    "AudioModality",
+    "InkModality",
+    "Input",
+    "Modality",
+    "channels_last",
+    "modality_for",
+    "random_ink",
+]

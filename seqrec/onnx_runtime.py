@@ -1,7 +1,8 @@
-"""Transcribe audio with an exported model (``seqrec export``) using onnxruntime and numpy.
+"""Transcribe with an exported model (``seqrec export``) using onnxruntime and numpy.
 
-This file imports neither torch nor the rest of seqrec: copy it into a project that has
-numpy, soundfile and onnxruntime to transcribe without PyTorch.
+For audio this file imports neither torch nor the rest of seqrec: copy it into a project
+that has numpy, soundfile and onnxruntime to transcribe without PyTorch. Ink files are
+prepared by seqrec's ink pipeline, imported only when an ink model reads them.
 
 Dimensions: B batch, S samples, T' output frames, V classes.
 """
@@ -69,7 +70,13 @@ def greedy_texts(
 
 class OnnxRecognizer:
     """An exported model folder (``model.onnx`` + ``seqrec.json``) run by onnxruntime, with
-    greedy decoding in numpy."""
+    greedy decoding in numpy.
+
+    Audio models read files or waveforms with numpy and soundfile alone. Ink models read
+    inks prepared as in training, (P, C) float32 arrays; ink files and ``seqrec.Ink``
+    objects are prepared here by seqrec's ``InkPipeline``, which needs seqrec (and torch)
+    installed.
+    """
 
     def __init__(self, folder: str | Path, providers: Sequence[str] = ("CPUExecutionProvider",)):
         folder = Path(folder)
@@ -77,35 +84,49 @@ class OnnxRecognizer:
         if not config.is_file():
             raise FileNotFoundError(f"{config}: not found (write it with `seqrec export`)")
         self.config = json.loads(config.read_text(encoding="utf-8"))
-        self.sample_rate = int(self.config["sample_rate"])
+        self.modality = self.config.get("modality", "audio")
+        self.sample_rate = int(self.config.get("sample_rate", 0))
         self.characters = list(self.config["tokenizer"]["characters"])
         self.session = ort.InferenceSession(str(folder / "model.onnx"), providers=list(providers))
+        self._ink_pipeline = None
 
-    def log_probs(self, waves: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-        """Log-probs (B, T', V) and output lengths (B,) of mono waveforms (S_i,) at the
-        model's rate, padded here."""
-        lengths = np.array([len(w) for w in waves], dtype=np.int64)
-        signals = np.zeros((len(waves), int(lengths.max())), dtype=np.float32)
-        for row, wave in zip(signals, waves, strict=True):
-            row[: len(wave)] = wave
+    def log_probs(self, signals: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+        """Log-probs (B, T', V) and output lengths (B,) of signals padded here: mono
+        waveforms (S_i,) at the model's rate, or prepared inks (P_i, C)."""
+        lengths = np.array([len(x) for x in signals], dtype=np.int64)
+        padded = np.zeros((len(signals), int(lengths.max()), *signals[0].shape[1:]), np.float32)
+        for row, signal in zip(padded, signals, strict=True):
+            row[: len(signal)] = signal
         log_probs, out_lengths = self.session.run(
-            ["log_probs", "out_lengths"], {"signals": signals, "lengths": lengths}
+            ["log_probs", "out_lengths"], {"signals": padded, "lengths": lengths}
         )
         return log_probs, out_lengths
 
-    def transcribe(
-        self, inputs: Sequence[str | Path | np.ndarray], batch_size: int = 16
-    ) -> list[str]:
-        """One transcript per input, in order: audio files (any rate, mixed to mono) or
-        float waveforms (S,) / (S, C) at the model's rate."""
+    def transcribe(self, inputs: Sequence[object], batch_size: int = 16) -> list[str]:
+        """One transcript per input, in order. Audio: files (any rate, mixed to mono) or
+        float waveforms (S,) / (S, C) at the model's rate. Ink: prepared inks (P, C), ink
+        files or ``seqrec.Ink`` objects."""
+        read = self._wave if self.modality == "audio" else self._ink
         texts: list[str] = []
         for start in range(0, len(inputs), batch_size):
-            waves = [self._wave(x) for x in inputs[start : start + batch_size]]
-            texts += greedy_texts(*self.log_probs(waves), self.characters)
+            signals = [read(x) for x in inputs[start : start + batch_size]]
+            texts += greedy_texts(*self.log_probs(signals), self.characters)
         return texts
 
-    def _wave(self, item: str | Path | np.ndarray) -> np.ndarray:
+    def _wave(self, item: object) -> np.ndarray:
         if isinstance(item, (str, Path)):
             return read_audio(item, self.sample_rate)
         wave = np.asarray(item, dtype=np.float32)
         return wave.mean(axis=1) if wave.ndim == 2 else wave
+
+    def _ink(self, item: object) -> np.ndarray:
+        if isinstance(item, np.ndarray):
+            return item.astype(np.float32)
+        if self._ink_pipeline is None:
+            from seqrec.features.ink_pipeline import InkFeatureConfig, InkPipeline
+
+            self._ink_pipeline = InkPipeline(InkFeatureConfig(**self.config["ink"]))
+        from seqrec.ink import Ink
+
+        ink = item if isinstance(item, Ink) else Ink.load(item)
+        return self._ink_pipeline(ink)

@@ -17,6 +17,7 @@ from seqrec.data.dataset import Batch, SignalDataset, collate
 from seqrec.data.ink_cache import InkCache
 from seqrec.data.manifest import manifest_modality, read_manifest
 from seqrec.data.prefetch import PrefetchDataLoader
+from seqrec.data.readers import AudioReader, ExampleReader, InkReader
 from seqrec.data.running_speech import RunningSpeech
 from seqrec.data.sampler import BucketBatchSampler
 from seqrec.data.validate import CheckedEntry, apply_policy, check_entries
@@ -196,26 +197,30 @@ class SeqRecDataModule(L.LightningDataModule):
             num_replicas=self.trainer.world_size,
             rank=self.trainer.global_rank,
         )
-        perturb = augment = channel = None
-        if shuffle and self.speed_perturb:
-            perturb = SpeedPerturbation(self.speed_perturb, self.sample_rate, seed)
-        if shuffle and self.channel_augment is not None and self.channel_augment.enabled:
-            channel = ChannelAugmentation(self.channel_augment, self.sample_rate, seed)
-        if shuffle and self.ink_augment:
-            augment = InkAugmentation(self.ink_augment, seed)
-        ink = self._ink_pipeline(augment)
-        cache = AudioCache(self.cache_audio_mb) if self.cache_audio_mb > 0 else None
-        ink_cache = InkCache(self.cache_ink_mb) if self.cache_ink_mb > 0 else None
         return PrefetchDataLoader(
-            SignalDataset(
-                items, self.tokenizer, self.sample_rate, perturb, ink, cache, channel, ink_cache
-            ),
+            SignalDataset(items, self.tokenizer, self._reader(shuffle, seed)),
             batch_sampler=sampler,
             collate_fn=collate_fn,
             num_workers=self.num_workers,
             persistent_workers=self.num_workers > 0,
             prefetch_batches=self.prefetch_batches,
         )
+
+    def _reader(self, training: bool, seed: int) -> ExampleReader:
+        """The reader of this data module's modality, with its augmentation when ``training``."""
+        if self.modality == "ink":
+            augment = (
+                InkAugmentation(self.ink_augment, seed) if training and self.ink_augment else None
+            )
+            cache = InkCache(self.cache_ink_mb) if self.cache_ink_mb > 0 else None
+            return InkReader(self._ink_pipeline(augment), cache)
+        perturb = channel = None
+        if training and self.speed_perturb:
+            perturb = SpeedPerturbation(self.speed_perturb, self.sample_rate, seed)
+        if training and self.channel_augment is not None and self.channel_augment.enabled:
+            channel = ChannelAugmentation(self.channel_augment, self.sample_rate, seed)
+        cache = AudioCache(self.cache_audio_mb) if self.cache_audio_mb > 0 else None
+        return AudioReader(self.sample_rate, perturb, cache, channel)
 
     def transfer_batch_to_device(self, batch: Batch, device: torch.device, dataloader_idx: int):
         return batch.to(device)

@@ -11,11 +11,7 @@ from dataclasses import dataclass
 import torch
 from torch.utils.data import Dataset
 
-from seqrec.audio.augment import ChannelAugmentation
-from seqrec.audio.perturb import SpeedPerturbation
-from seqrec.data.audio_cache import AudioCache
-from seqrec.data.ink_cache import InkCache
-from seqrec.data.signals import InkReader, load_signal, prepare_ink, read_entry_ink
+from seqrec.data.readers import ExampleReader
 from seqrec.data.validate import CheckedEntry
 from seqrec.text.tokenizer import CharTokenizer
 
@@ -48,65 +44,24 @@ class Batch:
 
 
 class SignalDataset(Dataset[Example]):
-    """Loads each checked entry's signal (audio optionally speed-perturbed) and token ids on
-    access.
-
-    Ink entries are prepared by ``ink`` (which also carries any ink augmentation). With a
-    ``cache``, audio (after speed perturbation, keyed by line and factor) is read and
-    resampled once and then served from memory; with an ``ink_cache``, ink files are parsed
-    once (augmentation still draws anew). ``channel`` (audio) applies channel
-    augmentation (reverb, noise, telephone, gain) after both, drawn anew on every access:
-    the cache keeps the clean audio.
-    """
+    """Checked entries as examples: each signal from ``reader`` (an ``AudioReader`` or
+    ``InkReader``, with the modality's augmentation and cache), its transcript as token ids,
+    on access."""
 
     def __init__(
-        self,
-        items: Sequence[CheckedEntry],
-        tokenizer: CharTokenizer,
-        sample_rate: int,
-        perturb: SpeedPerturbation | None = None,
-        ink: InkReader | None = None,
-        cache: AudioCache | None = None,
-        channel: ChannelAugmentation | None = None,
-        ink_cache: InkCache | None = None,
+        self, items: Sequence[CheckedEntry], tokenizer: CharTokenizer, reader: ExampleReader
     ) -> None:
         self.items = list(items)
         self.tokenizer = tokenizer
-        self.sample_rate = sample_rate
-        self.perturb = perturb
-        self.ink = ink
-        self.cache = cache if ink is None else None
-        self.channel = channel if ink is None else None
-        self.ink_cache = ink_cache if ink is not None else None
+        self.reader = reader
 
     def __len__(self) -> int:
         return len(self.items)
 
     def __getitem__(self, index: int) -> Example:
         item = self.items[index]
-        if self.ink_cache is not None:
-            return self._ink_example(item, index)
-        factor = 1.0 if self.perturb is None else self.perturb.draw()
-        signal = None if self.cache is None else self.cache.get((index, factor))
-        if signal is None:
-            signal = torch.from_numpy(load_signal(item.entry, self.sample_rate, self.ink))
-            if self.perturb is not None:
-                signal = self.perturb.apply(signal, factor)
-            if self.cache is not None:
-                self.cache.put((index, factor), signal)
-        if self.channel is not None:
-            signal = self.channel(signal)
         tokens = torch.tensor(self.tokenizer.encode(item.text), dtype=torch.long)
-        return Example(signal, tokens, item.text)
-
-    def _ink_example(self, item: CheckedEntry, index: int) -> Example:
-        ink = self.ink_cache.get(index)
-        if ink is None:
-            ink = read_entry_ink(item.entry)
-            self.ink_cache.put(index, ink)
-        signal = torch.from_numpy(prepare_ink(ink, self.ink))
-        tokens = torch.tensor(self.tokenizer.encode(item.text), dtype=torch.long)
-        return Example(signal, tokens, item.text)
+        return Example(self.reader(item, index), tokens, item.text)
 
 
 def pad_signals(signals: Sequence[torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:

@@ -45,10 +45,10 @@ class InkPointFeatures(nn.Module):
     def forward(
         self, points: torch.Tensor, lengths: torch.Tensor
     ) -> tuple[torch.Tensor, torch.Tensor]:
-        deltas = points[:, :, :3].diff(dim=1, prepend=points[:, :1, :3])
+        xyt = points[:, :, :3]
+        deltas = xyt - torch.cat([xyt[:, :1], xyt[:, :-1]], dim=1)  # ONNX has no diff
         start = points[:, :, 3]
-        pen_up = start.clone()
-        pen_up[:, 0] = 0.0
+        pen_up = torch.cat([torch.zeros_like(start[:, :1]), start[:, 1:]], dim=1)
         step = deltas[..., :2].norm(dim=-1)
         direction = deltas[..., :2] / step.clamp_min(1e-9)[..., None]
         columns = {

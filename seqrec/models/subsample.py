@@ -26,9 +26,8 @@ class FrameStacking(nn.Module):
         self, feats: torch.Tensor, lengths: torch.Tensor
     ) -> tuple[torch.Tensor, torch.Tensor]:
         b, t, f = feats.shape
-        pad = (-t) % self.factor
-        if pad:
-            feats = nn.functional.pad(feats, (0, 0, 0, pad))
+        pad = (-t) % self.factor  # padded even when 0, so that ONNX traces the padding
+        feats = nn.functional.pad(feats, (0, 0, 0, pad))
         return feats.reshape(b, -1, f * self.factor), self.output_lengths(lengths)
 
 

@@ -1,6 +1,6 @@
 """Report pictures (PNG, drawn without pyplot so no GUI backend is touched): error rate by
-utterance length and by input level, and one utterance's spectrogram with the CTC alignment
-of its hypothesis and reference under it, or its ink.
+utterance length and by input level, and one utterance as its modality draws it (audio's
+features with the CTC alignment of its hypothesis and reference under them, ink's strokes).
 
 Dimensions: N utterances, T frames, F features.
 """
@@ -12,15 +12,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
-import torch
 
 from seqrec.audio.level import apply_gain
 from seqrec.data.manifest import ManifestEntry
-from seqrec.data.signals import load_signal
 from seqrec.decoding.alignment import Span
 from seqrec.extras import require
-from seqrec.ink import Ink
-from seqrec.ink.render import draw_strokes
 from seqrec.recognizer import Recognizer
 from seqrec.report.scoring import Chunk, Scores
 from seqrec.report.tables import level_bands
@@ -93,28 +89,28 @@ def plot_utterance(
     path: str | Path,
     gain_db: float = 0.0,
 ) -> Path:
-    """One utterance: an ink's strokes (``plot_ink``), or an audio's log-mel features from
-    the model's front end with the CTC forced alignments of ``hyp`` (wrong words, per the
-    word ``alignment`` chunks, in red) and ``ref`` drawn under it, in seconds; the audio
-    scaled by ``gain_db`` as it was transcribed (``apply_gain``)."""
-    if entry.kind == "ink":
-        return plot_ink(entry, ref, hyp, path)
-    wave = apply_gain(load_signal(entry, recognizer.sample_rate), gain_db)
-    with torch.inference_mode():
-        feats, _ = recognizer.model.frontend(
-            torch.from_numpy(wave)[None], torch.tensor([len(wave)])
-        )
-    seconds = len(wave) / recognizer.sample_rate
+    """One utterance as its model's modality draws it (audio: the model's features; ink: its
+    strokes), titled with its reference and hypothesis. Over a time axis, the CTC forced
+    alignments of ``hyp`` (wrong words, per the word ``alignment`` chunks, in red) and ``ref``
+    go under it, in seconds; audio is scaled by ``gain_db`` as it was transcribed
+    (``apply_gain``). Raises ValueError naming the file when the input cannot be read."""
+    modality = recognizer.modality
+    signal = modality.signal(entry)
+    if gain_db:
+        signal = apply_gain(signal, gain_db)
+    if not modality.time_axis:
+        fig = Figure(figsize=(10, 4), layout="constrained")
+        modality.draw(fig.add_subplot(), entry, signal, recognizer.model.frontend)
+        _title(fig, entry, ref, hyp)
+        return _save(fig, path)
+    seconds = len(signal) / recognizer.sample_rate
     fig = Figure(figsize=(min(max(8.0, 3 * seconds), 24.0), 5), layout="constrained")
-    spec, hyp_ax, ref_ax = fig.subplots(3, 1, sharex=True, height_ratios=[5, 1, 1])
-    spec.imshow(
-        feats[0].T.numpy(), origin="lower", aspect="auto", extent=(0, seconds, 0, feats.shape[2])
-    )
-    spec.set_ylabel("log-mel bin")
+    picture, hyp_ax, ref_ax = fig.subplots(3, 1, sharex=True, height_ratios=[5, 1, 1])
+    seconds = modality.draw(picture, entry, signal, recognizer.model.frontend)
     wrong = _wrong_hyp_words(alignment)
     for ax, text, name in ((hyp_ax, hyp, "HYP"), (ref_ax, ref, "REF")):
         try:
-            spans = recognizer.align([wave], [text])[0]
+            spans = recognizer.align([signal], [text])[0]
         except ValueError as err:
             ax.text(0.01, 0.5, f"no alignment: {err}", transform=ax.transAxes, va="center")
             spans = []
@@ -123,14 +119,6 @@ def plot_utterance(
         ax.set_ylabel(name, rotation=0, ha="right", va="center")
     ref_ax.set_xlim(0, seconds)
     ref_ax.set_xlabel("seconds")
-    _title(fig, entry, ref, hyp)
-    return _save(fig, path)
-
-
-def plot_ink(entry: ManifestEntry, ref: str, hyp: str, path: str | Path) -> Path:
-    """The strokes of an ink entry's file, titled with its reference and hypothesis."""
-    fig = Figure(figsize=(10, 4), layout="constrained")
-    draw_strokes(fig.add_subplot(), Ink.load(entry.path), linewidth=1.2)
     _title(fig, entry, ref, hyp)
     return _save(fig, path)
 

@@ -12,7 +12,6 @@ import numpy as np
 
 from seqrec.audio.level import CLIPPED_SHARE, FRAME_S, LOUDEST_SHARE, is_silent
 from seqrec.data.manifest import read_manifest
-from seqrec.data.signals import SignalError
 from seqrec.evaluation import Evaluation, real_time_factor_note
 from seqrec.recognizer import Recognizer
 from seqrec.report.bootstrap import Interval, rate_interval
@@ -102,7 +101,7 @@ def _plot_worst(
             plot_utterance(
                 recognizer, entry, row["ref"], row["hyp"], row["alignment"], out / name, gain_db
             )
-        except SignalError:
+        except ValueError:  # unreadable now (SignalError, AudioError, InkError)
             continue
         pictures[i] = name
     return pictures

@@ -13,6 +13,7 @@ from seqrec.audio.perturb import SpeedPerturbation
 from seqrec.data.audio_cache import AudioCache
 from seqrec.data.dataset import SignalDataset
 from seqrec.data.manifest import ManifestEntry
+from seqrec.data.readers import AudioReader
 from seqrec.data.validate import CheckedEntry
 from seqrec.text.tokenizer import CharTokenizer
 
@@ -52,7 +53,7 @@ def test_dataset_serves_cached_audio_after_the_file_is_gone(tmp_path: Path):
     items = [write_wave(tmp_path / f"{i}.wav", i) for i in range(2)]
     tokenizer = CharTokenizer.from_texts(["ab"])
     perturb = SpeedPerturbation([0.9, 1.1], RATE, seed=0)
-    dataset = SignalDataset(items, tokenizer, RATE, perturb, cache=AudioCache(16))
+    dataset = SignalDataset(items, tokenizer, AudioReader(RATE, perturb, AudioCache(16)))
     first = {}
     while len(first) < 4:  # both lines at both factors
         for i in range(2):
@@ -64,4 +65,4 @@ def test_dataset_serves_cached_audio_after_the_file_is_gone(tmp_path: Path):
         for i in range(2):
             signal = dataset[i].signal
             torch.testing.assert_close(signal, first[(i, len(signal))], atol=2e-5, rtol=0)
-    assert len(dataset.cache) == 4 and dataset.cache.hits >= 20
+    assert len(dataset.reader.cache) == 4 and dataset.reader.cache.hits >= 20

@@ -20,6 +20,7 @@ from seqrec.data.audio_cache import AudioCache
 from seqrec.data.datamodule import SeqRecDataModule
 from seqrec.data.dataset import SignalDataset
 from seqrec.data.manifest import ManifestEntry
+from seqrec.data.readers import AudioReader
 from seqrec.data.validate import CheckedEntry, check_entries
 from seqrec.features.logmel import LogMel
 from seqrec.models.spec import FrontEndSpec
@@ -78,16 +79,17 @@ def test_dataset_augments_after_the_cache_which_keeps_clean_audio(tmp_path: Path
         for i, t in enumerate(TEXTS)
     ]
     tokenizer = CharTokenizer.from_texts(TEXTS)
-    clean = SignalDataset(items, tokenizer, SR)
+    clean = SignalDataset(items, tokenizer, AudioReader(SR))
     channel = ChannelAugmentation(ChannelAugmentConfig(noise_prob=1.0), SR, seed=0)
     perturb = SpeedPerturbation([1.0], SR, seed=0)
-    dataset = SignalDataset(items, tokenizer, SR, perturb, cache=AudioCache(16), channel=channel)
+    cache = AudioCache(16)
+    dataset = SignalDataset(items, tokenizer, AudioReader(SR, perturb, cache, channel))
     first = [dataset[i].signal for i in range(3)]
     second = [dataset[i].signal for i in range(3)]
-    assert dataset.cache.hits == 3  # the second pass read nothing
+    assert dataset.reader.cache.hits == 3  # the second pass read nothing
     for i in range(3):
         reference = clean[i].signal
-        stored = dataset.cache.get((i, 1.0))
+        stored = dataset.reader.cache.get((i, 1.0))
         torch.testing.assert_close(stored, reference, atol=2e-5, rtol=0)  # clean in the cache
         assert first[i].shape == reference.shape
         assert not torch.allclose(first[i], reference, atol=1e-3)  # augmented
@@ -99,15 +101,17 @@ def test_datamodule_augments_the_training_loader_only(tmp_path: Path):
     config = ChannelAugmentConfig(noise_prob=1.0, noise_manifest=str(write_noise(tmp_path)))
     dm = datamodule(manifest, channel_augment=config, speed_perturb=[0.9, 1.1], seed=3)
     train = dm.train_dataloader().dataset
-    assert isinstance(train.channel, ChannelAugmentation)
-    assert train.channel.config is config and train.channel.seed == 3 + 1  # seed + rank
-    assert train.channel.noise_sources == ["white", "pink", "manifest"]
-    assert dm.val_dataloader().dataset.channel is None
+    assert isinstance(train.reader.channel, ChannelAugmentation)
+    assert (
+        train.reader.channel.config is config and train.reader.channel.seed == 3 + 1
+    )  # seed + rank
+    assert train.reader.channel.noise_sources == ["white", "pink", "manifest"]
+    assert dm.val_dataloader().dataset.reader.channel is None
     batches = list(dm.train_dataloader())  # rank 1 of 2: its share of the batches
     assert batches and all(set(b.texts) <= set(TEXTS) for b in batches)
     off = datamodule(manifest, channel_augment=ChannelAugmentConfig())  # all probabilities 0
-    assert off.train_dataloader().dataset.channel is None
-    assert datamodule(manifest).train_dataloader().dataset.channel is None
+    assert off.train_dataloader().dataset.reader.channel is None
+    assert datamodule(manifest).train_dataloader().dataset.reader.channel is None
 
 
 def test_a_missing_noise_file_fails_when_the_datamodule_is_built(tmp_path: Path):

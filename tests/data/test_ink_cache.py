@@ -11,6 +11,7 @@ import torch
 from seqrec.data.dataset import SignalDataset
 from seqrec.data.ink_cache import InkCache
 from seqrec.data.manifest import ManifestEntry
+from seqrec.data.readers import InkReader
 from seqrec.data.validate import CheckedEntry
 from seqrec.features.ink_augment import InkAugmentation, InkAugmentConfig
 from seqrec.features.ink_pipeline import InkFeatureConfig, InkPipeline
@@ -46,8 +47,9 @@ def test_dataset_serves_cached_ink_after_the_file_is_gone(tmp_path: Path):
     items = [_item(tmp_path / f"{i}.json", i) for i in range(2)]
     tokenizer = CharTokenizer.from_texts(["ab"])
     config = InkFeatureConfig(resample_step=0.05)
-    uncached = SignalDataset(items, tokenizer, 0, ink=InkPipeline(config))
-    cached = SignalDataset(items, tokenizer, 0, ink=InkPipeline(config), ink_cache=InkCache(16))
+    uncached = SignalDataset(items, tokenizer, InkReader(InkPipeline(config)))
+    cache = InkCache(16)
+    cached = SignalDataset(items, tokenizer, InkReader(InkPipeline(config), cache))
     expected = [uncached[i].signal for i in range(2)]
     for i in range(2):
         torch.testing.assert_close(cached[i].signal, expected[i], atol=0, rtol=0)
@@ -56,7 +58,7 @@ def test_dataset_serves_cached_ink_after_the_file_is_gone(tmp_path: Path):
     for _ in range(3):
         for i in range(2):
             torch.testing.assert_close(cached[i].signal, expected[i], atol=0, rtol=0)
-    assert len(cached.ink_cache) == 2 and cached.ink_cache.hits == 6
+    assert len(cache) == 2 and cache.hits == 6
 
 
 def test_cached_ink_is_augmented_anew_and_left_unchanged(tmp_path: Path):
@@ -64,9 +66,8 @@ def test_cached_ink_is_augmented_anew_and_left_unchanged(tmp_path: Path):
     original = Ink.load(items[0].entry.path)
     augment = InkAugmentation(InkAugmentConfig(scale=0.2, elastic=0.05), seed=0)
     pipeline = InkPipeline(InkFeatureConfig(resample_step=0.05), augment)
-    dataset = SignalDataset(
-        items, CharTokenizer.from_texts(["ab"]), 0, ink=pipeline, ink_cache=InkCache(16)
-    )
+    cache = InkCache(16)
+    dataset = SignalDataset(items, CharTokenizer.from_texts(["ab"]), InkReader(pipeline, cache))
     first, second = dataset[0].signal, dataset[0].signal
     assert not torch.equal(first, second)
-    assert dataset.ink_cache.get(0) == original
+    assert cache.get(0) == original

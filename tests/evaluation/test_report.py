@@ -6,12 +6,15 @@ import json
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from seqrec.data.manifest import ManifestEntry
 from seqrec.ink import Ink
-from seqrec.report.plots import length_bins, plot_ink
+from seqrec.recognizer import Recognizer
+from seqrec.report.plots import length_bins, plot_utterance
 from seqrec.report.writer import worst_utterances
 
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "checkpoints"
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 HYPS = ["a x c", "x z", "a b", "c d", "a", "c b a"]
 
@@ -68,9 +71,13 @@ def test_length_bins_one_per_length_or_integer_ranges():
     assert which.tolist() == [i // 2 for i in range(24)]
 
 
-def test_ink_is_drawn_from_its_file(tmp_path: Path):
+def test_ink_is_drawn_from_its_file_as_its_modality_draws_it(tmp_path: Path):
     stroke = np.array([[0, 0, 0], [10, 5, 0.1], [20, 0, 0.2]], dtype=float)
     path = tmp_path / "ink.json"
     Ink([stroke, stroke + [0, 10, 0.5]]).save(path)
     entry = ManifestEntry(path, "hi", kind="ink", line=3)
-    assert is_png(plot_ink(entry, "hi", "h", tmp_path / "ink.png"))
+    recognizer = Recognizer.load(FIXTURES / "ink_v0.ckpt")
+    assert is_png(plot_utterance(recognizer, entry, "hi", "h", [], tmp_path / "ink.png"))
+    path.write_text("{not json")
+    with pytest.raises(ValueError, match="ink.json"):
+        plot_utterance(recognizer, entry, "hi", "h", [], tmp_path / "bad.png")

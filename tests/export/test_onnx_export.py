@@ -1,5 +1,6 @@
-"""ONNX export: onnxruntime's log-probs equal PyTorch's for any batch size and length, and the
-torch-free runtime transcribes files as the Recognizer does."""
+"""ONNX export of audio and ink models: onnxruntime's log-probs equal PyTorch's for any batch
+size and length, and the runtime transcribes files as the Recognizer does (audio without
+torch)."""
 
 from __future__ import annotations
 
@@ -19,11 +20,14 @@ from seqrec.cli import main
 from seqrec.data.dataset import pad_signals
 from seqrec.data.manifest import read_manifest
 from seqrec.export import CONFIG_FILE, ONNX_FILE, export_onnx, max_difference
+from seqrec.features.ink_pipeline import InkFeatureConfig
 from seqrec.features.logmel import LogMelConfig
+from seqrec.modality import modality_for, random_ink
 from seqrec.onnx_runtime import OnnxRecognizer, greedy_texts, resample
 from seqrec.training.module import SeqRecModule
 
 REPO = Path(__file__).resolve().parents[2]
+FIXTURES = REPO / "tests" / "fixtures" / "checkpoints"
 TOLERANCE = 1e-4
 TEXT = {
     "tokenizer": {"characters": list(" abcdefghij")},
@@ -132,9 +136,49 @@ def test_runtime_module_needs_no_torch():
     subprocess.run([sys.executable, "-c", code], check=True)
 
 
-def test_ink_models_and_missing_folders_are_refused(tmp_path):
-    module = SeqRecModule(text=TEXT, modality="ink")
-    with pytest.raises(ValueError, match="ink"):
-        export_onnx(module.model, module.spec, tmp_path)
+INK_OPTIONS = {
+    "points": InkFeatureConfig(),
+    "points-8-slant": InkFeatureConfig(
+        point_features=["dx", "dy", "dt", "pen_up", "stroke_start", "cos", "sin", "y"],
+        slant_correction=True,
+    ),
+    "bezier": InkFeatureConfig(encoding="bezier"),
+}
+
+
+@pytest.mark.parametrize("name", INK_OPTIONS)
+def test_ink_models_export_with_the_same_parity_as_audio(name, tmp_path):
+    torch.manual_seed(0)
+    module = SeqRecModule(
+        text=TEXT, modality="ink", ink=INK_OPTIONS[name], hidden_size=48, normalization="global"
+    ).eval()
+    width = module.model.frontend.num_features
+    module.model.normalizer.set_stats(torch.full((width,), 0.1), torch.full((width,), 2.0))
+    path = export_onnx(module.model, module.spec, tmp_path)
+    config = json.loads((tmp_path / CONFIG_FILE).read_text())
+    assert config["modality"] == "ink" and config["ink"]["encoding"] == INK_OPTIONS[name].encoding
+    modality = modality_for(module.spec)
+    for seed, count in enumerate((1, 3, 5)):
+        signals, lengths = modality.example_batch(count=count, seed=seed)
+        assert len(set(lengths.tolist())) == count  # padding is exercised
+        assert max_difference(module.model, path, signals, lengths) <= TOLERANCE
+
+
+def test_exported_ink_model_transcribes_like_the_recognizer(tmp_path, capsys):
+    checkpoint = FIXTURES / "ink_v0.ckpt"
+    assert main(["export", str(checkpoint), "-o", str(tmp_path)]) == 0
+    assert "max |onnxruntime - PyTorch|" in capsys.readouterr().out
+    recognizer = seqrec.Recognizer.load(checkpoint)
+    rng = np.random.default_rng(3)
+    inks = [FIXTURES / "ink_input.json", *(random_ink(rng) for _ in range(5))]
+    expected = [h.text for h in recognizer.transcribe(inks)]
+    assert len(set(expected)) > 3  # the fixture model reads them differently
+    onnx = OnnxRecognizer(tmp_path)
+    assert onnx.transcribe(inks, batch_size=4) == expected
+    prepared = [recognizer.modality.signal(ink) for ink in inks]
+    assert onnx.transcribe(prepared) == expected
+
+
+def test_missing_export_folders_are_refused(tmp_path):
     with pytest.raises(FileNotFoundError, match="seqrec.json"):
         OnnxRecognizer(tmp_path / "nowhere")
