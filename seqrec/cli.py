@@ -1,4 +1,5 @@
-"""The ``seqrec`` command: train, transcribe, evaluate, compare, export, synth, lm, tune-lm."""
+"""The ``seqrec`` command: train, transcribe, evaluate, compare, export, serve, synth, lm,
+tune-lm."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ if TYPE_CHECKING:
     from seqrec.decoding.results import Transcriber
     from seqrec.decoding.timestamps import Timestamp
 
-VERBS = ("train", "transcribe", "evaluate", "compare", "export", "synth", "lm", "tune-lm")
+VERBS = ("train", "transcribe", "evaluate", "compare", "export", "serve", "synth", "lm", "tune-lm")
 
 
 def load_recognizer(args: argparse.Namespace) -> Transcriber[Any]:
@@ -150,6 +151,33 @@ def _export(args: argparse.Namespace) -> int:
     diff = max_difference(rec.model, path, *rec.modality.example_batch(count=3, seed=1))
     print(f"wrote {path} and {path.parent / CONFIG_FILE}")
     print(f"max |onnxruntime - PyTorch| log-prob on a test batch: {diff:.1e}")
+    return 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from seqrec.extras import require
+    from seqrec.recognizer import Recognizer
+
+    uvicorn = require("serve", "uvicorn")
+    from seqrec.serve.app import ServedModel, create_app, model_name
+
+    decoding = decoder_config(args)
+    models = []
+    for path in args.models:
+        try:
+            recognizer = Recognizer.load(path, device=args.device, decoding=decoding)
+        except (ValueError, FileNotFoundError) as err:
+            raise SystemExit(f"seqrec serve: {err}") from None
+        models.append(ServedModel(model_name(path, [m.name for m in models]), recognizer))
+    app = create_app(
+        models,
+        token=args.token,
+        max_body_bytes=int(args.max_body_mb * 1024 * 1024),
+        cors_origins=args.cors_origin or (),
+    )
+    for m in models:
+        print(f"serving {m.name} ({m.modality}, {m.recognizer.decoding.kind})", flush=True)
+    uvicorn.run(app, host=args.host, port=args.port, log_level="info")
     return 0
 
 
@@ -287,6 +315,17 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=("onnx",), default="onnx")
     p.add_argument("-o", "--output", required=True, help="folder for model.onnx and seqrec.json")
     p.set_defaults(run=_export)
+
+    p = sub.add_parser("serve", help="HTTP service transcribing audio and ink (see README)")
+    p.add_argument("models", nargs="+", metavar="MODEL", help="checkpoint files or folders")
+    p.add_argument("--host", default="127.0.0.1", help="address to bind (default loopback)")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--token", help="require Authorization: Bearer TOKEN on every API route")
+    p.add_argument("--max-body-mb", type=float, default=50.0, help="larger bodies get 413")
+    p.add_argument("--cors-origin", action="append", help="allow browser requests from this origin")
+    p.add_argument("--device", default="cpu")
+    add_decoder_options(p, ensemble=False)
+    p.set_defaults(run=_serve)
 
     p = sub.add_parser("synth", help="build an offline demo corpus, or babble noise")
     p.add_argument(

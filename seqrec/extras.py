@@ -1,13 +1,13 @@
 """Optional dependencies: what transcription needs is always installed; synthesis, reports,
-ONNX and LM text come with extras (``pip install 'seqrec[synth]'``), and a missing one is
-named with the extra that brings it."""
+ONNX, LM text and the HTTP service come with extras (``pip install 'seqrec[synth]'``), and a
+missing one is named with the extra that brings it."""
 
 from __future__ import annotations
 
 import importlib
 from types import ModuleType
 
-EXTRAS = ("synth", "report", "onnx", "lm")
+EXTRAS = ("synth", "report", "onnx", "lm", "serve")
 
 
 def require(extra: str, module: str) -> ModuleType:

@@ -19,7 +19,9 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
+from typing import Any, Protocol
 
 import numpy as np
 import soundfile as sf
@@ -27,13 +29,23 @@ import torch
 from tqdm.auto import tqdm
 
 from seqrec.audio.io import AudioError, to_model_rate
-from seqrec.audio.level import file_level
+from seqrec.audio.level import file_level, is_silent, level_warnings
 from seqrec.audio.speech_detector import runs
+from seqrec.decoding.config import Decoder
+from seqrec.decoding.results import Transcription
+from seqrec.decoding.timestamps import audio_timestamps
 from seqrec.features.level_norm import frame_powers, loudest_mean
+from seqrec.models.ctc_model import CTCModel
+from seqrec.models.spec import ModelSpec
+from seqrec.text.tokenizer import CharTokenizer
 
 Forward = Callable[[list[np.ndarray]], tuple[torch.Tensor, torch.Tensor]]
 """Model-rate signals (S_i,) -> log-probs (B, T', V) and output lengths (B,)."""
 PEAK_BINS = 1 << 16  # histogram bins over [0, 1] for a long file's limiter threshold
+# timestamps: the longest piece aligned at once where pauses allow, and the shortest pause
+# between words (blank the likeliest class) a piece may end in
+LONG_PIECE_S = 30.0
+LONG_PAUSE_S = 0.3
 
 
 @dataclass(frozen=True)
@@ -280,3 +292,128 @@ def pause_pieces(
         pieces.append((start, best))
         start = best
     return [*pieces, (start, total)]
+
+
+class LongAudioRecognizer(Protocol):
+    """What ``transcribe_file`` needs of a recognizer (``seqrec.Recognizer`` has it)."""
+
+    model: CTCModel
+    decoder: Decoder
+    tokenizer: CharTokenizer
+    sample_rate: int
+    spec: ModelSpec
+
+    @property
+    def frame_seconds(self) -> float: ...
+
+    def forward_signals(
+        self,
+        signals: list[np.ndarray],
+        level: torch.Tensor | None = None,
+        peak: float | None = None,
+    ) -> tuple[torch.Tensor, torch.Tensor]: ...
+
+
+def transcribe_file(
+    rec: LongAudioRecognizer,
+    path: str | Path,
+    window_s: float,
+    overlap_s: float,
+    batch_size: int,
+    *,
+    progress: bool,
+    timestamps: bool,
+) -> Transcription:
+    """``Recognizer.transcribe_long``: the file's level measured in a streaming pass, then
+    windows stitched (``stitched_log_probs``) and decoded once, or with ``timestamps`` piece
+    by piece between pauses (``_timed_pieces``); errors and silence as in its docstring."""
+    frontend = rec.model.frontend
+    limiter = PeakQuantile(rec.sample_rate, frontend.limiter) if frontend.limiter else None
+    normalizing = FrontendLevel(frontend, rec.sample_rate) if frontend.level_normalization else None
+    try:  # one pass over the file measures both levels (with a limiter: its threshold,
+        # then a second pass the front end's level at that threshold)
+        first = limiter if limiter is not None else normalizing
+        level, clipped = file_level(path, None if first is None else first.add, LEVEL_BLOCK_S)
+        peak = None if limiter is None else limiter.threshold()
+        if limiter is not None and normalizing is not None and not is_silent(level):
+            normalizing.peak = peak
+            file_level(path, normalizing.add, LEVEL_BLOCK_S)
+    except AudioError as err:
+        return Transcription("", str(err), str(path))
+    measured = {
+        "warnings": level_warnings(level, clipped),
+        "level_dbfs": level,
+        "clipped_share": clipped,
+    }
+    if is_silent(level):
+        empty = [] if timestamps else None
+        return Transcription("", source=str(path), words=empty, chars=empty, **measured)
+
+    def output_frames(samples: int) -> int:
+        return int(rec.model.output_lengths(torch.tensor([samples]))[0])
+
+    frame_samples = rec.model.frontend.hop_length * rec.spec.encoder.subsampling_factor
+    frontend_level = None if normalizing is None else normalizing.level()
+    try:
+        log_probs = stitched_log_probs(
+            path,
+            partial(rec.forward_signals, level=frontend_level, peak=peak),
+            output_frames,
+            rec.sample_rate,
+            frame_samples,
+            window_s,
+            overlap_s,
+            batch_size,
+            progress,
+        )
+    except AudioError as err:
+        return Transcription("", str(err), str(path), **measured)
+    if timestamps:
+        return _timed_pieces(rec, path, log_probs, frame_samples, measured)
+    text = rec.decoder(log_probs[None], torch.tensor([len(log_probs)]))[0]
+    return Transcription(text, source=str(path), **measured)
+
+
+def _timed_pieces(
+    rec: LongAudioRecognizer,
+    path: str | Path,
+    log_probs: torch.Tensor,
+    frame_samples: int,
+    measured: dict[str, Any],
+) -> Transcription:
+    """A long file's text, words and chars from its stitched log-probs (T', V), decoded
+    and aligned piece by piece between pauses (``pause_pieces``); ``measured`` holds its
+    level, clipped share and warnings."""
+    delimiter = None if rec.tokenizer.unknown(" ") else rec.tokenizer.encode(" ")[0]
+    pieces = pause_pieces(
+        log_probs,
+        max(1, round(LONG_PIECE_S / rec.frame_seconds)),
+        max(1, round(LONG_PAUSE_S / rec.frame_seconds)),
+        delimiter,
+    )
+    windows = [Window(a, b, a, b) for a, b in pieces]
+    result = Transcription("", source=str(path), words=[], chars=[], **measured)
+    texts = []
+    try:
+        waves = read_windows(path, windows, rec.sample_rate, frame_samples)
+        for (a, b), wave in zip(pieces, waves, strict=True):
+            piece = log_probs[a:b]
+            text = rec.decoder(piece[None], torch.tensor([b - a]))[0].strip()
+            if not text:
+                continue
+            texts.append(text)
+            words, chars = audio_timestamps(
+                piece,
+                text,
+                rec.tokenizer,
+                wave,
+                rec.sample_rate,
+                rec.frame_seconds,
+                offset_s=a * rec.frame_seconds,
+            )
+            result.words += words
+            result.chars += chars
+    except ValueError as err:  # AudioError included
+        result.error = f"{path}: timestamps: {err}"
+    result.text = " ".join(texts)
+    return result

@@ -6,9 +6,7 @@ Dimensions: B batch, S samples, T' output frames, V classes.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from functools import partial
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import torch
@@ -16,18 +14,12 @@ from torch.nn.utils.rnn import pad_sequence
 from tqdm.auto import tqdm
 
 from seqrec.audio.io import AudioError
-from seqrec.audio.level import (
-    file_level,
-    is_silent,
-    level_warnings,
-)
 from seqrec.data.dataset import pad_signals
 from seqrec.data.manifest import ManifestEntry
 from seqrec.data.signals import SignalError
 from seqrec.decoding.alignment import Span, align_tokens, word_spans
 from seqrec.decoding.config import Decoder, DecoderConfig, build_decoder
 from seqrec.decoding.results import Emission, Transcription
-from seqrec.decoding.timestamps import audio_timestamps
 from seqrec.ink import Ink
 from seqrec.modality import Input, modality_for
 from seqrec.models.checkpoint import read_checkpoint
@@ -35,10 +27,6 @@ from seqrec.models.ctc_model import CTCModel
 from seqrec.models.spec import ModelSpec
 
 Consumer = Callable[[list[int], list[np.ndarray], torch.Tensor, torch.Tensor], None]
-# transcribe_long(timestamps=True): the longest piece aligned at once where pauses allow,
-# and the shortest pause between words (blank the likeliest class) a piece may end in
-LONG_PIECE_S = 30.0
-LONG_PAUSE_S = 0.3
 
 
 class Recognizer:
@@ -119,7 +107,7 @@ class Recognizer:
         return aligned
 
     @torch.inference_mode()
-    def _forward(
+    def forward_signals(
         self,
         signals: list[np.ndarray],
         level: torch.Tensor | None = None,
@@ -232,109 +220,20 @@ class Recognizer:
 
         ``timestamps=True`` also fills ``.words`` and ``.chars`` (seconds from the start of
         the file, as for ``transcribe``): the stitched output is cut in pauses between words
-        (next to a space) into pieces of at most ``LONG_PIECE_S`` seconds where the speech
-        allows, and each piece is decoded and aligned with its own audio, so the alignment's
-        memory stays bounded too. The text is then the pieces' texts joined by spaces (the
-        same words for greedy decoding; a beam search's LM does not see across the cuts)."""
-        from seqrec.long_audio import LEVEL_BLOCK_S, FrontendLevel, PeakQuantile, stitched_log_probs
+        (next to a space) into pieces of at most ``long_audio.LONG_PIECE_S`` seconds where
+        the speech allows, and each piece is decoded and aligned with its own audio, so the
+        alignment's memory stays bounded too. The text is then the pieces' texts joined by
+        spaces (the same words for greedy decoding; a beam search's LM does not see across
+        the cuts)."""
+        from seqrec.long_audio import transcribe_file
 
         if self.modality.name != "audio":
             raise TypeError(
                 f"transcribe_long reads audio files; this model reads {self.modality.name}"
             )
-        frontend = self.model.frontend
-        limiter = PeakQuantile(self.sample_rate, frontend.limiter) if frontend.limiter else None
-        normalizing = (
-            FrontendLevel(frontend, self.sample_rate) if frontend.level_normalization else None
+        return transcribe_file(
+            self, path, window_s, overlap_s, batch_size, progress=progress, timestamps=timestamps
         )
-        try:  # one pass over the file measures both levels (with a limiter: its threshold,
-            # then a second pass the front end's level at that threshold)
-            first = limiter if limiter is not None else normalizing
-            level, clipped = file_level(path, None if first is None else first.add, LEVEL_BLOCK_S)
-            peak = None if limiter is None else limiter.threshold()
-            if limiter is not None and normalizing is not None and not is_silent(level):
-                normalizing.peak = peak
-                file_level(path, normalizing.add, LEVEL_BLOCK_S)
-        except AudioError as err:
-            return Transcription("", str(err), str(path))
-        measured = {
-            "warnings": level_warnings(level, clipped),
-            "level_dbfs": level,
-            "clipped_share": clipped,
-        }
-        if is_silent(level):
-            empty = [] if timestamps else None
-            return Transcription("", source=str(path), words=empty, chars=empty, **measured)
-
-        def output_frames(samples: int) -> int:
-            return int(self.model.output_lengths(torch.tensor([samples]))[0])
-
-        frame_samples = self.model.frontend.hop_length * self.spec.encoder.subsampling_factor
-        frontend_level = None if normalizing is None else normalizing.level()
-        try:
-            log_probs = stitched_log_probs(
-                path,
-                partial(self._forward, level=frontend_level, peak=peak),
-                output_frames,
-                self.sample_rate,
-                frame_samples,
-                window_s,
-                overlap_s,
-                batch_size,
-                progress,
-            )
-        except AudioError as err:
-            return Transcription("", str(err), str(path), **measured)
-        if timestamps:
-            return self._timed_pieces(path, log_probs, frame_samples, measured)
-        text = self.decoder(log_probs[None], torch.tensor([len(log_probs)]))[0]
-        return Transcription(text, source=str(path), **measured)
-
-    def _timed_pieces(
-        self,
-        path: str | Path,
-        log_probs: torch.Tensor,
-        frame_samples: int,
-        measured: dict[str, Any],
-    ) -> Transcription:
-        """A long file's text, words and chars from its stitched log-probs (T', V), decoded
-        and aligned piece by piece between pauses (``pause_pieces``); ``measured`` holds its
-        level, clipped share and warnings."""
-        from seqrec.long_audio import Window, pause_pieces, read_windows
-
-        delimiter = None if self.tokenizer.unknown(" ") else self.tokenizer.encode(" ")[0]
-        pieces = pause_pieces(
-            log_probs,
-            max(1, round(LONG_PIECE_S / self.frame_seconds)),
-            max(1, round(LONG_PAUSE_S / self.frame_seconds)),
-            delimiter,
-        )
-        windows = [Window(a, b, a, b) for a, b in pieces]
-        result = Transcription("", source=str(path), words=[], chars=[], **measured)
-        texts = []
-        try:
-            waves = read_windows(path, windows, self.sample_rate, frame_samples)
-            for (a, b), wave in zip(pieces, waves, strict=True):
-                piece = log_probs[a:b]
-                text = self.decoder(piece[None], torch.tensor([b - a]))[0].strip()
-                if not text:
-                    continue
-                texts.append(text)
-                words, chars = audio_timestamps(
-                    piece,
-                    text,
-                    self.tokenizer,
-                    wave,
-                    self.sample_rate,
-                    self.frame_seconds,
-                    offset_s=a * self.frame_seconds,
-                )
-                result.words += words
-                result.chars += chars
-        except ValueError as err:  # AudioError included
-            result.error = f"{path}: timestamps: {err}"
-        result.text = " ".join(texts)
-        return result
 
     def emissions(
         self,
@@ -446,7 +345,7 @@ class Recognizer:
         loaded.sort(key=lambda pair: len(pair[1]))
         for b in range(0, len(loaded), batch_size):
             indices, signals = zip(*loaded[b : b + batch_size], strict=True)
-            consume(list(indices), list(signals), *self._forward(list(signals)))
+            consume(list(indices), list(signals), *self.forward_signals(list(signals)))
 
 
 def _describe(item: Input, index: int) -> str:

@@ -9,8 +9,8 @@ from typing import Any
 from seqrec.decoding.config import DECODERS, ENSEMBLE_NBEST, DecoderConfig
 
 
-def add_decoder_options(parser: argparse.ArgumentParser) -> None:
-    """``--decoder greedy|beam`` and the beam-search settings."""
+def add_decoder_options(parser: argparse.ArgumentParser, ensemble: bool = True) -> None:
+    """``--decoder greedy|beam`` and the beam-search settings (and ``--ensemble``)."""
     group = parser.add_argument_group("decoding")
     group.add_argument("--decoder", choices=DECODERS, default="greedy")
     group.add_argument("--lexicon", help="beam: word list (one word per line) to decode into")
@@ -34,7 +34,8 @@ def add_decoder_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument(
         "--rescore-word-score", type=float, default=0.0, help="rescoring: bonus per word"
     )
-    add_ensemble_options(group)
+    if ensemble:
+        add_ensemble_options(group)
 
 
 def add_ensemble_options(group: Any) -> None:

@@ -44,7 +44,7 @@ def recognizer(checkpoint: Path, monkeypatch: pytest.MonkeyPatch) -> seqrec.Reco
     """The random model, recording the length of every signal it is run on in ``.ran``."""
     rec = seqrec.Recognizer.load(checkpoint)
     rec.ran = []
-    forward = rec._forward
+    forward = rec.forward_signals
 
     def recorded(
         signals: list[np.ndarray], level: torch.Tensor | None = None, peak: float | None = None
@@ -52,7 +52,7 @@ def recognizer(checkpoint: Path, monkeypatch: pytest.MonkeyPatch) -> seqrec.Reco
         rec.ran += [len(s) for s in signals]
         return forward(signals, level, peak)
 
-    monkeypatch.setattr(rec, "_forward", recorded)
+    monkeypatch.setattr(rec, "forward_signals", recorded)
     return rec
 
 

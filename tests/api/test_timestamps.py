@@ -209,7 +209,7 @@ def test_long_files_get_word_times_piece_by_piece(
     """The four spliced recordings in one file, read in 6-s windows and aligned in pieces of
     at most 10 s: the transcript of the plain long transcription, and the words of each
     correctly read recording at their known times."""
-    monkeypatch.setattr(seqrec.recognizer, "LONG_PIECE_S", 10.0)
+    monkeypatch.setattr(seqrec.long_audio, "LONG_PIECE_S", 10.0)
     used = []
 
     def recorded_pieces(*args):
