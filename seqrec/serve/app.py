@@ -158,8 +158,8 @@ def create_app(
 
 def model_name(path: str | Path, taken: Sequence[str] = ()) -> str:
     """A served model's name from its path: the training folder (``exp/NAME`` or
-    ``exp/NAME/checkpoints/best.ckpt`` or ``last.ckpt`` -> NAME), else the file's stem; ``-2``, ``-3``, ...
-    appended when ``taken``."""
+    ``exp/NAME/checkpoints/best.ckpt`` or ``last.ckpt`` -> NAME), else the file's stem;
+    ``-2``, ``-3``, ... appended when ``taken``."""
     path = Path(path)
     if path.is_dir():
         name = path.name
