@@ -159,7 +159,8 @@ def _serve(args: argparse.Namespace) -> int:
     from seqrec.recognizer import Recognizer
 
     uvicorn = require("serve", "uvicorn")
-    from seqrec.serve.app import ServedModel, create_app, model_name
+    from seqrec.serve.app import create_app
+    from seqrec.serve.models import ServedModel, model_name
 
     decoding = decoder_config(args)
     models = []

@@ -1,4 +1,5 @@
-"""The HTTP API: ``GET /v1/health`` and ``POST /v1/transcribe``.
+"""The service: ``GET /`` (the live page), ``GET /v1/health``, ``POST /v1/transcribe`` and
+``WS /v1/stream`` (``seqrec.serve.stream``).
 
 A request's body is an audio file (``Content-Type: audio/...``: WAV, FLAC, OGG, whatever
 soundfile reads) or seqrec JSON ink (``application/json``); its modality picks the served
@@ -9,18 +10,17 @@ model of that modality (``?model=NAME`` picks one by name). The answer is what
 service itself), and no request can stop the service or cost another its answer: models run
 one request at a time each, in a worker thread, and bodies over ``max_body_bytes`` get 413
 before they are read whole. With a ``token``, every route asks for ``Authorization: Bearer
-TOKEN`` (401 otherwise). No route reads a path the client names.
+TOKEN`` (401 otherwise; the page and its static files are open, the socket takes the token
+as ``?token=``). No route reads a path the client names (static files come from the
+package's own folder).
 """
 
 from __future__ import annotations
 
 import io
 import json
-import threading
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import soundfile as sf
@@ -30,56 +30,17 @@ from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse
-from starlette.routing import Route
+from starlette.responses import FileResponse, JSONResponse
+from starlette.routing import Mount, Route, WebSocketRoute
+from starlette.staticfiles import StaticFiles
 
-from seqrec.decoding.results import Transcription
 from seqrec.ink import Ink, InkError
-from seqrec.recognizer import Recognizer
+from seqrec.serve.models import RequestError, ServedModel, answer, pick_model
+from seqrec.serve.stream import stream_endpoint
 
 MAX_BODY_BYTES = 50 * 1024 * 1024
+STATIC = Path(__file__).parent / "static"  # the page: plain HTML, CSS and JS, no build step
 JSON_TYPES = ("application/json",)
-
-
-@dataclass
-class ServedModel:
-    """A recognizer under a name; ``lock`` lets one request at a time use it."""
-
-    name: str
-    recognizer: Recognizer
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    @property
-    def modality(self) -> str:
-        return self.recognizer.modality.name
-
-    def describe(self) -> dict[str, Any]:
-        decoding = self.recognizer.decoding
-        return {
-            "name": self.name,
-            "modality": self.modality,
-            "decoding": {
-                "decoder": decoding.kind,
-                "lexicon": decoding.lexicon is not None,
-                "lm": decoding.lm is not None,
-                "rescore_lm": decoding.rescore_lm is not None,
-            },
-        }
-
-    def transcribe(self, item: np.ndarray | Ink, sample_rate: int | None, timestamps: bool):
-        with self.lock:
-            return self.recognizer.transcribe(
-                [item], sample_rate=sample_rate, timestamps=timestamps
-            )[0]
-
-
-class RequestError(Exception):
-    """A request the service refuses: ``status`` (4xx) and the message sent back."""
-
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
 
 
 def create_app(
@@ -97,9 +58,15 @@ def create_app(
         raise ValueError(f"model names must be unique, got {names}")
     by_name = {m.name: m for m in models}
 
+    def authorized(header: str | None, query_token: str | None = None) -> bool:
+        return token is None or header == f"Bearer {token}" or query_token == token
+
     def authorize(request: Request) -> None:
-        if token is not None and request.headers.get("authorization") != f"Bearer {token}":
+        if not authorized(request.headers.get("authorization")):
             raise RequestError(401, "missing or wrong token (Authorization: Bearer TOKEN)")
+
+    async def page(request: Request) -> FileResponse:
+        return FileResponse(STATIC / "index.html", media_type="text/html")
 
     async def health(request: Request) -> JSONResponse:
         authorize(request)
@@ -114,7 +81,7 @@ def create_app(
             raise RequestError(
                 415, f"unsupported Content-Type {kind!r}: send audio/* or application/json ink"
             )
-        model = _pick(by_name, modality, request.query_params.get("model"))
+        model = pick_model(by_name, modality, request.query_params.get("model"))
         body = await _read_body(request, max_body_bytes)
         if modality == "audio":
             item, rate = _read_audio(body)
@@ -148,43 +115,15 @@ def create_app(
         )
     return Starlette(
         routes=[
+            Route("/", page, methods=["GET"]),
             Route("/v1/health", health, methods=["GET"]),
             Route("/v1/transcribe", transcribe, methods=["POST"]),
+            WebSocketRoute("/v1/stream", stream_endpoint(by_name, authorized)),
+            Mount("/static", StaticFiles(directory=STATIC), name="static"),
         ],
         middleware=middleware,
         exception_handlers={RequestError: refused, HTTPException: http_error, Exception: fault},
     )
-
-
-def model_name(path: str | Path, taken: Sequence[str] = ()) -> str:
-    """A served model's name from its path: the training folder (``exp/NAME`` or
-    ``exp/NAME/checkpoints/best.ckpt`` or ``last.ckpt`` -> NAME), else the file's stem;
-    ``-2``, ``-3``, ... appended when ``taken``."""
-    path = Path(path)
-    if path.is_dir():
-        name = path.name
-    elif path.parent.name == "checkpoints" and path.stem in ("best", "last"):
-        name = path.parent.parent.name or path.stem
-    else:
-        name = path.stem
-    unique, n = name, 1
-    while unique in taken:
-        n += 1
-        unique = f"{name}-{n}"
-    return unique
-
-
-def answer(result: Transcription, model: str) -> dict[str, Any]:
-    """The JSON answer for one transcription: text, words (when timed), warnings, model."""
-    row: dict[str, Any] = {"text": result.text}
-    if result.words is not None:
-        row["words"] = [w.to_dict() for w in result.words]
-    row["warnings"] = list(result.warnings)
-    if result.level_dbfs is not None:
-        row["level_dbfs"] = result.level_dbfs
-        row["clipped_share"] = result.clipped_share
-    row["model"] = model
-    return row
 
 
 def _flag(value: str, name: str) -> bool:
@@ -193,20 +132,6 @@ def _flag(value: str, name: str) -> bool:
     if value.lower() in ("false", "0", "no"):
         return False
     raise RequestError(400, f"{name}={value!r}: use true or false")
-
-
-def _pick(models: dict[str, ServedModel], modality: str, name: str | None) -> ServedModel:
-    """The model called ``name``, or the first of ``modality``; 404/422 naming what is missing."""
-    if name is not None:
-        if name not in models:
-            raise RequestError(404, f"no model {name!r}; served: {sorted(models)}")
-        if models[name].modality != modality:
-            raise RequestError(422, f"model {name!r} reads {models[name].modality}, not {modality}")
-        return models[name]
-    for model in models.values():
-        if model.modality == modality:
-            return model
-    raise RequestError(422, f"no {modality} model is served (served: {sorted(models)})")
 
 
 async def _read_body(request: Request, limit: int) -> bytes:

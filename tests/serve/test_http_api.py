@@ -17,7 +17,8 @@ from starlette.testclient import TestClient  # noqa: E402
 
 from seqrec.ink import Ink  # noqa: E402
 from seqrec.recognizer import Recognizer  # noqa: E402
-from seqrec.serve.app import ServedModel, answer, create_app, model_name  # noqa: E402
+from seqrec.serve.app import create_app  # noqa: E402
+from seqrec.serve.models import ServedModel, answer, model_name  # noqa: E402
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "checkpoints"
 AUDIO = FIXTURES / "audio_input.wav"
