@@ -2,7 +2,7 @@
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: demo docs test venv
+.PHONY: browser demo docs test venv
 
 venv: $(VENV)/.installed
 
@@ -16,7 +16,16 @@ demo: venv
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" bash recipes/speech_demo/run.sh
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" bash recipes/ink_demo/run.sh
 
-test: venv
+# the live page's tests drive Debian's chromium (with chromium-driver): installed here with
+# apt-get when missing and this is root on Debian; elsewhere those tests skip, saying why
+browser:
+	@if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then \
+	  if command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && apt-get install -y -qq chromium chromium-driver >/dev/null; \
+	  else echo "chromium not installed: the browser tests will skip"; fi; \
+	fi
+
+test: venv browser
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/python -m pytest -q
