@@ -56,7 +56,22 @@ class Ensemble:
         decoding: DecoderConfig | None = None,
         nbest: int = ENSEMBLE_NBEST,
     ) -> Ensemble:
-        """Load each checkpoint (or folder) as ``Recognizer.load`` does."""
+        """Load each checkpoint (or folder) as ``Recognizer.load`` does.
+
+        Args:
+            models: two or more checkpoints or training folders with the same text settings.
+            device: where the models run.
+            decoding: the decoder every member uses (default: greedy).
+            nbest: candidates each member proposes per input (beam search).
+
+        Returns:
+            An ``Ensemble`` that transcribes as one recognizer, text only.
+
+        Example:
+            >>> ens = Ensemble.load(["exp/s0", "exp/s1", "exp/s2"])  # doctest: +SKIP
+            >>> ens.transcribe(["a.wav"])[0].text  # doctest: +SKIP
+            'yes no yes yes'
+        """
         return cls([Recognizer.load(m, device) for m in models], decoding, nbest)
 
     @property
@@ -95,8 +110,20 @@ class Ensemble:
         progress: bool = False,
         timestamps: bool = False,
     ) -> list[Transcription]:
-        """Transcriptions of ``inputs`` (as for ``Recognizer.transcribe``), one per input;
-        text only: ``timestamps=True`` is refused."""
+        """Transcriptions of ``inputs``, one per input, text only.
+
+        Args:
+            inputs: as for ``Recognizer.transcribe``.
+            batch_size: inputs each member runs together.
+            progress: show a progress bar per member.
+            timestamps: refused (ValueError): candidates from several models have no one
+                alignment.
+
+        Returns:
+            A ``Transcription`` per input: the candidate of highest mean CTC log-likelihood
+            over the members (plus the LM when decoding has one), or the error of a member
+            that could not read the input.
+        """
         if timestamps:
             raise ValueError("an ensemble gives text only, no timestamps")
         return self.decode(self.emissions(inputs, batch_size, progress=progress), batch_size)

@@ -86,9 +86,27 @@ class Recognizer:
     def align(
         self, inputs: Sequence[Input], texts: Sequence[str], sample_rate: int | None = None
     ) -> list[list[Span]]:
-        """Word spans of each input's known transcript by CTC forced alignment, in output
-        frames (``span.seconds(rec.frame_seconds)``). Texts are normalised as in training;
-        an unusable input or a text the model cannot emit raises, naming the input."""
+        """Word spans of each input's known transcript by CTC forced alignment.
+
+        Args:
+            inputs: as for ``transcribe`` (audio or ink, by the model's modality).
+            texts: one transcript per input, normalised here as in training.
+            sample_rate: the rate of array inputs (default: the model's).
+
+        Returns:
+            Per input, its words as ``Span`` objects in output frames (``.label``,
+            ``.start``, ``.end``, ``.score``); ``span.seconds(rec.frame_seconds)`` gives
+            seconds for audio.
+
+        Raises:
+            ValueError: naming the input, when it is unusable or its text cannot be emitted
+                in its frames (characters outside the vocabulary, too short an input).
+
+        Example:
+            >>> spans = rec.align(["a.wav"], ["three one four"])[0]  # doctest: +SKIP
+            >>> [(s.label, s.seconds(rec.frame_seconds)) for s in spans]  # doctest: +SKIP
+            [('three', (0.12, 0.44)), ('one', (0.52, 0.8)), ('four', (0.88, 1.24))]
+        """
         aligned = []
         for i, (item, text) in enumerate(zip(inputs, texts, strict=True)):
             source = _describe(item, i)
@@ -209,10 +227,27 @@ class Recognizer:
         progress: bool = True,
         timestamps: bool = False,
     ) -> Transcription:
-        """Transcribe a long audio file (minutes to hours) in windows of ``window_s`` seconds
-        overlapping by ``overlap_s``, read from disk ``batch_size`` windows at a time, so
-        memory does not grow with the recording; the windows' outputs are stitched frame by
-        frame before decoding (see ``seqrec.long_audio``). An unreadable file sets ``.error``.
+        """Transcribe a long audio file (minutes to hours) with flat memory.
+
+        Args:
+            path: an audio file soundfile reads, at any rate.
+            window_s: seconds per window the model reads at once.
+            overlap_s: seconds two neighbouring windows share (context for the joins).
+            batch_size: windows read from disk and run together.
+            progress: show a progress bar over the windows.
+            timestamps: also fill ``.words`` and ``.chars``, in seconds from the file's start.
+
+        Returns:
+            One ``Transcription`` of the whole file (``.error`` set when it is unreadable).
+
+        Example:
+            >>> rec.transcribe_long("meeting.flac", timestamps=True).words[0]  # doctest: +SKIP
+            Timestamp(text='good', start=1.32, end=1.6, confidence=0.97, ...)
+
+        The file is read in windows of ``window_s`` seconds overlapping by ``overlap_s``,
+        ``batch_size`` windows at a time, so memory does not grow with the recording; the
+        windows' outputs are stitched frame by frame before decoding (see
+        ``seqrec.long_audio``). An unreadable file sets ``.error``.
         The file's level and clipped share are measured first, in one more streaming pass at
         its own rate (4 bytes kept per 10 ms), with ``transcribe``'s warnings: a silent file
         is not run through the model. The same pass measures the level that the front end's

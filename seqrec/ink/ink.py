@@ -28,6 +28,15 @@ class Ink:
     ``time_source`` says where t came from: ``recorded`` (the device's clock), ``rate``
     (point index over the file's points-per-second) or ``index`` (point index, one
     unit per point, when the file gives no rate).
+
+    Example:
+        >>> import numpy as np
+        >>> stroke = np.array([[0.0, 0.0, 0.0], [5.0, 8.0, 0.02], [10.0, 0.0, 0.04]])
+        >>> ink = Ink([stroke, stroke + [12.0, 0.0, 0.1]])
+        >>> ink.num_points, ink.to_dict()["format"]
+        (6, 'seqrec-ink')
+        >>> Ink.from_dict(ink.to_dict()) == ink
+        True
     """
 
     strokes: list[np.ndarray]
