@@ -16,26 +16,11 @@ pytest.importorskip("starlette")
 from starlette.testclient import TestClient  # noqa: E402
 
 from seqrec.ink import Ink  # noqa: E402
-from seqrec.recognizer import Recognizer  # noqa: E402
-from seqrec.serve.app import create_app  # noqa: E402
-from seqrec.serve.models import ServedModel, answer, model_name  # noqa: E402
+from seqrec.serve.models import answer, model_name  # noqa: E402
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "checkpoints"
 AUDIO = FIXTURES / "audio_input.wav"
 INK = FIXTURES / "ink_input.json"
-
-
-@pytest.fixture(scope="module")
-def recognizers() -> dict[str, Recognizer]:
-    return {
-        "speech": Recognizer.load(FIXTURES / "audio_v0.ckpt"),
-        "pen": Recognizer.load(FIXTURES / "ink_v0.ckpt"),
-    }
-
-
-def client(recognizers, **options) -> TestClient:
-    models = [ServedModel(name, rec) for name, rec in recognizers.items()]
-    return TestClient(create_app(models, **options), raise_server_exceptions=False)
 
 
 def post(http: TestClient, body: bytes, kind: str, **params):
@@ -48,8 +33,8 @@ def encoded(wave: np.ndarray, rate: int, fmt: str) -> bytes:
     return out.getvalue()
 
 
-def test_health_names_the_models_their_modality_and_decoding(recognizers):
-    body = client(recognizers).get("/v1/health").json()
+def test_health_names_the_models_their_modality_and_decoding(make_client, recognizers):
+    body = make_client(recognizers).get("/v1/health").json()
     assert body["status"] == "ok"
     assert [(m["name"], m["modality"], m["decoding"]["decoder"]) for m in body["models"]] == [
         ("speech", "audio", "greedy"),
@@ -57,8 +42,8 @@ def test_health_names_the_models_their_modality_and_decoding(recognizers):
     ]
 
 
-def test_audio_answers_equal_the_recognizer_in_wav_flac_and_ogg(recognizers):
-    http, rec = client(recognizers), recognizers["speech"]
+def test_audio_answers_equal_the_recognizer_in_wav_flac_and_ogg(make_client, recognizers):
+    http, rec = make_client(recognizers), recognizers["speech"]
     expected = answer(rec.transcribe(AUDIO, timestamps=True)[0], "speech")
     got = post(http, AUDIO.read_bytes(), "audio/wav")
     assert got.status_code == 200 and got.json() == json.loads(json.dumps(expected))
@@ -74,10 +59,10 @@ def test_audio_answers_equal_the_recognizer_in_wav_flac_and_ogg(recognizers):
     assert post(http, ogg, "audio/ogg").json() == json.loads(json.dumps(reference))
 
 
-def test_ink_answers_equal_the_recognizer(recognizers):
+def test_ink_answers_equal_the_recognizer(make_client, recognizers):
     ink = Ink.load(INK)
     expected = answer(recognizers["pen"].transcribe(ink, timestamps=True)[0], "pen")
-    got = post(client(recognizers), INK.read_bytes(), "application/json")
+    got = post(make_client(recognizers), INK.read_bytes(), "application/json")
     assert got.status_code == 200 and got.json() == json.loads(json.dumps(expected))
     assert "start_point" in expected["words"][0]  # ink words carry their points
 
@@ -106,17 +91,17 @@ def bad_requests() -> list[tuple[str, bytes, str, int, str]]:
 
 @pytest.mark.parametrize("what, body, kind, status, message", bad_requests())
 def test_bad_requests_get_their_error_and_the_next_request_its_answer(
-    recognizers, what, body, kind, status, message
+    make_client, recognizers, what, body, kind, status, message
 ):
-    http = client(recognizers)
+    http = make_client(recognizers)
     got = post(http, body, kind)
     assert got.status_code == status, (what, got.text)
     assert message in got.json()["error"], (what, got.json())
     assert post(http, AUDIO.read_bytes(), "audio/wav").status_code == 200
 
 
-def test_oversized_bodies_are_refused_before_they_are_read(recognizers):
-    http = client(recognizers, max_body_bytes=1000)
+def test_oversized_bodies_are_refused_before_they_are_read(make_client, recognizers):
+    http = make_client(recognizers, max_body_bytes=1000)
     got = post(http, AUDIO.read_bytes(), "audio/wav")
     assert got.status_code == 413 and "limit of 1000" in got.json()["error"]
 
@@ -132,8 +117,8 @@ def test_oversized_bodies_are_refused_before_they_are_read(recognizers):
     assert post(http, small, "application/json").status_code == 200
 
 
-def test_a_token_guards_every_route(recognizers):
-    http = client(recognizers, token="s3cret")
+def test_a_token_guards_every_route(make_client, recognizers):
+    http = make_client(recognizers, token="s3cret")
     assert http.get("/v1/health").status_code == 401
     wrong = {"Authorization": "Bearer nope", "Content-Type": "audio/wav"}
     got = http.post("/v1/transcribe", content=AUDIO.read_bytes(), headers=wrong)
@@ -146,8 +131,8 @@ def test_a_token_guards_every_route(recognizers):
     assert got.status_code == 200
 
 
-def test_a_request_for_a_modality_or_model_not_served_says_so(recognizers):
-    http = client({"pen": recognizers["pen"]})
+def test_a_request_for_a_modality_or_model_not_served_says_so(make_client, recognizers):
+    http = make_client({"pen": recognizers["pen"]})
     got = post(http, AUDIO.read_bytes(), "audio/wav")
     assert got.status_code == 422 and "no audio model" in got.json()["error"]
     got = post(http, INK.read_bytes(), "application/json", model="speech")
@@ -157,11 +142,11 @@ def test_a_request_for_a_modality_or_model_not_served_says_so(recognizers):
     assert post(http, INK.read_bytes(), "application/json", model="pen").status_code == 200
 
 
-def test_cors_is_off_unless_an_origin_is_given(recognizers):
+def test_cors_is_off_unless_an_origin_is_given(make_client, recognizers):
     origin = {"Origin": "http://example.org"}
-    plain = client(recognizers).get("/v1/health", headers=origin)
+    plain = make_client(recognizers).get("/v1/health", headers=origin)
     assert "access-control-allow-origin" not in plain.headers
-    allowed = client(recognizers, cors_origins=["http://example.org"]).get(
+    allowed = make_client(recognizers, cors_origins=["http://example.org"]).get(
         "/v1/health", headers=origin
     )
     assert allowed.headers["access-control-allow-origin"] == "http://example.org"

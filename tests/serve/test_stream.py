@@ -13,36 +13,20 @@ import pytest
 import soundfile as sf
 
 pytest.importorskip("starlette")
-from starlette.testclient import TestClient  # noqa: E402
 from starlette.websockets import WebSocketDisconnect  # noqa: E402
 
 from seqrec.ink import Ink  # noqa: E402
-from seqrec.recognizer import Recognizer  # noqa: E402
-from seqrec.serve.app import create_app  # noqa: E402
-from seqrec.serve.models import ServedModel, answer  # noqa: E402
+from seqrec.serve.models import answer  # noqa: E402
 from seqrec.serve.stream import PARTIAL_EVERY_S  # noqa: E402
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "checkpoints"
 
 
-@pytest.fixture(scope="module")
-def recognizers() -> dict[str, Recognizer]:
-    return {
-        "speech": Recognizer.load(FIXTURES / "audio_v0.ckpt"),
-        "pen": Recognizer.load(FIXTURES / "ink_v0.ckpt"),
-    }
-
-
-def client(recognizers, **options) -> TestClient:
-    models = [ServedModel(name, rec) for name, rec in recognizers.items()]
-    return TestClient(create_app(models, **options))
-
-
-def test_ink_is_redecoded_after_every_stroke_undo_and_clear(recognizers):
+def test_ink_is_redecoded_after_every_stroke_undo_and_clear(make_client, recognizers):
     rec = recognizers["pen"]
     strokes = Ink.load(FIXTURES / "ink_input.json").strokes
     assert len(strokes) >= 3
-    with client(recognizers).websocket_connect("/v1/stream") as ws:
+    with make_client(recognizers).websocket_connect("/v1/stream") as ws:
         ws.send_json({"type": "start", "modality": "ink"})
         assert ws.receive_json() == {"type": "ready"}
         texts = []
@@ -62,10 +46,10 @@ def test_ink_is_redecoded_after_every_stroke_undo_and_clear(recognizers):
         assert ws.receive_json()["text"] == ""
 
 
-def test_speech_gets_partials_and_a_final_equal_to_the_offline_transcript(recognizers):
+def test_speech_gets_partials_and_a_final_equal_to_the_offline_transcript(make_client, recognizers):
     wave, rate = sf.read(FIXTURES / "audio_input.wav", dtype="int16")
     pcm = np.tile(wave, 3).astype("<i2")  # 1.4 s: partials at 0.5 s and 1 s
-    with client(recognizers).websocket_connect("/v1/stream") as ws:
+    with make_client(recognizers).websocket_connect("/v1/stream") as ws:
         ws.send_json({"type": "start", "modality": "audio", "sample_rate": rate})
         assert ws.receive_json() == {"type": "ready"}
         chunk = rate // 10
@@ -87,9 +71,9 @@ def test_speech_gets_partials_and_a_final_equal_to_the_offline_transcript(recogn
     assert final["seconds"] == pytest.approx(len(pcm) / rate, abs=1e-3)
 
 
-def test_malformed_messages_get_an_error_and_the_session_goes_on(recognizers):
+def test_malformed_messages_get_an_error_and_the_session_goes_on(make_client, recognizers):
     nan_stroke = [[0.0, 0.0, 0.0], [1.0, math.nan, 0.1]]
-    with client(recognizers).websocket_connect("/v1/stream") as ws:
+    with make_client(recognizers).websocket_connect("/v1/stream") as ws:
         ws.send_bytes(b"\x00\x01")
         assert "before a start" in ws.receive_json()["error"]
         ws.send_text("{not json")
@@ -120,8 +104,8 @@ def test_malformed_messages_get_an_error_and_the_session_goes_on(recognizers):
         }
 
 
-def test_the_socket_asks_for_the_token(recognizers):
-    http = client(recognizers, token="s3cret")
+def test_the_socket_asks_for_the_token(make_client, recognizers):
+    http = make_client(recognizers, token="s3cret")
     with pytest.raises(WebSocketDisconnect) as refused:
         with http.websocket_connect("/v1/stream") as ws:
             ws.receive_json()
@@ -131,8 +115,8 @@ def test_the_socket_asks_for_the_token(recognizers):
         assert ws.receive_json() == {"type": "ready"}
 
 
-def test_the_page_is_served_offline_with_the_elements_tests_use(recognizers):
-    http = client(recognizers, token="s3cret")  # the page and its files need no token
+def test_the_page_is_served_offline_with_the_elements_tests_use(make_client, recognizers):
+    http = make_client(recognizers, token="s3cret")  # the page and its files need no token
     page = http.get("/")
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
     for element in ("ink-canvas", "ink-clear", "ink-text", "mic-button", "speech-text"):
