@@ -2,8 +2,9 @@
 
 Starts ``seqrec serve AUDIO_MODEL INK_MODEL`` on a free local port, then: ``--clients``
 concurrent clients send ``--requests`` audio and as many ink ``POST /v1/transcribe``
-requests (test-set files, cycled), and ``--sessions`` live ink sessions over ``WS
-/v1/stream`` send their lines stroke by stroke. Prints throughput, p50/p95/p99 latency per
+requests (test-set files, cycled), ``--sessions`` live ink sessions over ``WS /v1/stream``
+send their lines stroke by stroke, and as many live speech sessions stream recordings in
+0.1 s PCM frames. Prints throughput, p50/p95/p99 latency per
 kind (and per stroke for the live sessions), the server's peak RSS and its RSS after the
 first 50 requests and at the end, checks that no request failed and that every answer
 equals the offline transcript, and gives the baseline: the same files transcribed one at a
@@ -28,11 +29,13 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
+import soundfile as sf
 from websockets.sync.client import connect
 
 from seqrec.data.manifest import read_manifest
 from seqrec.ink import Ink
 from seqrec.recognizer import Recognizer
+from seqrec.serve.stream import PARTIAL_EVERY_S
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = REPO / "tests" / "fixtures" / "checkpoints"
@@ -85,7 +88,38 @@ def live_session(base: str, ink: Ink) -> tuple[list[float], str]:
     return seconds, text
 
 
+def speech_session(base: str, path: Path) -> tuple[list[float], float, str]:
+    """One recording streamed as 16 kHz-style PCM in 0.1 s frames, as fast as they go:
+    round-trip seconds of its partials (frame sent -> partial back), seconds from stop to
+    the final transcript, and that transcript."""
+    wave, rate = sf.read(path, dtype="int16")
+    url = base.replace("http://", "ws://") + "/v1/stream"
+    partial_s = []
+    with connect(url, open_timeout=60) as ws:
+        ws.send(json.dumps({"type": "start", "modality": "audio", "sample_rate": rate}))
+        assert json.loads(ws.recv())["type"] == "ready"
+        step, sent, due = rate // 10, 0, PARTIAL_EVERY_S * rate
+        for start in range(0, len(wave), step):
+            frame = wave[start : start + step]
+            began = time.perf_counter()
+            ws.send(frame.astype("<i2").tobytes())
+            sent += len(frame)
+            if sent >= due:
+                reply = json.loads(ws.recv())
+                if reply["type"] != "partial":
+                    raise RuntimeError(f"speech session: {reply}")
+                partial_s.append(time.perf_counter() - began)
+                due += PARTIAL_EVERY_S * rate
+        began = time.perf_counter()
+        ws.send(json.dumps({"type": "stop"}))
+        final = json.loads(ws.recv())
+        final_s = time.perf_counter() - began
+    return partial_s, final_s, final["text"]
+
+
 def percentiles(seconds: list[float]) -> str:
+    if not seconds:
+        return "none (no input long enough)"
     ms = 1000 * np.asarray(seconds)
     p50, p95, p99 = np.percentile(ms, [50, 95, 99])
     return f"p50 {p50:7.1f} ms  p95 {p95:7.1f} ms  p99 {p99:7.1f} ms  (n={len(ms)})"
@@ -164,6 +198,7 @@ def main() -> None:
             inks = [Ink.load(p) for p in ink_files[: args.sessions]]
             inks += [inks[i % len(inks)] for i in range(args.sessions - len(inks))]
             sessions = list(pool.map(lambda ink: live_session(base, ink), inks))
+            speech = list(pool.map(lambda p: speech_session(base, p), audio_files[: args.sessions]))
         wall = time.perf_counter() - start
         end_rss, peak_rss = rss_kb(server.pid)
     finally:
@@ -175,6 +210,9 @@ def main() -> None:
     expected_live = [ink_rec.transcribe(ink)[0].text for ink in inks]
     live_wrong = sum(text != want for (_, text), want in zip(sessions, expected_live, strict=True))
     strokes = [s for seconds, _ in sessions for s in seconds]
+    speech_wrong = sum(
+        text != offline[p] for (_, _, text), p in zip(speech, audio_files, strict=False)
+    )
     service = [s for _, s, _, _ in results]
     print(
         f"requests: {len(results)} ({args.requests} audio, {args.requests} ink), "
@@ -187,9 +225,12 @@ def main() -> None:
     for kind in ("audio/wav", "application/json"):
         print(f"{kind:17s} {percentiles([s for k, s, _, _ in results if k == kind])}")
     print(f"{'live ink stroke':17s} {percentiles(strokes)}")
+    print(f"{'speech partial':17s} {percentiles([s for p, _, _ in speech for s in p])}")
+    print(f"{'speech final':17s} {percentiles([f for _, f, _ in speech])}")
     print(
         f"failed requests: {failed}; answers unlike the offline transcript: {differing}; "
-        f"live sessions unlike it: {live_wrong}"
+        f"live ink sessions unlike it: {live_wrong}; live speech finals unlike it: "
+        f"{speech_wrong} (the final re-decodes the whole utterance)"
     )
     print(
         f"server RSS: {warm_rss / 1024:.0f} MB after {WARM_REQUESTS} requests, "
@@ -207,7 +248,7 @@ def main() -> None:
         f"<= 100 ms on the ink demo model, RSS at the end / after {WARM_REQUESTS} = "
         f"{memory:.3f} <= 1.10)"
     )
-    if failed or differing or live_wrong:
+    if failed or differing or live_wrong or speech_wrong:
         raise SystemExit(1)
 
 
