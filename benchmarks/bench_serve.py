@@ -213,7 +213,6 @@ def main() -> None:
     speech_wrong = sum(
         text != offline[p] for (_, _, text), p in zip(speech, audio_files, strict=False)
     )
-    service = [s for _, s, _, _ in results]
     print(
         f"requests: {len(results)} ({args.requests} audio, {args.requests} ink), "
         f"{args.clients} clients; live ink sessions: {len(sessions)}"
