@@ -17,8 +17,7 @@ from seqrec.audio.augment import ChannelAugmentation
 from seqrec.audio.perturb import SpeedPerturbation
 from seqrec.data.audio_cache import AudioCache
 from seqrec.data.ink_cache import InkCache
-from seqrec.data.signals import InkReader as InkPreparation
-from seqrec.data.signals import load_signal, prepare_ink, read_entry_ink
+from seqrec.data.signals import InkPreparation, load_signal, prepare_ink, read_entry_ink
 from seqrec.data.validate import CheckedEntry
 
 

@@ -10,14 +10,16 @@ from seqrec.audio.io import AudioError, audio_problem, load_audio
 from seqrec.data.manifest import ManifestEntry
 from seqrec.ink import Ink, InkError
 
-InkReader = Callable[[Ink], np.ndarray]
+InkPreparation = Callable[[Ink], np.ndarray]
 
 
 class SignalError(ValueError):
     """A signal that cannot be used; the message names the file and the problem."""
 
 
-def load_signal(entry: ManifestEntry, sample_rate: int, ink: InkReader | None = None) -> np.ndarray:
+def load_signal(
+    entry: ManifestEntry, sample_rate: int, ink: InkPreparation | None = None
+) -> np.ndarray:
     """The entry's signal as the model consumes it: audio (S,) float32 at ``sample_rate``,
     or for an ink model (``ink``: its per-item preparation, e.g. an InkPipeline) the
     prepared ink (P, C) float32.
@@ -49,7 +51,7 @@ def read_entry_ink(entry: ManifestEntry) -> Ink:
         raise SignalError(str(err)) from None
 
 
-def prepare_ink(ink: Ink, prepare: InkReader) -> np.ndarray:
+def prepare_ink(ink: Ink, prepare: InkPreparation) -> np.ndarray:
     """``prepare(ink)``, e.g. an InkPipeline: (P, C) float32; raises SignalError naming the
     file when the ink cannot be used."""
     try:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from tqdm.auto import tqdm
 
 from seqrec.data.manifest import ManifestEntry
-from seqrec.data.signals import InkReader, SignalError, load_signal
+from seqrec.data.signals import InkPreparation, SignalError, load_signal
 from seqrec.text.normalize import TextNormalizer
 from seqrec.text.tokenizer import CharTokenizer
 
@@ -53,7 +53,7 @@ def check_entries(
     normalizer: TextNormalizer,
     output_frames: Callable[[int], int],
     progress: bool = True,
-    ink: InkReader | None = None,
+    ink: InkPreparation | None = None,
 ) -> tuple[list[CheckedEntry], list[BadInput]]:
     """Split entries into usable ones and problems (missing, unreadable, empty, all-zero or NaN
     signal; characters outside the vocabulary; transcript longer than CTC can emit in the
