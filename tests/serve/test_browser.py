@@ -6,12 +6,6 @@ recognizer's. Screenshots land in the test's tmp dir."""
 from __future__ import annotations
 
 import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 import numpy as np
@@ -51,28 +45,10 @@ const pause = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 """
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
-def service():
-    port = free_port()
-    command = [sys.executable, "-m", "seqrec", "serve", *map(str, MODELS), "--port", str(port)]
-    server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(240):
-        try:
-            urllib.request.urlopen(f"{base}/v1/health", timeout=5).close()
-            break
-        except (urllib.error.URLError, ConnectionError):
-            assert server.poll() is None, "seqrec serve exited"
-            time.sleep(0.5)
-    yield base
-    server.terminate()
-    server.wait(timeout=30)
+def service(running_service):
+    with running_service() as base:
+        yield base
 
 
 def browser(*flags: str):

@@ -4,10 +4,6 @@ HTTP; a model path that does not load exits with one line."""
 from __future__ import annotations
 
 import json
-import socket
-import subprocess
-import sys
-import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -19,12 +15,6 @@ from seqrec.cli import main  # noqa: E402
 from seqrec.recognizer import Recognizer  # noqa: E402
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "checkpoints"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def request(url: str, body: bytes | None = None, kind: str | None = None, token: str = "t0k"):
@@ -39,24 +29,10 @@ def request(url: str, body: bytes | None = None, kind: str | None = None, token:
         return err.code, json.loads(err.read())
 
 
-def test_the_service_starts_on_the_loopback_and_transcribes_both_modalities():
-    port = free_port()
-    models = [str(FIXTURES / "audio_v0.ckpt"), str(FIXTURES / "ink_v0.ckpt")]
-    command = [sys.executable, "-m", "seqrec", "serve", *models, "--port", str(port)]
-    server = subprocess.Popen(
-        [*command, "--token", "t0k"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(240):
-            try:
-                status, health = request(f"{base}/v1/health")
-                break
-            except (urllib.error.URLError, ConnectionError):
-                assert server.poll() is None, server.stdout.read()
-                time.sleep(0.5)
-        else:
-            pytest.fail("the service did not answer within 2 minutes")
+def test_the_service_starts_on_the_loopback_and_transcribes_both_modalities(running_service):
+    models = [FIXTURES / "audio_v0.ckpt", FIXTURES / "ink_v0.ckpt"]
+    with running_service("--token", "t0k") as base:
+        status, health = request(f"{base}/v1/health")
         assert status == 200
         assert {m["modality"] for m in health["models"]} == {"audio", "ink"}
         audio = FIXTURES / "audio_input.wav"
@@ -68,9 +44,6 @@ def test_the_service_starts_on_the_loopback_and_transcribes_both_modalities():
         assert status == 200 and got["text"] == Recognizer.load(models[1]).transcribe(ink)[0].text
         status, got = request(f"{base}/v1/health", token="wrong")
         assert status == 401 and "token" in got["error"]
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
 
 
 def test_a_model_that_does_not_load_exits_with_one_line(tmp_path):
