@@ -15,6 +15,7 @@ $(VENV)/.installed: pyproject.toml
 demo: venv
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" bash recipes/speech_demo/run.sh
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" bash recipes/ink_demo/run.sh
+	@echo "try both models live: $(VENV)/bin/seqrec serve exp/speech_demo exp/ink_demo, then open http://127.0.0.1:8000/"
 
 # the live page's tests drive Debian's chromium (with chromium-driver): installed here with
 # apt-get when missing and this is root on Debian; elsewhere those tests skip, saying why

@@ -8,7 +8,8 @@ send their lines stroke by stroke, and as many live speech sessions stream recor
 kind (and per stroke for the live sessions), the server's peak RSS and its RSS after the
 first 50 requests and at the end, checks that no request failed and that every answer
 equals the offline transcript, and gives the baseline: the same files transcribed one at a
-time by ``Recognizer.transcribe`` in this process (service p50 / offline p50).
+time by ``Recognizer.transcribe`` in this process (service p50 / offline p50), decoded as the
+service decodes them (a training folder's ``decoding.json``, else greedy).
 
     python benchmarks/bench_serve.py                      # the demo models (make demo first)
     python benchmarks/bench_serve.py --quick              # test fixtures: a smoke run
@@ -33,6 +34,7 @@ import soundfile as sf
 from websockets.sync.client import connect
 
 from seqrec.data.manifest import read_manifest
+from seqrec.decoding.config import DECODING_FILE, DecoderConfig
 from seqrec.ink import Ink
 from seqrec.recognizer import Recognizer
 from seqrec.serve.stream import PARTIAL_EVERY_S
@@ -40,6 +42,14 @@ from seqrec.serve.stream import PARTIAL_EVERY_S
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = REPO / "tests" / "fixtures" / "checkpoints"
 WARM_REQUESTS = 50
+
+
+def load_served(path: Path) -> Recognizer:
+    """The recognizer with the decoding ``seqrec serve PATH`` uses: a training folder's
+    ``decoding.json`` when it has one, else greedy."""
+    saved = path / DECODING_FILE
+    decoding = DecoderConfig.load(saved) if saved.is_file() else None
+    return Recognizer.load(path, decoding=decoding)
 
 
 def free_port() -> int:
@@ -157,7 +167,7 @@ def main() -> None:
         audio_files = [e.path for e in read_manifest(args.audio_manifest)]
         ink_files = [e.path for e in read_manifest(args.ink_manifest)]
 
-    audio_rec, ink_rec = Recognizer.load(audio_model), Recognizer.load(ink_model)
+    audio_rec, ink_rec = load_served(audio_model), load_served(ink_model)
     offline: dict[Path, str] = {}
     offline_s: list[float] = []
     for rec, files in ((audio_rec, audio_files), (ink_rec, ink_files)):

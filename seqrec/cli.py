@@ -4,13 +4,14 @@ tune-lm."""
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from seqrec.decoding.cli import add_decoder_options, add_tune_parser, decoder_config
-from seqrec.decoding.config import DecoderConfig
+from seqrec.decoding.config import DECODING_FILE, DecoderConfig
 from seqrec.lm.cli import add_lm_parser
 
 if TYPE_CHECKING:
@@ -77,6 +78,9 @@ def _tune_lm(args: argparse.Namespace) -> int:
         f"best: --lm-weight {d.lm_weight:g} --word-score {d.word_score:g} "
         f"--blank-penalty {d.blank_penalty:g}{rescoring}"
     )
+    if args.save:  # the grid holds the lexicon's words: the file keeps the lexicon's path
+        saved = dataclasses.replace(d, lexicon=args.lexicon).save(args.save)
+        print(f"saved: {saved}")
     return 0
 
 
@@ -154,20 +158,35 @@ def _export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _served_decoding(args: argparse.Namespace, model: Path) -> DecoderConfig:
+    """A served model's decoder: the command line's when it names one, else the
+    ``decoding.json`` that the recipe's tune stage saved in the model's training folder,
+    else greedy."""
+    saved = model / DECODING_FILE
+    if args.decoder is None and args.decoding_file is None and saved.is_file():
+        return DecoderConfig.load(saved)
+    return decoder_config(args)
+
+
 def _serve(args: argparse.Namespace) -> int:
     from seqrec.extras import require
+    from seqrec.lm.arpa import LMError
     from seqrec.recognizer import Recognizer
 
     uvicorn = require("serve", "uvicorn")
+    import torch
+
     from seqrec.serve.app import create_app
     from seqrec.serve.models import ServedModel, model_name
 
-    decoding = decoder_config(args)
+    torch.set_num_threads(args.threads)
+
     models = []
     for path in args.models:
         try:
+            decoding = _served_decoding(args, Path(path))
             recognizer = Recognizer.load(path, device=args.device, decoding=decoding)
-        except (ValueError, FileNotFoundError) as err:
+        except (LMError, ValueError, FileNotFoundError) as err:
             raise SystemExit(f"seqrec serve: {err}") from None
         models.append(ServedModel(model_name(path, [m.name for m in models]), recognizer))
     app = create_app(
@@ -177,7 +196,9 @@ def _serve(args: argparse.Namespace) -> int:
         cors_origins=args.cors_origin or (),
     )
     for m in models:
-        print(f"serving {m.name} ({m.modality}, {m.recognizer.decoding.kind})", flush=True)
+        d = m.recognizer.decoding
+        lm = "" if d.lm is None else f" with {d.lm}"
+        print(f"serving {m.name} ({m.modality}, {d.kind}{lm})", flush=True)
     uvicorn.run(app, host=args.host, port=args.port, log_level="info")
     return 0
 
@@ -325,6 +346,14 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--max-body-mb", type=float, default=50.0, help="larger bodies get 413")
     p.add_argument("--cors-origin", action="append", help="allow browser requests from this origin")
     p.add_argument("--device", default="cpu")
+    p.add_argument(
+        "--threads",
+        type=int,
+        default=1,
+        help="torch threads per request (default 1: a request's tensors are small, and on a "
+        "few cores one thread each is about 2x faster per stroke and lets requests of two "
+        "models run side by side)",
+    )
     add_decoder_options(p, ensemble=False)
     p.set_defaults(run=_serve)
 

@@ -9,7 +9,8 @@
 #   stage 2: seqrec evaluate EXP/checkpoints/best.ckpt DATA/test.jsonl --report EXP/report,
 #            then at input gains -30..+10 dB (recipes/common/gain_sweep.sh: EXP/report_gain*)
 #   stage 3: seqrec lm build|lexicon DATA/train.jsonl  (word 3-gram LM and lexicon in EXP/lm)
-#   stage 4: seqrec tune-lm on valid, then evaluate test with lexicon beam search (EXP/report_lm)
+#   stage 4: seqrec tune-lm on valid (the best settings in EXP/decoding.json), then evaluate
+#            test with lexicon beam search (EXP/report_lm)
 #   --loso: leave one speaker out. Stages 0-4 run once per speaker of SRC_DIR, each fold in
 #           DATA/loso/SPEAKER and EXP/loso/SPEAKER (train on the others, test on all of its
 #           takes); stage 5 prints the table of test WER per held-out speaker and the mean
@@ -91,12 +92,10 @@ run_fold() {
     echo "== stage 4: tune the LM on valid, evaluate test with beam search"
     seqrec tune-lm "$exp/checkpoints/best.ckpt" "$data/valid.jsonl" \
       --lm "$exp/lm/word3.arpa" --lexicon "$exp/lm/words.txt" \
-      --lm-weights 0,0.5,1,2,3 --word-scores -2,-1,0,1,2 | tee "$exp/lm/tune.txt"
-    local best
-    best=$(sed -n 's/^best: //p' "$exp/lm/tune.txt")
-    # shellcheck disable=SC2086  # $best holds "--lm-weight X --word-score Y"
+      --lm-weights 0,0.5,1,2,3 --word-scores -2,-1,0,1,2 --save "$exp/decoding.json" \
+      | tee "$exp/lm/tune.txt"
     seqrec evaluate "$exp/checkpoints/best.ckpt" "$data/test.jsonl" --report "$exp/report_lm" \
-      --decoder beam --lm "$exp/lm/word3.arpa" --lexicon "$exp/lm/words.txt" $best
+      --decoding-file "$exp/decoding.json"
   fi
 }
 

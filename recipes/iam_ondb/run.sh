@@ -14,7 +14,8 @@
 #            wordfreq package) and English running text from Debian's fortunes and
 #            wordnet-base packages where they are installed (recipes/iam_ondb/lm_text.py);
 #            beam search with the char LM, its 32 best lines re-ranked by the word LM; weights
-#            tuned on valid (seqrec tune-lm); test decoded so (EXP/report_lm), and testset_t
+#            tuned on valid (seqrec tune-lm, saved in EXP/decoding.json: `seqrec serve EXP`
+#            decodes so); test decoded so (EXP/report_lm), and testset_t
 #            too where it is not the test split (EXP/report_lm_testset_t)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -87,14 +88,12 @@ if [[ $stage -le 3 && $stop_stage -ge 3 ]]; then
   awk 'NR % 3 == 1' "$data/valid.jsonl" > "$exp/lm/valid_tune.jsonl"
   seqrec tune-lm "$exp/checkpoints/best.ckpt" "$exp/lm/valid_tune.jsonl" --lm "$exp/lm/char6.arpa" \
     --lm-weights 1.5,2,2.5 --rescore-lm "$exp/lm/word3.arpa" --rescore-weights 0.5,0.75,1,1.25 \
-    --rescore-word-scores 0,2,4 --blank-penalties 0,1 | tee "$exp/lm/tune.txt"
-  best=$(sed -n 's/^best: //p' "$exp/lm/tune.txt")
-  # shellcheck disable=SC2086  # $best holds "--lm-weight X --word-score Y ..."
+    --rescore-word-scores 0,2,4 --blank-penalties 0,1 --save "$exp/decoding.json" \
+    | tee "$exp/lm/tune.txt"
   seqrec evaluate "$exp/checkpoints/best.ckpt" "$data/test.jsonl" --report "$exp/report_lm" \
-    --decoder beam --lm "$exp/lm/char6.arpa" $best
+    --decoding-file "$exp/decoding.json"
   if ! cmp -s "$data/test.jsonl" "$data/testset_t.jsonl"; then
-    # shellcheck disable=SC2086
     seqrec evaluate "$exp/checkpoints/best.ckpt" "$data/testset_t.jsonl" \
-      --report "$exp/report_lm_testset_t" --decoder beam --lm "$exp/lm/char6.arpa" $best
+      --report "$exp/report_lm_testset_t" --decoding-file "$exp/decoding.json"
   fi
 fi

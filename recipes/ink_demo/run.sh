@@ -6,7 +6,8 @@
 #   stage 2: evaluate on held-out fonts              (seqrec evaluate ... --report EXP/report)
 #   stage 3: character 6-gram LM from the training transcripts (seqrec lm build --unit char)
 #   stage 4: tune the LM weight on valid, then evaluate test with lexicon-free beam search
-#            and the LM                               (seqrec tune-lm; --report EXP/report_lm)
+#            and the LM                               (seqrec tune-lm --save EXP/decoding.json;
+#                                                    --report EXP/report_lm)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -51,10 +52,9 @@ fi
 if [[ $stage -le 4 && $stop_stage -ge 4 ]]; then
   echo "== stage 4: tune the LM on valid, evaluate test with beam search"
   seqrec tune-lm "$exp/checkpoints/best.ckpt" "$data/valid.jsonl" \
-    --lm "$exp/lm/char6.arpa" --lm-weights 0,0.5,1,1.5,2,3 \
+    --lm "$exp/lm/char6.arpa" --lm-weights 0,0.5,1,1.5,2,3 --beam-size 16 \
+    --save "$exp/decoding.json" \
     | tee "$exp/lm/tune.txt"
-  best=$(sed -n 's/^best: //p' "$exp/lm/tune.txt")
-  # shellcheck disable=SC2086  # $best holds "--lm-weight X --word-score Y"
   seqrec evaluate "$exp/checkpoints/best.ckpt" "$data/test.jsonl" --report "$exp/report_lm" \
-    --decoder beam --lm "$exp/lm/char6.arpa" $best
+    --decoding-file "$exp/decoding.json"
 fi

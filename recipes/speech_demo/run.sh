@@ -7,7 +7,8 @@
 #            and at input gains -30..+10 dB          (recipes/common/gain_sweep.sh)
 #   stage 3: word 3-gram LM and lexicon from the training transcripts (seqrec lm build|lexicon)
 #   stage 4: tune LM weight and word score on valid, then evaluate test with lexicon beam
-#            search and the LM                      (seqrec tune-lm; --report EXP/report_lm)
+#            search and the LM                      (seqrec tune-lm --save EXP/decoding.json;
+#                                                    --report EXP/report_lm)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -55,9 +56,9 @@ if [[ $stage -le 4 && $stop_stage -ge 4 ]]; then
   echo "== stage 4: tune the LM on valid, evaluate test with beam search"
   seqrec tune-lm "$exp/checkpoints/best.ckpt" "$data/valid.jsonl" \
     --lm "$exp/lm/word3.arpa" --lexicon "$exp/lm/words.txt" \
-    --lm-weights 0,0.5,1,2,3 --word-scores -2,-1,0,1,2 | tee "$exp/lm/tune.txt"
-  best=$(sed -n 's/^best: //p' "$exp/lm/tune.txt")
-  # shellcheck disable=SC2086  # $best holds "--lm-weight X --word-score Y"
+    --lm-weights 0,0.5,1,2,3 --word-scores -2,-1,0,1,2 --beam-size 16 \
+    --save "$exp/decoding.json" \
+    | tee "$exp/lm/tune.txt"
   seqrec evaluate "$exp/checkpoints/best.ckpt" "$data/test.jsonl" --report "$exp/report_lm" \
-    --decoder beam --lm "$exp/lm/word3.arpa" --lexicon "$exp/lm/words.txt" $best
+    --decoding-file "$exp/decoding.json"
 fi

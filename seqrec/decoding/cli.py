@@ -12,7 +12,13 @@ from seqrec.decoding.config import DECODERS, ENSEMBLE_NBEST, DecoderConfig
 def add_decoder_options(parser: argparse.ArgumentParser, ensemble: bool = True) -> None:
     """``--decoder greedy|beam`` and the beam-search settings (and ``--ensemble``)."""
     group = parser.add_argument_group("decoding")
-    group.add_argument("--decoder", choices=DECODERS, default="greedy")
+    group.add_argument("--decoder", choices=DECODERS, help="default greedy")
+    group.add_argument(
+        "--decoding-file",
+        metavar="JSON",
+        help="decoder settings saved by `seqrec tune-lm --save` (e.g. EXP/decoding.json), "
+        "instead of the options below",
+    )
     group.add_argument("--lexicon", help="beam: word list (one word per line) to decode into")
     group.add_argument("--lm", help="beam: ARPA LM (a char LM without --lexicon, else a word LM)")
     group.add_argument("--lm-weight", type=float, default=DecoderConfig.lm_weight)
@@ -56,9 +62,14 @@ def add_ensemble_options(group: Any) -> None:
 
 
 def decoder_config(args: argparse.Namespace) -> DecoderConfig:
-    """The DecoderConfig of parsed ``add_decoder_options`` arguments."""
+    """The DecoderConfig of parsed ``add_decoder_options`` arguments: read from
+    ``--decoding-file`` when given (ValueError when ``--decoder`` is given too)."""
+    if getattr(args, "decoding_file", None) is not None:
+        if args.decoder is not None:
+            raise ValueError("give --decoding-file or --decoder and its options, not both")
+        return DecoderConfig.load(args.decoding_file)
     return DecoderConfig(
-        args.decoder,
+        args.decoder or DecoderConfig.kind,
         args.lexicon,
         args.lm,
         args.lm_weight,
@@ -110,5 +121,11 @@ def add_tune_parser(sub: Any) -> argparse.ArgumentParser:
     p.add_argument("--beam-threshold", type=float, default=DecoderConfig.beam_threshold)
     p.add_argument("--batch-size", type=int, default=16)
     p.add_argument("--device", default="cpu")
+    p.add_argument(
+        "--save",
+        metavar="JSON",
+        help="write the best settings here (e.g. EXP/decoding.json: `seqrec serve EXP` "
+        "decodes with them; `--decoding-file JSON` on transcribe and evaluate)",
+    )
     add_ensemble_options(p)
     return p

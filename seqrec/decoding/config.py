@@ -5,8 +5,9 @@ Dimensions: B batch, T frames, V classes.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,8 @@ from seqrec.text.tokenizer import CharTokenizer
 DECODERS = ("greedy", "beam")
 ENSEMBLE_NBEST = 8  # candidates each member of an Ensemble proposes by default
 RESCORE_NBEST = 32  # candidates the beam keeps for a rescoring LM, at least
+_PATH_FIELDS = ("lexicon", "lm", "rescore_lm")
+DECODING_FILE = "decoding.json"  # in a training folder: the decoder its recipe tuned
 
 Decoder = Callable[[torch.Tensor, torch.Tensor], list[str]]
 """Log-probs (B, T, V) and valid lengths (B,) -> one transcript per utterance."""
@@ -73,6 +76,49 @@ class DecoderConfig:
         if self.lexicon is not None and not isinstance(self.lexicon, (str, Path)):
             out["lexicon"] = f"<{len(self.lexicon)} words>"
         return {k: str(v) if isinstance(v, Path) else v for k, v in out.items()}
+
+    def save(self, path: str | Path) -> Path:
+        """Write the settings as JSON (``seqrec tune-lm --save``); the LM and lexicon paths
+        are stored relative to the file's folder when they lie under it."""
+        path = Path(path)
+        if self.lexicon is not None and not isinstance(self.lexicon, (str, Path)):
+            raise ValueError("a lexicon given as words cannot be saved: give its file")
+        out = self.to_dict()
+        for key in _PATH_FIELDS:
+            if out[key] is not None:
+                out[key] = _relative(Path(out[key]), path.parent)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(out, indent=2) + "\n")
+        return path
+
+    @classmethod
+    def load(cls, path: str | Path) -> DecoderConfig:
+        """The settings ``save`` wrote; relative LM and lexicon paths resolve against the
+        file's folder. ValueError naming the file and the problem."""
+        path = Path(path)
+        try:
+            raw = json.loads(path.read_text())
+        except (OSError, json.JSONDecodeError) as err:
+            raise ValueError(f"{path}: not a decoding settings file ({err})") from None
+        known = {f.name for f in fields(cls)}
+        if not isinstance(raw, dict) or set(raw) - known:
+            unknown = sorted(set(raw) - known) if isinstance(raw, dict) else raw
+            raise ValueError(f"{path}: unknown decoding settings {unknown}")
+        for key in _PATH_FIELDS:
+            if raw.get(key) is not None:
+                raw[key] = str(path.parent / raw[key])
+        try:
+            return cls(**raw)
+        except (TypeError, ValueError) as err:
+            raise ValueError(f"{path}: {err}") from None
+
+
+def _relative(path: Path, folder: Path) -> str:
+    """``path`` relative to ``folder`` when under it, else absolute."""
+    try:
+        return str(path.resolve().relative_to(folder.resolve()))
+    except ValueError:
+        return str(path.resolve())
 
 
 def build_decoder(config: DecoderConfig, tokenizer: CharTokenizer) -> Decoder:

@@ -10,7 +10,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import pytest
@@ -22,7 +22,8 @@ from seqrec.recognizer import Recognizer  # noqa: E402
 from seqrec.serve.app import create_app  # noqa: E402
 from seqrec.serve.models import ServedModel  # noqa: E402
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "checkpoints"
+REPO = Path(__file__).resolve().parents[2]
+FIXTURES = REPO / "tests" / "fixtures" / "checkpoints"
 SERVED = [FIXTURES / "audio_v0.ckpt", FIXTURES / "ink_v0.ckpt"]
 
 
@@ -47,13 +48,14 @@ def make_client() -> Callable[..., TestClient]:
 
 
 @contextlib.contextmanager
-def _running_service(*options: str) -> Iterator[str]:
-    """``seqrec serve`` of the audio and ink fixture models with ``options`` on a free
-    loopback port, up once ``/v1/health`` answers (a 401 counts); yields its base URL."""
+def _running_service(*options: str, models: Sequence[Path] = SERVED) -> Iterator[str]:
+    """``seqrec serve`` of ``models`` (the audio and ink fixture models) with ``options`` on
+    a free loopback port, up once ``/v1/health`` answers (a 401 counts); yields its base
+    URL."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    command = [sys.executable, "-m", "seqrec", "serve", *map(str, SERVED), "--port", str(port)]
+    command = [sys.executable, "-m", "seqrec", "serve", *map(str, models), "--port", str(port)]
     server = subprocess.Popen(
         [*command, *options], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
     )
@@ -78,6 +80,38 @@ def _running_service(*options: str) -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def running_service() -> Callable[..., contextlib.AbstractContextManager[str]]:
-    """``with running_service(*options) as base_url``: a real ``seqrec serve`` process of the
-    audio and ink fixture models."""
+    """``with running_service(*options, models=...) as base_url``: a real ``seqrec serve``
+    process (of the audio and ink fixture models unless ``models`` says otherwise)."""
     return _running_service
+
+
+@pytest.fixture(scope="session")
+def speech_model(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A small speech model trained in the test session (about 40 s on 2 cores) on a synthesised
+    corpus like the speech demo's, one digit word per utterance from espeak-ng voices, and
+    the corpus's test manifest (voices never heard in training): (model folder, manifest)."""
+    from seqrec.synth.speech_corpus import build_speech_corpus
+    from seqrec.training.cli import train
+
+    root = tmp_path_factory.mktemp("speech_model")
+    manifests = build_speech_corpus(
+        root / "data", 960, 40, 20, 16000, seed=3, progress=False, texts="digits"
+    )
+    train([
+        "--config", str(REPO / "conf/speech_demo.yaml"),
+        "--data.train_manifest", str(manifests["train"]),
+        "--data.valid_manifest", str(manifests["valid"]),
+        "--data.test_manifest", "null",
+        "--data.concat_prob", "0.0",
+        "--data.speed_perturb", "null",
+        "--data.channel_augment", "null",
+        "--data.silence_pad", "[0.0,1.0]",  # the page hears silence before and after speech
+        "--trainer.default_root_dir", str(root / "exp"),
+        "--trainer.max_epochs", "20",
+        "--trainer.enable_progress_bar", "false",
+        "--trainer.enable_model_summary", "false",
+        "--model.hidden_size", "96",
+        "--model.num_layers", "2",
+        "--model.features.n_mels", "40",
+    ])  # fmt: skip
+    return root / "exp", manifests["test"]

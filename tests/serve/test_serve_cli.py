@@ -4,6 +4,7 @@ HTTP; a model path that does not load exits with one line."""
 from __future__ import annotations
 
 import json
+import shutil
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -49,3 +50,28 @@ def test_the_service_starts_on_the_loopback_and_transcribes_both_modalities(runn
 def test_a_model_that_does_not_load_exits_with_one_line(tmp_path):
     with pytest.raises(SystemExit, match="seqrec serve: .*nowhere"):
         main(["serve", str(tmp_path / "nowhere.ckpt")])
+
+
+def test_a_training_folder_is_served_with_the_decoding_its_recipe_saved(running_service, tmp_path):
+    from seqrec.decoding.config import DecoderConfig
+    from seqrec.lm.corpus import to_units
+    from seqrec.lm.kneser_ney import KneserNey
+
+    folder = tmp_path / "pen"
+    (folder / "checkpoints").mkdir(parents=True)
+    shutil.copy(FIXTURES / "ink_v0.ckpt", folder / "checkpoints" / "best.ckpt")
+    texts = ["turn left", "go", "stop now", "one two"] * 3
+    lm = KneserNey.fit([to_units(t, "char") for t in texts], 4).to_arpa()
+    saved = DecoderConfig("beam", lm=lm.write(folder / "char4.arpa"), lm_weight=2.0, beam_size=8)
+    saved.save(folder / "decoding.json")
+    ink = FIXTURES / "ink_input.json"
+    with running_service("--token", "t0k", models=[FIXTURES / "audio_v0.ckpt", folder]) as base:
+        status, health = request(f"{base}/v1/health")
+        decoders = {m["name"]: m["decoding"] for m in health["models"]}
+        status, got = request(f"{base}/v1/transcribe", ink.read_bytes(), "application/json")
+    assert decoders["pen"]["decoder"] == "beam" and decoders["pen"]["lm"]
+    assert decoders["audio_v0"]["decoder"] == "greedy"
+    rec = Recognizer.load(folder, decoding=DecoderConfig.load(folder / "decoding.json"))
+    expected = rec.transcribe(ink)[0].text
+    assert status == 200 and got["model"] == "pen" and got["text"] == expected
+    assert expected != Recognizer.load(folder).transcribe(ink)[0].text  # the LM shows

@@ -4,7 +4,7 @@
 
 const $ = (id) => document.getElementById(id);
 const tokenInput = $("token");
-const seqrec = { strokes: [], inkReplies: [], speechReplies: [], models: [] };
+const seqrec = { strokes: [], inkReplies: [], speechReplies: [], speechSent: [], models: [] };
 window.seqrec = seqrec; // what the page sent and received, for tests and curious users
 
 function token() {
@@ -179,13 +179,7 @@ function resampler(from, to) {
 }
 
 async function startMic() {
-  const stream = await navigator.mediaDevices.getUserMedia({
-    audio: { channelCount: 1, echoCancellation: false, noiseSuppression: false, autoGainControl: false },
-  });
-  const audio = new AudioContext();
-  const source = audio.createMediaStreamSource(stream);
-  const processor = audio.createScriptProcessor(4096, 1, 1);
-  const toPcm = resampler(audio.sampleRate, RATE);
+  // the socket first: the microphone's first samples must find it open
   const ws = await openStream({ type: "start", modality: "audio", sample_rate: RATE }, (reply) => {
     seqrec.speechReplies.push(reply);
     if (reply.type === "error") $("speech-status").textContent = reply.error;
@@ -195,9 +189,28 @@ async function startMic() {
       if (reply.type === "final") ws.close();
     }
   });
+  const stream = await navigator.mediaDevices.getUserMedia({
+    audio: { channelCount: 1, echoCancellation: false, noiseSuppression: false, autoGainControl: false },
+  });
+  // 16 kHz when the browser resamples the microphone for us (Chromium does, well); else
+  // the device rate, box-filtered down to 16 kHz here
+  let audio;
+  try {
+    audio = new AudioContext({ sampleRate: RATE });
+  } catch {
+    audio = new AudioContext();
+  }
+  const source = audio.createMediaStreamSource(stream);
+  const processor = audio.createScriptProcessor(4096, 1, 1);
+  const toPcm = resampler(audio.sampleRate, RATE);
+  seqrec.micRate = audio.sampleRate;
+  seqrec.speechSent = [];
   processor.onaudioprocess = (event) => {
     const pcm = toPcm(event.inputBuffer.getChannelData(0));
-    if (pcm.length && ws.readyState === WebSocket.OPEN) ws.send(pcm.buffer);
+    if (pcm.length && ws.readyState === WebSocket.OPEN) {
+      ws.send(pcm.buffer);
+      seqrec.speechSent.push(Array.from(pcm));
+    }
   };
   source.connect(processor);
   processor.connect(audio.destination);
