@@ -219,8 +219,9 @@ def _evaluate(args: argparse.Namespace) -> int:
     if args.report:
         from seqrec.report.writer import write_report
 
-        plotter = rec.members[0] if args.ensemble else rec  # alignments drawn with the first
-        out = write_report(result, args.report, plotter, worst=args.worst, plots=not args.no_plots)
+        out = write_report(
+            result, args.report, rec.aligner, worst=args.worst, plots=not args.no_plots
+        )
         print(f"report written to {out}")
     return 0
 

@@ -75,6 +75,12 @@ class Ensemble:
         return cls([Recognizer.load(m, device) for m in models], decoding, nbest)
 
     @property
+    def aligner(self) -> Recognizer:
+        """The member whose alignments a report draws: the first (the ensemble's candidates
+        come from several models, with no one alignment)."""
+        return self.members[0]
+
+    @property
     def normalizer(self) -> TextNormalizer:
         return self.members[0].normalizer
 

@@ -77,6 +77,12 @@ class Recognizer:
         return cls(checkpoint.model(), checkpoint.spec, device, decoding)
 
     @property
+    def aligner(self) -> Recognizer:
+        """The recognizer whose alignments a report draws: this one (an ``Ensemble`` names
+        a member)."""
+        return self
+
+    @property
     def frame_seconds(self) -> float:
         """Seconds between the output frames of an audio model (hop times subsampling);
         ValueError for an ink model, whose frames are points or curves, not times."""

@@ -101,6 +101,7 @@ def test_ensemble_picks_the_candidate_both_models_find_likely():
     assert Ensemble([a, b], DecoderConfig()).transcribe(["x"])[0].text in ("ab", "ad")
     with pytest.raises(ValueError, match="text only"):
         Ensemble([a, b], beam).transcribe(["x"], timestamps=True)
+    assert Ensemble([a, b], beam).aligner is a  # reports draw the first member's alignments
 
 
 def test_ensemble_lm_weight_moves_the_choice(tmp_path):
