@@ -5,6 +5,7 @@ Dimensions: B batch, S samples, T frames, F mel bins.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import torch
@@ -13,6 +14,13 @@ from torch import nn
 
 from seqrec.features.level_norm import active_level, normalize_level
 from seqrec.features.vtlp import draw_warp_factors, warped_filterbanks
+
+
+def log_energy(features: torch.Tensor, dct: torch.Tensor | None) -> torch.Tensor:
+    """Each frame's log mean mel power (B, T) from log-mel features (B, T, F), or from their
+    cepstra (B, T, C) by ``dct`` (F, C) through the smooth log spectrum they keep."""
+    log_mel = features if dct is None else features @ dct.T
+    return torch.logsumexp(log_mel, -1) - math.log(log_mel.shape[-1])
 
 
 @dataclass(frozen=True)
@@ -114,6 +122,10 @@ class LogMel(nn.Module):
     @property
     def num_features(self) -> int:
         return self.mel.n_mels if self.dct is None else self.dct.shape[1]
+
+    def frame_energy(self, features: torch.Tensor) -> torch.Tensor:
+        """Each frame's log mean mel power (B, T) (``log_energy``)."""
+        return log_energy(features, self.dct)
 
     def frame_lengths(self, lengths: torch.Tensor) -> torch.Tensor:
         return stft_frames(lengths, self.hop_length)

@@ -13,7 +13,7 @@ import torch
 from torch import nn
 
 from seqrec.features.level_norm import normalize_level
-from seqrec.features.logmel import LogMel, limit_peaks, stft_frames
+from seqrec.features.logmel import LogMel, limit_peaks, log_energy, stft_frames
 
 
 class RealLogMel(nn.Module):
@@ -38,6 +38,9 @@ class RealLogMel(nn.Module):
 
     def frame_lengths(self, lengths: torch.Tensor) -> torch.Tensor:
         return stft_frames(lengths, self.hop_length)
+
+    def frame_energy(self, features: torch.Tensor) -> torch.Tensor:
+        return log_energy(features, self.dct)
 
     def forward(
         self, waves: torch.Tensor, lengths: torch.Tensor

@@ -5,16 +5,32 @@ Dimensions: B batch, T frames, F features.
 
 from __future__ import annotations
 
+import math
+
 import torch
 from torch import nn
 
-NORMALIZATIONS = ("utterance", "sliding", "global", "none")
+NORMALIZATIONS = ("utterance", "speech", "sliding", "global", "none")
 SLIDING_WINDOW = 301  # frames: 3 s of 10-ms frames, centred (1.5 s either side)
+SPEECH_RANGE_DB = 30.0  # "speech": frames within this of the loud frames' energy count
+SPEECH_REFERENCE = 0.05  # "speech": the range is measured from the top 5% frame energy
 
 
 def length_mask(lengths: torch.Tensor, max_len: int) -> torch.Tensor:
     """Boolean mask (B, T): True on the first ``lengths[b]`` frames."""
     return torch.arange(max_len, device=lengths.device)[None, :] < lengths[:, None]
+
+
+def speech_frames(energy: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """Boolean mask (B, T): the valid frames (``mask``) whose log energy (natural log of
+    power, ``energy`` (B, T)) lies within ``SPEECH_RANGE_DB`` of the frame at the top
+    ``SPEECH_REFERENCE`` share of the input's valid frames, i.e. not silence or quiet noise."""
+    ranked = energy.masked_fill(~mask, float("-inf")).sort(dim=1, descending=True).values
+    count = mask.sum(1)
+    rank = (count.to(energy.dtype) * SPEECH_REFERENCE).floor().long()
+    rank = torch.minimum(rank, (count - 1).clamp_min(0))
+    reference = ranked.gather(1, rank[:, None])  # (B, 1)
+    return mask & (energy >= reference - SPEECH_RANGE_DB * math.log(10) / 10)
 
 
 def sliding_stats(
@@ -40,6 +56,11 @@ class FeatureNormalizer(nn.Module):
     """Mean/variance normalisation per utterance, over a sliding window, or with global
     statistics; padded frames are set to zero.
 
+    ``speech``: per utterance, with the statistics of its speech frames only (those within
+    ``SPEECH_RANGE_DB`` of its loud frames' energy), so that the silence or quiet noise
+    around an utterance does not change how its speech is normalised (``utterance`` mixes
+    them in: 1.5 s of silence around a 1 s utterance shifts every feature).
+
     ``sliding``: each frame is normalised with the statistics of the frames within
     ``SLIDING_WINDOW // 2`` of it (as Kaldi's sliding CMVN), so a frame's features do not
     depend on how much silence or other speech lies further away: the same speech gives
@@ -64,12 +85,21 @@ class FeatureNormalizer(nn.Module):
         self.std.copy_(std.clamp_min(self.eps))
         self.fitted.fill_(True)
 
-    def forward(self, feats: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+    def forward(
+        self, feats: torch.Tensor, lengths: torch.Tensor, energy: torch.Tensor | None = None
+    ) -> torch.Tensor:
+        """Normalised ``feats`` (B, T, F), zero past ``lengths`` (B,); ``energy`` (B, T):
+        each frame's log power, which the ``speech`` mode needs."""
         mask = length_mask(lengths, feats.shape[1]).unsqueeze(-1)  # (B, T, 1)
-        if self.mode == "utterance":
-            count = lengths.clamp_min(1).to(feats.dtype)[:, None, None]
-            mean = (feats * mask).sum(1, keepdim=True) / count
-            var = (((feats - mean) * mask) ** 2).sum(1, keepdim=True) / count
+        if self.mode in ("utterance", "speech"):
+            counted = mask
+            if self.mode == "speech":
+                if energy is None:
+                    raise ValueError("speech normalisation needs the frames' energy")
+                counted = speech_frames(energy, mask[..., 0]).unsqueeze(-1)
+            count = counted.sum(1, keepdim=True).clamp_min(1).to(feats.dtype)
+            mean = (feats * counted).sum(1, keepdim=True) / count
+            var = (((feats - mean) * counted) ** 2).sum(1, keepdim=True) / count
             feats = (feats - mean) / (var + self.eps).sqrt()
         elif self.mode == "sliding":
             mean, var = sliding_stats(feats, mask, SLIDING_WINDOW)

@@ -31,6 +31,8 @@ class CTCModel(nn.Module):
     ) -> None:
         super().__init__()
         self.frontend = frontend
+        if encoder.normalization == "speech" and not hasattr(frontend, "frame_energy"):
+            raise ValueError("normalization 'speech' needs an audio front end (frame energy)")
         self.normalizer = FeatureNormalizer(frontend.num_features, encoder.normalization)
         self.augment = augment if augment is not None else nn.Identity()
         self.subsample = build_subsampling(
@@ -64,7 +66,8 @@ class CTCModel(nn.Module):
         feats, frame_lengths = self.frontend(
             signals, lengths, **{k: v for k, v in given.items() if v is not None}
         )
-        return self.normalizer(feats, frame_lengths), frame_lengths
+        energy = self.frontend.frame_energy(feats) if self.normalizer.mode == "speech" else None
+        return self.normalizer(feats, frame_lengths, energy), frame_lengths
 
     def output_lengths(self, lengths: torch.Tensor) -> torch.Tensor:
         """Output frames (B,) the model emits for signals of ``lengths`` (B,)."""

@@ -68,6 +68,8 @@ def batches(sample_rate: int) -> list[tuple[torch.Tensor, torch.Tensor]]:
         {"normalization": "sliding"},
         {"features": LogMelConfig(n_mels=23, cepstra=13)},
         {"features": LogMelConfig(n_mels=32, limiter=0.95)},
+        {"normalization": "speech"},
+        {"normalization": "speech", "features": LogMelConfig(n_mels=23, cepstra=13)},
     ],
     ids=[
         "bilstm-stack-utterance",
@@ -76,6 +78,8 @@ def batches(sample_rate: int) -> list[tuple[torch.Tensor, torch.Tensor]]:
         "bilstm-sliding",
         "bilstm-cepstra",
         "bilstm-limiter",
+        "bilstm-speech",
+        "bilstm-speech-cepstra",
     ],
 )
 def test_onnxruntime_matches_pytorch_on_several_lengths_and_batch_sizes(options, tmp_path):

@@ -86,6 +86,39 @@ def test_utterance_normalisation_ignores_padding():
     assert torch.allclose(alone[0], y[1, :30], atol=1e-5)
 
 
+def test_speech_normalisation_ignores_the_silence_around_an_utterance():
+    # a voiced 1 s "utterance" (harmonics with a moving pitch, at speech level, over room tone
+    # at -60 dBFS), then the same with 0.5 s of digital silence before and 1 s of quiet noise
+    # (-70 dBFS) after
+    rate = 16000
+    t = torch.arange(rate) / rate
+    pitch = 120 + 40 * torch.sin(2 * torch.pi * 1.5 * t)
+    phase = 2 * torch.pi * torch.cumsum(pitch, 0) / rate
+    speech = sum(torch.sin(k * phase) / k for k in range(1, 12)) * 0.05
+    speech = speech * (0.6 + 0.4 * torch.sin(2 * torch.pi * 3 * t)).abs()
+    generator = torch.Generator().manual_seed(0)
+    speech = speech + torch.randn(rate, generator=generator) * 10 ** (-60 / 20)  # room tone
+    noise = torch.randn(rate, generator=generator) * 10 ** (-70 / 20)
+    padded = torch.cat([torch.zeros(rate // 2), speech, noise])
+    for config in (LogMelConfig(n_mels=40), LogMelConfig(n_mels=23, cepstra=13)):
+        logmel = LogMel(rate, config)
+        alone, n = logmel(speech[None], torch.tensor([rate]))
+        around, m = logmel(padded[None], torch.tensor([len(padded)]))
+        start = int(round(0.5 * rate / logmel.hop_length))
+        inner = slice(start + 3, start + int(n[0]) - 3)  # frames wholly inside the speech
+        differences = {}
+        for mode in ("speech", "utterance"):
+            norm = FeatureNormalizer(logmel.num_features, mode)
+            a = norm(alone, n, logmel.frame_energy(alone))[0, 3 : int(n[0]) - 3]
+            b = norm(around, m, logmel.frame_energy(around))[0, inner]
+            differences[mode] = float((a - b).abs().mean())
+        # the same speech frames, up to the edges of the STFT; per-utterance statistics
+        # shift every feature by about half a standard deviation or more
+        assert differences["speech"] < 0.01 and differences["utterance"] > 0.3, differences
+    with pytest.raises(ValueError, match="energy"):
+        FeatureNormalizer(4, "speech")(torch.randn(1, 5, 4), torch.tensor([5]))
+
+
 def test_sliding_normalisation_uses_the_valid_frames_of_its_window_only():
     from seqrec.features.normalize import SLIDING_WINDOW
 

@@ -85,6 +85,8 @@ def test_bad_specs_and_files_are_refused_by_name(tmp_path):
         FrontEndSpec(modality="video")
     with pytest.raises(ValueError, match="ink front end needs ink settings"):
         FrontEndSpec(modality="ink")
+    with pytest.raises(ValueError, match="normalization 'speech' needs an audio front end"):
+        SeqRecModule(text=TEXT, modality="ink", normalization="speech")
     newer = {**ModelSpec(TextSpec("a")).to_dict(), "version": 99}
     with pytest.raises(ValueError, match="model spec version 99"):
         ModelSpec.from_dict(newer)
