@@ -27,7 +27,14 @@ from pathlib import Path
 
 import numpy as np
 import soundfile as sf
-from bench_serve import free_port, load_served, percentiles, wait_for
+from bench_serve import (
+    free_port,
+    load_served,
+    percentiles,
+    stream_speech,
+    wait_for,
+    write_strokes,
+)
 from websockets.sync.client import connect
 
 import seqrec
@@ -60,42 +67,7 @@ def write_line(ws, ink: Ink) -> tuple[list[float], str]:
     """Per-stroke round-trip seconds of ``ink`` written into a fresh line, and its text."""
     ws.send(json.dumps({"type": "clear"}))
     json.loads(ws.recv())
-    seconds, text = [], ""
-    for stroke in ink.strokes:
-        start = time.perf_counter()
-        ws.send(json.dumps({"type": "stroke", "points": stroke.tolist()}))
-        reply = json.loads(ws.recv())
-        seconds.append(time.perf_counter() - start)
-        if reply["type"] != "transcript":
-            raise RuntimeError(f"ink session: {reply}")
-        text = reply["text"]
-    return seconds, text
-
-
-def speak(ws, path: Path) -> tuple[list[float], str, float, str]:
-    """One file streamed in 20 ms frames: partial round trips, the last partial's text, the
-    final's round trip and its text."""
-    wave, rate = sf.read(path, dtype="int16")
-    ws.send(json.dumps({"type": "start", "modality": "audio", "sample_rate": rate}))
-    assert json.loads(ws.recv())["type"] == "ready"
-    step, sent, due = int(rate * FRAME_S), 0, PARTIAL_EVERY_S * rate
-    partial_s, partial_text = [], ""
-    for start in range(0, len(wave), step):
-        frame = wave[start : start + step]
-        began = time.perf_counter()
-        ws.send(frame.astype("<i2").tobytes())
-        sent += len(frame)
-        if sent >= due:
-            reply = json.loads(ws.recv())
-            if reply["type"] != "partial":
-                raise RuntimeError(f"speech session: {reply}")
-            partial_s.append(time.perf_counter() - began)
-            partial_text = reply["text"]
-            due += PARTIAL_EVERY_S * rate
-    began = time.perf_counter()
-    ws.send(json.dumps({"type": "stop"}))
-    final = json.loads(ws.recv())
-    return partial_s, partial_text, time.perf_counter() - began, final["text"]
+    return write_strokes(ws, ink)
 
 
 def main() -> None:
@@ -137,7 +109,7 @@ def main() -> None:
             assert json.loads(ws.recv())["type"] == "ready"
             lines = [write_line(ws, ink) for ink in inks]
         with connect(url, open_timeout=60) as ws:
-            spoken = [speak(ws, e.path) for e in entries]
+            spoken = [stream_speech(ws, e.path, FRAME_S) for e in entries]
     finally:
         server.terminate()
         served = server.communicate(timeout=30)[0].decode()

@@ -80,51 +80,64 @@ def post(base: str, body: bytes, kind: str) -> tuple[float, int, str]:
     return time.perf_counter() - start, status, text
 
 
-def live_session(base: str, ink: Ink) -> tuple[list[float], str]:
-    """Per-stroke round-trip seconds of one ink written stroke by stroke, and its last text."""
-    url = base.replace("http://", "ws://") + "/v1/stream"
+def write_strokes(ws, ink: Ink) -> tuple[list[float], str]:
+    """``ink`` written stroke by stroke over an open ink session ``ws``: each stroke's
+    round-trip seconds, and the last transcript's text."""
     seconds, text = [], ""
-    with connect(url, open_timeout=60) as ws:
-        ws.send(json.dumps({"type": "start", "modality": "ink"}))
-        assert json.loads(ws.recv())["type"] == "ready"
-        for stroke in ink.strokes:
-            start = time.perf_counter()
-            ws.send(json.dumps({"type": "stroke", "points": stroke.tolist()}))
-            reply = json.loads(ws.recv())
-            seconds.append(time.perf_counter() - start)
-            if reply["type"] != "transcript":
-                raise RuntimeError(f"live session: {reply}")
-            text = reply["text"]
+    for stroke in ink.strokes:
+        start = time.perf_counter()
+        ws.send(json.dumps({"type": "stroke", "points": stroke.tolist()}))
+        reply = json.loads(ws.recv())
+        seconds.append(time.perf_counter() - start)
+        if reply["type"] != "transcript":
+            raise RuntimeError(f"ink session: {reply}")
+        text = reply["text"]
     return seconds, text
 
 
-def speech_session(base: str, path: Path) -> tuple[list[float], float, str]:
-    """One recording streamed as 16 kHz-style PCM in 0.1 s frames, as fast as they go:
-    round-trip seconds of its partials (frame sent -> partial back), seconds from stop to
-    the final transcript, and that transcript."""
-    wave, rate = sf.read(path, dtype="int16")
+def live_session(base: str, ink: Ink) -> tuple[list[float], str]:
+    """Per-stroke round-trip seconds of one ink written on its own connection, and its text."""
     url = base.replace("http://", "ws://") + "/v1/stream"
-    partial_s = []
     with connect(url, open_timeout=60) as ws:
-        ws.send(json.dumps({"type": "start", "modality": "audio", "sample_rate": rate}))
+        ws.send(json.dumps({"type": "start", "modality": "ink"}))
         assert json.loads(ws.recv())["type"] == "ready"
-        step, sent, due = rate // 10, 0, PARTIAL_EVERY_S * rate
-        for start in range(0, len(wave), step):
-            frame = wave[start : start + step]
-            began = time.perf_counter()
-            ws.send(frame.astype("<i2").tobytes())
-            sent += len(frame)
-            if sent >= due:
-                reply = json.loads(ws.recv())
-                if reply["type"] != "partial":
-                    raise RuntimeError(f"speech session: {reply}")
-                partial_s.append(time.perf_counter() - began)
-                due += PARTIAL_EVERY_S * rate
+        return write_strokes(ws, ink)
+
+
+def stream_speech(ws, path: Path, frame_s: float) -> tuple[list[float], str, float, str]:
+    """One recording streamed over an open ``ws`` as 16-bit PCM in ``frame_s`` frames, as fast
+    as they go: round-trip seconds of its partials (frame sent -> partial back), the last
+    partial's text, seconds from stop to the final transcript, and that transcript."""
+    wave, rate = sf.read(path, dtype="int16")
+    ws.send(json.dumps({"type": "start", "modality": "audio", "sample_rate": rate}))
+    assert json.loads(ws.recv())["type"] == "ready"
+    step, sent, due = int(rate * frame_s), 0, PARTIAL_EVERY_S * rate
+    partial_s, partial_text = [], ""
+    for start in range(0, len(wave), step):
+        frame = wave[start : start + step]
         began = time.perf_counter()
-        ws.send(json.dumps({"type": "stop"}))
-        final = json.loads(ws.recv())
-        final_s = time.perf_counter() - began
-    return partial_s, final_s, final["text"]
+        ws.send(frame.astype("<i2").tobytes())
+        sent += len(frame)
+        if sent >= due:
+            reply = json.loads(ws.recv())
+            if reply["type"] != "partial":
+                raise RuntimeError(f"speech session: {reply}")
+            partial_s.append(time.perf_counter() - began)
+            partial_text = reply["text"]
+            due += PARTIAL_EVERY_S * rate
+    began = time.perf_counter()
+    ws.send(json.dumps({"type": "stop"}))
+    final = json.loads(ws.recv())
+    return partial_s, partial_text, time.perf_counter() - began, final["text"]
+
+
+def speech_session(base: str, path: Path) -> tuple[list[float], float, str]:
+    """One recording streamed in 0.1 s frames on its own connection: partial round trips,
+    the final's round trip and its text."""
+    url = base.replace("http://", "ws://") + "/v1/stream"
+    with connect(url, open_timeout=60) as ws:
+        partial_s, _, final_s, text = stream_speech(ws, path, 0.1)
+    return partial_s, final_s, text
 
 
 def percentiles(seconds: list[float]) -> str:
