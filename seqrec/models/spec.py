@@ -74,7 +74,8 @@ class FrontEndSpec:
 @dataclass(frozen=True)
 class EncoderSpec:
     """Everything between the front end and the CTC head: feature ``normalization``
-    ("utterance", "global" or "none"), frame ``subsampling`` by ``subsampling_factor``, then
+    ("utterance", "speech" (audio: the statistics of the speech frames), "sliding", "global"
+    or "none"; ``seqrec.features.normalize``), frame ``subsampling`` by ``subsampling_factor``, then
     ``num_layers`` recurrent layers (``rnn_type`` "lstm" or "gru") of ``hidden_size`` units
     per direction, with ``dropout`` between layers and before the head."""
 
