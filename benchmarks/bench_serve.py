@@ -34,7 +34,7 @@ import soundfile as sf
 from websockets.sync.client import connect
 
 from seqrec.data.manifest import read_manifest
-from seqrec.decoding.config import DECODING_FILE, DecoderConfig
+from seqrec.decoding.config import saved_decoding
 from seqrec.ink import Ink
 from seqrec.recognizer import Recognizer
 from seqrec.serve.stream import PARTIAL_EVERY_S
@@ -47,9 +47,7 @@ WARM_REQUESTS = 50
 def load_served(path: Path) -> Recognizer:
     """The recognizer with the decoding ``seqrec serve PATH`` uses: a training folder's
     ``decoding.json`` when it has one, else greedy."""
-    saved = path / DECODING_FILE
-    decoding = DecoderConfig.load(saved) if saved.is_file() else None
-    return Recognizer.load(path, decoding=decoding)
+    return Recognizer.load(path, decoding=saved_decoding(path))
 
 
 def free_port() -> int:

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from seqrec.decoding.cli import add_decoder_options, add_tune_parser, decoder_config
-from seqrec.decoding.config import DECODING_FILE, DecoderConfig
+from seqrec.decoding.config import DecoderConfig, saved_decoding
 from seqrec.lm.cli import add_lm_parser
 
 if TYPE_CHECKING:
@@ -162,9 +162,10 @@ def _served_decoding(args: argparse.Namespace, model: Path) -> DecoderConfig:
     """A served model's decoder: the command line's when it names one, else the
     ``decoding.json`` that the recipe's tune stage saved in the model's training folder,
     else greedy."""
-    saved = model / DECODING_FILE
-    if args.decoder is None and args.decoding_file is None and saved.is_file():
-        return DecoderConfig.load(saved)
+    if args.decoder is None and args.decoding_file is None:
+        saved = saved_decoding(model)
+        if saved is not None:
+            return saved
     return decoder_config(args)
 
 

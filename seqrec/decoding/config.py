@@ -113,6 +113,13 @@ class DecoderConfig:
             raise ValueError(f"{path}: {err}") from None
 
 
+def saved_decoding(model: str | Path) -> DecoderConfig | None:
+    """The decoder a training folder's recipe tuned and saved (``DECODING_FILE`` inside
+    it), or None when ``model`` is a checkpoint file or a folder without one."""
+    saved = Path(model) / DECODING_FILE
+    return DecoderConfig.load(saved) if saved.is_file() else None
+
+
 def _relative(path: Path, folder: Path) -> str:
     """``path`` relative to ``folder`` when under it, else absolute."""
     try:

@@ -26,9 +26,7 @@ def speech_frames(energy: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
     power, ``energy`` (B, T)) lies within ``SPEECH_RANGE_DB`` of the frame at the top
     ``SPEECH_REFERENCE`` share of the input's valid frames, i.e. not silence or quiet noise."""
     ranked = energy.masked_fill(~mask, float("-inf")).sort(dim=1, descending=True).values
-    count = mask.sum(1)
-    rank = (count.to(energy.dtype) * SPEECH_REFERENCE).floor().long()
-    rank = torch.minimum(rank, (count - 1).clamp_min(0))
+    rank = (mask.sum(1).to(energy.dtype) * SPEECH_REFERENCE).floor().long()
     reference = ranked.gather(1, rank[:, None])  # (B, 1)
     return mask & (energy >= reference - SPEECH_RANGE_DB * math.log(10) / 10)
 

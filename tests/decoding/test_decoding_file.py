@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from seqrec.cli import main
-from seqrec.decoding.config import DecoderConfig
+from seqrec.decoding.config import DecoderConfig, saved_decoding
 from seqrec.lm.corpus import to_units
 from seqrec.lm.kneser_ney import KneserNey
 
@@ -39,6 +39,8 @@ def test_saved_settings_load_back_from_wherever_their_folder_moves(tmp_path):
     assert loaded.words() == ["one", "two", "three"]
     expected = {**config.to_dict(), "lm": str(loaded.lm), "lexicon": str(loaded.lexicon)}
     assert loaded.to_dict() == expected
+    assert saved_decoding(moved) == loaded  # what `seqrec serve FOLDER` decodes with
+    assert saved_decoding(Path(moved) / "lm" / "char4.arpa") is None
 
 
 def test_a_file_that_is_not_decoding_settings_is_refused_naming_it(tmp_path):

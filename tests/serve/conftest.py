@@ -87,7 +87,7 @@ def running_service() -> Callable[..., contextlib.AbstractContextManager[str]]:
 
 @pytest.fixture(scope="session")
 def speech_model(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    """A small speech model trained in the test session (about 40 s on 2 cores) on a synthesised
+    """A small speech model trained in the test session (about a minute on 2 cores) on a synthesised
     corpus like the speech demo's, one digit word per utterance from espeak-ng voices, and
     the corpus's test manifest (voices never heard in training): (model folder, manifest)."""
     from seqrec.synth.speech_corpus import build_speech_corpus

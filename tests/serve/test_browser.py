@@ -111,8 +111,10 @@ def spoken_file(model: Path, manifest: Path, out: Path) -> tuple[Path, str]:
     rec = Recognizer.load(model)
     for entry in read_manifest(manifest):
         wave, rate = sf.read(entry.path, dtype="float32")
-        padded = np.concatenate([np.zeros(rate // 2), wave, np.zeros(rate // 2)]).astype(np.float32)
-        x, delay, wait = torch.from_numpy(padded), torch.zeros(rate // 40), torch.zeros(rate)
+        padded = np.concatenate([np.zeros(rate // 2), wave, np.zeros(rate // 2)])
+        sf.write(out, padded, rate, subtype="PCM_16")
+        x = torch.from_numpy(sf.read(out, dtype="float32")[0])  # the file, as it is played
+        delay, wait = torch.zeros(rate // 40), torch.zeros(rate)
         variants = [
             x,
             torch.cat([x, wait]),
@@ -121,7 +123,6 @@ def spoken_file(model: Path, manifest: Path, out: Path) -> tuple[Path, str]:
         ]
         texts = {h.text for h in rec.transcribe([v.numpy() for v in variants], sample_rate=rate)}
         if texts == {rec.normalizer(entry.text)}:
-            sf.write(out, padded, rate, subtype="PCM_16")
             return out, texts.pop()
     pytest.fail(f"the test session's speech model reads none of {manifest} steadily")
 
@@ -150,7 +151,9 @@ def test_speech_from_the_fake_microphone_reads_as_the_recognizer_reads_the_file(
             final = "return seqrec.speechReplies.some((r) => r.type === 'final')"
             wait.until(lambda d: d.execute_script(final))
             replies = driver.execute_script("return seqrec.speechReplies")
-            sent = driver.execute_script("return [seqrec.micRate, seqrec.speechSent.flat()]")
+            sent = driver.execute_script(
+                "return [seqrec.micRate, seqrec.speechSent.flatMap((pcm) => Array.from(pcm))]"
+            )
             driver.save_screenshot(str(tmp_path / "speech.png"))
             shown = driver.find_element(By.ID, "speech-text").text
     finally:

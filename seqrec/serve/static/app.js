@@ -209,7 +209,7 @@ async function startMic() {
     const pcm = toPcm(event.inputBuffer.getChannelData(0));
     if (pcm.length && ws.readyState === WebSocket.OPEN) {
       ws.send(pcm.buffer);
-      seqrec.speechSent.push(Array.from(pcm));
+      seqrec.speechSent.push(pcm);
     }
   };
   source.connect(processor);
