@@ -1,8 +1,8 @@
 """The live page in a real browser: headless Chromium (Debian's package, driven by Selenium)
 writes a line of the ink demo's test set on ``#ink-canvas`` with pointer events, and speaks
 a recording of a synthetic test voice into the microphone through Chromium's fake capture
-device (played once); the transcripts on the page are the recognizer's: of the strokes the
-page sent, and of the file. Screenshots land in the test's tmp dir."""
+device (played once); the transcripts on the page are the recognizer's of the strokes and of
+the audio the page sent, and that audio is the file. Screenshots land in the test's tmp dir."""
 
 from __future__ import annotations
 
@@ -102,36 +102,36 @@ def test_an_ink_drawn_on_the_canvas_reads_as_the_recognizer_reads_it(service, tm
     assert (tmp_path / "ink.png").stat().st_size > 1000
 
 
-def spoken_file(model: Path, manifest: Path, out: Path) -> tuple[Path, str]:
-    """A test recording the model reads right, with 0.5 s of silence before and after (the
-    fake microphone starts before the page listens), and its offline transcript; one that
-    reads the same as a browser may deliver it: 25 ms later, through a 48 kHz round trip,
-    and with the second of silence the test waits after it (a model trained in a minute
-    is not robust to everything)."""
+def spoken_file(model: Path, manifest: Path, out: Path) -> Path:
+    """A test recording the model reads right, written with 0.5 s of silence before and
+    after (the fake microphone starts before the page listens)."""
     rec = Recognizer.load(model)
     for entry in read_manifest(manifest):
         wave, rate = sf.read(entry.path, dtype="float32")
         padded = np.concatenate([np.zeros(rate // 2), wave, np.zeros(rate // 2)])
         sf.write(out, padded, rate, subtype="PCM_16")
-        x = torch.from_numpy(sf.read(out, dtype="float32")[0])  # the file, as it is played
-        delay, wait = torch.zeros(rate // 40), torch.zeros(rate)
-        variants = [
-            x,
-            torch.cat([x, wait]),
-            torch.cat([delay, x, wait]),
-            torch.cat([resample(resample(x, rate, 48000), 48000, rate), wait]),
-        ]
-        texts = {h.text for h in rec.transcribe([v.numpy() for v in variants], sample_rate=rate)}
-        if texts == {rec.normalizer(entry.text)}:
-            return out, texts.pop()
-    pytest.fail(f"the test session's speech model reads none of {manifest} steadily")
+        if rec.transcribe(sf.read(out, dtype="float32")[0], sample_rate=rate)[0].text == (
+            rec.normalizer(entry.text)
+        ):
+            return out
+    pytest.fail(f"the test session's speech model reads none of {manifest}")
+
+
+def best_match(sent: np.ndarray, played: np.ndarray) -> float:
+    """The largest correlation coefficient of ``played`` (T,) against any stretch of ``sent``
+    (T',) at some lag: 1.0 when the page sent the recording unchanged."""
+    n = len(sent) + len(played)
+    lags = np.fft.irfft(np.fft.rfft(sent, n) * np.conj(np.fft.rfft(played, n)), n)
+    lag = int(np.argmax(lags[: len(sent)]))
+    stretch = sent[lag : lag + len(played)]
+    return float(np.corrcoef(stretch, played[: len(stretch)])[0, 1])
 
 
 def test_speech_from_the_fake_microphone_reads_as_the_recognizer_reads_the_file(
     running_service, speech_model, tmp_path
 ):
     model, manifest = speech_model
-    wav, expected = spoken_file(model, manifest, tmp_path / "spoken.wav")
+    wav = spoken_file(model, manifest, tmp_path / "spoken.wav")
     duration = sf.info(wav).duration
     driver = browser(
         "--use-fake-ui-for-media-stream",
@@ -164,5 +164,7 @@ def test_speech_from_the_fake_microphone_reads_as_the_recognizer_reads_the_file(
     samples = np.asarray(sent[1], dtype=np.float32) / 32768.0
     heard = Recognizer.load(model).transcribe(samples, sample_rate=16000)[0].text
     assert shown == heard  # the final is the offline transcript of what the page sent
-    assert shown.endswith(expected) and expected, f"microphone at {sent[0]} Hz"
+    played, rate = sf.read(wav, dtype="float32")
+    played = resample(torch.from_numpy(played), rate, int(sent[0])).numpy()
+    assert best_match(samples, played) > 0.95  # and what it sent is the recording
     assert (tmp_path / "speech.png").stat().st_size > 1000
