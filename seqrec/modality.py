@@ -1,7 +1,8 @@
 """What differs between the input kinds a model reads: one ``Modality`` per kind.
 
-A modality turns what a user hands over (a path, an array, a tensor, an ``Ink``) into the
-signal its front end consumes, measures it, maps the model's output frames back to input
+A modality reads what a user hands over (a path, an array, a tensor, an ``Ink``) into its
+source (audio: the waveform at the model's rate; ink: the ``Ink``), prepares the signal its
+front end consumes from it, measures it, maps the model's output frames back to input
 positions for timestamps, and gives its front end and example inputs for ONNX export.
 ``Recognizer`` and ``seqrec.export`` call these and never ask which kind they hold;
 ``modality_for(spec)`` picks the implementation a checkpoint's spec names. A new input kind
@@ -27,7 +28,7 @@ from seqrec.audio.io import AudioError, audio_problem, load_audio, to_model_rate
 from seqrec.audio.level import apply_gain, clipped_share, is_silent, level_dbfs, level_warnings
 from seqrec.data.dataset import pad_signals
 from seqrec.data.manifest import ManifestEntry
-from seqrec.data.signals import SignalError, load_signal
+from seqrec.data.signals import SignalError, load_signal, prepare_ink, read_entry_ink
 from seqrec.decoding.results import Transcription
 from seqrec.decoding.timestamps import Timestamp, audio_timestamps, ink_timestamps
 from seqrec.features.ink_pipeline import InkPipeline
@@ -49,10 +50,23 @@ class Modality:
     name: str
     time_axis: bool = False  # whether ``draw`` plots the input over seconds
 
-    def signal(self, item: Input, sample_rate: int | None = None) -> np.ndarray:
-        """The signal the front end consumes for one input; raises SignalError, AudioError,
-        InkError, TypeError or ValueError naming the problem."""
+    def read(self, item: Input, sample_rate: int | None = None) -> Any:
+        """One input as read, before preparation (what ``timestamps`` and ``draw`` take as
+        ``source``); raises SignalError, AudioError, InkError, TypeError or ValueError
+        naming the problem."""
         raise NotImplementedError
+
+    def prepare(self, source: Any) -> np.ndarray:
+        """The signal the front end consumes, from a ``read`` source; by default the source."""
+        return source
+
+    def signal(self, item: Input, sample_rate: int | None = None) -> np.ndarray:
+        """``prepare(read(item, sample_rate))``: the signal the front end consumes."""
+        return self.prepare(self.read(item, sample_rate))
+
+    def seconds(self, signal: np.ndarray) -> float:
+        """The seconds a signal spans when the input has a time axis (``time_axis``), else 0."""
+        return 0.0
 
     def admit(self, result: Transcription, signal: np.ndarray, gain_db: float) -> np.ndarray | None:
         """The signal to run (``gain_db`` applied), its measurements set on ``result``; None
@@ -77,11 +91,11 @@ class Modality:
         log_probs: torch.Tensor,
         text: str,
         tokenizer: CharTokenizer,
-        item: Input,
+        source: Any,
         signal: np.ndarray,
     ) -> tuple[list[Timestamp], list[Timestamp]]:
         """Words and characters of ``text`` with their input positions, from the log-probs
-        (T', V) of ``signal``, the prepared form of ``item``."""
+        (T', V) of ``signal``, the prepared form of ``source`` (as ``read``)."""
         raise NotImplementedError
 
     def onnx_frontend(self, frontend: nn.Module) -> nn.Module:
@@ -99,10 +113,10 @@ class Modality:
         front end's settings and a description of the graph's ``signals`` and ``lengths``."""
         raise NotImplementedError
 
-    def draw(self, axes: Any, item: Input, signal: np.ndarray, frontend: nn.Module) -> float:
-        """Draw one input on matplotlib ``axes`` for a report (``signal``: its prepared form,
-        ``frontend``: the model's); returns the seconds the x axis spans when ``time_axis``
-        (alignments are drawn under it), else 0."""
+    def draw(self, axes: Any, source: Any, signal: np.ndarray, frontend: nn.Module) -> None:
+        """Draw one input on matplotlib ``axes`` for a report (``source``: as ``read``;
+        ``signal``: its prepared form; ``frontend``: the model's); over ``seconds(signal)``
+        when ``time_axis`` (alignments are drawn under it)."""
         raise NotImplementedError
 
 
@@ -121,7 +135,8 @@ class AudioModality(Modality):
         self.hop_seconds = features.hop_ms / 1000
         self.subsampling_factor = spec.encoder.subsampling_factor
 
-    def signal(self, item: Input, sample_rate: int | None = None) -> np.ndarray:
+    def read(self, item: Input, sample_rate: int | None = None) -> np.ndarray:
+        """The waveform (S,) at the model's rate."""
         if isinstance(item, (str, Path)):
             kind = "ink" if Path(item).suffix.lower() in INK_READERS else "audio"
             item = ManifestEntry(path=Path(item), text="", kind=kind)
@@ -157,27 +172,28 @@ class AudioModality(Modality):
     def frame_seconds(self) -> float:
         return self.hop_seconds * self.subsampling_factor
 
+    def seconds(self, signal: np.ndarray) -> float:
+        return len(signal) / self.sample_rate
+
     def timestamps(
         self,
         log_probs: torch.Tensor,
         text: str,
         tokenizer: CharTokenizer,
-        item: Input,
+        source: Any,
         signal: np.ndarray,
     ) -> tuple[list[Timestamp], list[Timestamp]]:
         return audio_timestamps(
             log_probs, text, tokenizer, signal, self.sample_rate, self.frame_seconds
         )
 
-    def draw(self, axes: Any, item: Input, signal: np.ndarray, frontend: nn.Module) -> float:
+    def draw(self, axes: Any, source: Any, signal: np.ndarray, frontend: nn.Module) -> None:
         """The model's features of the audio (log-mel bins or cepstra) over seconds."""
         with torch.inference_mode():
             feats, _ = frontend(torch.from_numpy(signal)[None], torch.tensor([len(signal)]))
-        seconds = len(signal) / self.sample_rate
-        extent = (0, seconds, 0, feats.shape[2])
+        extent = (0, self.seconds(signal), 0, feats.shape[2])
         axes.imshow(feats[0].T.numpy(), origin="lower", aspect="auto", extent=extent)
         axes.set_ylabel("cepstrum" if self.features.cepstra else "log-mel bin")
-        return seconds
 
     def onnx_frontend(self, frontend: nn.Module) -> nn.Module:
         if not isinstance(frontend, LogMel):
@@ -226,14 +242,21 @@ class InkModality(Modality):
         self.pipeline = InkPipeline(ink)
         self.subsampling_factor = spec.encoder.subsampling_factor
 
-    def signal(self, item: Input, sample_rate: int | None = None) -> np.ndarray:
+    def read(self, item: Input, sample_rate: int | None = None) -> Ink:
+        """The ``Ink`` itself, or that of an ink file or entry."""
         if isinstance(item, (str, Path)):
             item = ManifestEntry(path=Path(item), text="", kind="ink")
         if isinstance(item, ManifestEntry):
-            return load_signal(item, self.sample_rate, self.pipeline)
+            if item.kind != "ink":
+                return load_signal(item, self.sample_rate, self.pipeline)  # raises: audio
+            return read_entry_ink(item)
         if isinstance(item, Ink):
-            return self.pipeline(item)
+            return item
         raise TypeError("this model reads ink: pass seqrec.Ink objects or ink files")
+
+    def prepare(self, source: Ink) -> np.ndarray:
+        """The model's ``InkPipeline`` of the ink: (P, C)."""
+        return prepare_ink(source, self.pipeline)
 
     def check_gain(self, gain_db: float) -> None:
         if gain_db:
@@ -244,20 +267,18 @@ class InkModality(Modality):
         log_probs: torch.Tensor,
         text: str,
         tokenizer: CharTokenizer,
-        item: Input,
+        source: Ink,
         signal: np.ndarray,
     ) -> tuple[list[Timestamp], list[Timestamp]]:
-        ink = item if isinstance(item, Ink) else Ink.load(_path_of(item))
         return ink_timestamps(
-            log_probs, text, tokenizer, ink, self.pipeline, self.subsampling_factor
+            log_probs, text, tokenizer, source, self.pipeline, self.subsampling_factor
         )
 
-    def draw(self, axes: Any, item: Input, signal: np.ndarray, frontend: nn.Module) -> float:
+    def draw(self, axes: Any, source: Ink, signal: np.ndarray, frontend: nn.Module) -> None:
         """The strokes as written."""
         from seqrec.ink.render import draw_strokes  # needs the report extra (matplotlib)
 
-        draw_strokes(axes, item if isinstance(item, Ink) else Ink.load(_path_of(item)), 1.2)
-        return 0.0
+        draw_strokes(axes, source, 1.2)
 
     def example_batch(self, count: int = 3, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
         """Random pen walks of 1 to 6 strokes, prepared by the model's ink pipeline."""
@@ -323,10 +344,6 @@ def random_ink(rng: np.random.Generator) -> Ink:
         strokes.append(np.column_stack([xy, t]))
         x0, t0 = float(xy[:, 0].max()) + 0.2, float(t[-1]) + 0.2
     return Ink(strokes, "recorded", "random ink")
-
-
-def _path_of(item: Any) -> Path:
-    return item.path if isinstance(item, ManifestEntry) else Path(item)
 
 
 __all__ = [

@@ -6,7 +6,9 @@ Dimensions: B batch, S samples, T' output frames, V classes.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -26,7 +28,18 @@ from seqrec.models.checkpoint import read_checkpoint
 from seqrec.models.ctc_model import CTCModel
 from seqrec.models.spec import ModelSpec
 
-Consumer = Callable[[list[int], list[np.ndarray], torch.Tensor, torch.Tensor], None]
+
+@dataclass(frozen=True)
+class Prepared:
+    """One input ready for the model: its index in the call's inputs, its source as the
+    modality read it (``Modality.read``) and its signal (gain applied)."""
+
+    index: int
+    source: Any
+    signal: np.ndarray
+
+
+Consumer = Callable[[list[Prepared], torch.Tensor, torch.Tensor], None]
 
 
 class Recognizer:
@@ -194,31 +207,24 @@ class Recognizer:
             for result in results:
                 result.words, result.chars = [], []
 
-        def decode(
-            indices: list[int],
-            signals: list[np.ndarray],
-            log_probs: torch.Tensor,
-            lengths: torch.Tensor,
-        ) -> None:
+        def decode(batch: list[Prepared], log_probs: torch.Tensor, lengths: torch.Tensor) -> None:
             texts = self.decoder(log_probs, lengths)
-            for i, signal, text, row, n in zip(
-                indices, signals, texts, log_probs, lengths.tolist(), strict=True
-            ):
-                results[i].text = text
+            for item, text, row, n in zip(batch, texts, log_probs, lengths.tolist(), strict=True):
+                results[item.index].text = text
                 if timestamps and text:
-                    self._add_timestamps(results[i], inputs[i], signal, row[:n].float().cpu())
+                    self._add_timestamps(results[item.index], item, row[:n].float().cpu())
 
         self._run(inputs, results, batch_size, sample_rate, progress, decode, gain_db)
         return results
 
     def _add_timestamps(
-        self, result: Transcription, item: Input, signal: np.ndarray, log_probs: torch.Tensor
+        self, result: Transcription, item: Prepared, log_probs: torch.Tensor
     ) -> None:
         """Set ``result``'s words and chars from the log-probs (T', V) of its signal, or its
-        error when they cannot be had (an ink file that no longer reads, say)."""
+        error when they cannot be had."""
         try:
             result.words, result.chars = self.modality.timestamps(
-                log_probs, result.text, self.tokenizer, item, signal
+                log_probs, result.text, self.tokenizer, item.source, item.signal
             )
         except (ValueError, OSError) as err:
             result.error = f"{result.source}: timestamps: {err}"
@@ -289,14 +295,9 @@ class Recognizer:
         results = [Transcription("", source=_describe(x, i)) for i, x in enumerate(inputs)]
         kept: dict[int, torch.Tensor] = {}
 
-        def keep(
-            indices: list[int],
-            signals: list[np.ndarray],
-            log_probs: torch.Tensor,
-            lengths: torch.Tensor,
-        ) -> None:
-            for i, row, n in zip(indices, log_probs, lengths.tolist(), strict=True):
-                kept[i] = row[:n].float().cpu()
+        def keep(batch: list[Prepared], log_probs: torch.Tensor, lengths: torch.Tensor) -> None:
+            for item, row, n in zip(batch, log_probs, lengths.tolist(), strict=True):
+                kept[item.index] = row[:n].float().cpu()
 
         self._run(inputs, results, batch_size, sample_rate, progress, keep, gain_db)
         return [
@@ -338,8 +339,8 @@ class Recognizer:
         consume: Consumer,
         gain_db: float = 0.0,
     ) -> None:
-        """Run the model over ``inputs`` in length-sorted batches, handing each batch's input
-        indices, signals, log-probs (B, T', V) and lengths (B,) to ``consume``; an unusable
+        """Run the model over ``inputs`` in length-sorted batches, handing each batch's
+        prepared inputs, log-probs (B, T', V) and lengths (B,) to ``consume``; an unusable
         input gets its ``results`` row's error set, an audio input its level and warnings
         (``gain_db`` applied first), and a silent one is not run."""
         self.modality.check_gain(gain_db)
@@ -372,21 +373,22 @@ class Recognizer:
         consume: Consumer,
         gain_db: float,
     ) -> None:
-        loaded: list[tuple[int, np.ndarray]] = []
+        loaded: list[Prepared] = []
         for i in range(start, min(stop, len(inputs))):
             try:
-                signal = self.modality.signal(inputs[i], sample_rate)
+                source = self.modality.read(inputs[i], sample_rate)
+                signal = self.modality.prepare(source)
             except (SignalError, AudioError, TypeError, ValueError) as err:
-                message, source = str(err), results[i].source
-                results[i].error = message if source in message else f"{source}: {message}"
+                message, name = str(err), results[i].source
+                results[i].error = message if name in message else f"{name}: {message}"
                 continue
             admitted = self.modality.admit(results[i], signal, gain_db)
             if admitted is not None:
-                loaded.append((i, admitted))
-        loaded.sort(key=lambda pair: len(pair[1]))
+                loaded.append(Prepared(i, source, admitted))
+        loaded.sort(key=lambda item: len(item.signal))
         for b in range(0, len(loaded), batch_size):
-            indices, signals = zip(*loaded[b : b + batch_size], strict=True)
-            consume(list(indices), list(signals), *self.forward_signals(list(signals)))
+            batch = loaded[b : b + batch_size]
+            consume(batch, *self.forward_signals([item.signal for item in batch]))
 
 
 def _describe(item: Input, index: int) -> str:

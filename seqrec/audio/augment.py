@@ -26,6 +26,7 @@ from torch.utils.data import get_worker_info
 
 from seqrec.audio.io import AudioError, load_audio
 from seqrec.data.manifest import ManifestEntry, ManifestError
+from seqrec.draws import keyed_seeds
 
 NOISE_KINDS = ("white", "pink", "brown")  # power spectrum flat, 1/f, 1/f**2
 NOISE_EXPONENT = {"white": 0.0, "pink": 1.0, "brown": 2.0}
@@ -393,6 +394,17 @@ class ChannelAugmentation:
             self._generator = torch.Generator().manual_seed(int(torch_seed) % 2**63)
             self._worker_seed = worker_seed
         return self._rng, self._generator
+
+    def reseed(self, *key: int) -> None:
+        """Draw from now on from generators keyed by ``seed`` and ``key`` (say epoch and item
+        index), in this process or worker alike; nothing changes when ``seed`` is None."""
+        if self.seed is None:
+            return
+        python_seed, torch_seed = keyed_seeds(self.seed, key, 2)
+        self._rng = random.Random(python_seed)
+        self._generator = torch.Generator().manual_seed(torch_seed)
+        info = get_worker_info()
+        self._worker_seed = None if info is None else info.seed
 
     def noise(self, length: int, rng: random.Random, generator: torch.Generator) -> torch.Tensor:
         """Noise (S,) = ``length`` samples from a source drawn uniformly."""

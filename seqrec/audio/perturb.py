@@ -8,6 +8,8 @@ from collections.abc import Sequence
 import torch
 import torchaudio.transforms as AT
 
+from seqrec.draws import keyed_seeds
+
 
 class SpeedPerturbation:
     """Plays a waveform (S,) at a speed drawn from ``factors`` (1.1 = 10% faster, shorter).
@@ -22,11 +24,18 @@ class SpeedPerturbation:
             raise ValueError(f"speed factors must be positive, got {list(factors)}")
         self.factors = list(factors)
         self.sample_rate = sample_rate
+        self.seed = seed
         self.rng = random.Random(seed)
         # Treat the samples as recorded at rate * factor and resample back to the rate.
         self.resamplers = {
             f: AT.Resample(int(round(sample_rate * f)), sample_rate) for f in set(factors) if f != 1
         }
+
+    def reseed(self, *key: int) -> None:
+        """Draw from now on from a generator keyed by ``seed`` and ``key`` (say epoch and item
+        index); nothing changes when ``seed`` is None (fresh entropy)."""
+        if self.seed is not None:
+            self.rng = random.Random(keyed_seeds(self.seed, key)[0])
 
     def draw(self) -> float:
         """A speed factor, drawn uniformly from ``factors``."""

@@ -196,6 +196,7 @@ class SeqRecDataModule(L.LightningDataModule):
             seed=self.seed,
             num_replicas=self.trainer.world_size,
             rank=self.trainer.global_rank,
+            keyed=True,
         )
         return PrefetchDataLoader(
             SignalDataset(items, self.tokenizer, self._reader(shuffle, seed)),
@@ -203,8 +204,21 @@ class SeqRecDataModule(L.LightningDataModule):
             collate_fn=collate_fn,
             num_workers=self.num_workers,
             persistent_workers=self.num_workers > 0,
+            # its own generator: starting a pass draws no number from the global one, whose
+            # state a checkpoint restores for dropout and SpecAugment
+            generator=torch.Generator().manual_seed(seed),
             prefetch_batches=self.prefetch_batches,
+            position=self._training_position if shuffle else None,
         )
+
+    def _training_position(self) -> tuple[int, int]:
+        """The training epoch and how many of its batches were trained on already: nonzero in
+        a run resumed mid-epoch (Lightning restores its loop's progress from the checkpoint;
+        Lightning sets the epoch on samplers, not on batch samplers)."""
+        trainer = self.trainer
+        if trainer is None or not trainer.training:
+            return 0, 0
+        return trainer.current_epoch, trainer.fit_loop.epoch_loop.batch_progress.current.completed
 
     def _reader(self, training: bool, seed: int) -> ExampleReader:
         """The reader of this data module's modality, with its augmentation when ``training``."""
@@ -213,7 +227,7 @@ class SeqRecDataModule(L.LightningDataModule):
                 InkAugmentation(self.ink_augment, seed) if training and self.ink_augment else None
             )
             cache = InkCache(self.cache_ink_mb) if self.cache_ink_mb > 0 else None
-            return InkReader(self._ink_pipeline(augment), cache)
+            return InkReader(self._ink_pipeline(augment), cache, augment)
         perturb = channel = None
         if training and self.speed_perturb:
             perturb = SpeedPerturbation(self.speed_perturb, self.sample_rate, seed)

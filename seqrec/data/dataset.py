@@ -5,8 +5,9 @@ Dimensions: B batch, S signal samples (ink: points or curves), C ink channels, U
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 import torch
 from torch.utils.data import Dataset
@@ -21,6 +22,7 @@ class Example:
     signal: torch.Tensor  # (S,) audio, (S, C) ink
     tokens: torch.Tensor  # (U,)
     text: str
+    key: tuple[int, int] = (0, 0)  # (epoch, item index) it was read for
 
 
 @dataclass
@@ -46,7 +48,8 @@ class Batch:
 class SignalDataset(Dataset[Example]):
     """Checked entries as examples: each signal from ``reader`` (an ``AudioReader`` or
     ``InkReader``, with the modality's augmentation and cache), its transcript as token ids,
-    on access."""
+    on access. Indexed by item index, or by ``(epoch, index)``: the reader keys its random
+    draws by both, so an example reads the same in its epoch wherever it is computed."""
 
     def __init__(
         self, items: Sequence[CheckedEntry], tokenizer: CharTokenizer, reader: ExampleReader
@@ -58,10 +61,11 @@ class SignalDataset(Dataset[Example]):
     def __len__(self) -> int:
         return len(self.items)
 
-    def __getitem__(self, index: int) -> Example:
+    def __getitem__(self, key: int | tuple[int, int]) -> Example:
+        epoch, index = key if isinstance(key, tuple) else (0, key)
         item = self.items[index]
         tokens = torch.tensor(self.tokenizer.encode(item.text), dtype=torch.long)
-        return Example(self.reader(item, index), tokens, item.text)
+        return Example(self.reader(item, index, epoch), tokens, item.text, (epoch, index))
 
 
 def pad_signals(signals: Sequence[torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
@@ -70,13 +74,20 @@ def pad_signals(signals: Sequence[torch.Tensor]) -> tuple[torch.Tensor, torch.Te
     return torch.nn.utils.rnn.pad_sequence(list(signals), batch_first=True), lengths
 
 
-def collate(
-    examples: Sequence[Example],
-    augment: Callable[[Sequence[Example]], Sequence[Example]] | None = None,
-) -> Batch:
-    """Pad a list of examples into a Batch, after ``augment`` (e.g. RunningSpeech) if given:
-    it may regroup the examples, so it works on the batch rather than item by item."""
-    if augment is not None:
+class BatchAugmentation(Protocol):
+    """Changes a batch's examples as a whole (``RunningSpeech``: it may regroup them), its
+    draws reseeded by a key first."""
+
+    def reseed(self, *key: int) -> None: ...
+
+    def __call__(self, examples: Sequence[Example]) -> Sequence[Example]: ...
+
+
+def collate(examples: Sequence[Example], augment: BatchAugmentation | None = None) -> Batch:
+    """Pad a list of examples into a Batch, after ``augment`` if given, its draws keyed by the
+    first example's (epoch, index): the same batch is augmented alike wherever it is built."""
+    if augment is not None and examples:
+        augment.reseed(*examples[0].key)
         examples = augment(examples)
     signals, signal_lengths = pad_signals([e.signal for e in examples])
     targets, target_lengths = pad_signals([e.tokens for e in examples])

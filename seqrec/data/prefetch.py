@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import queue
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import torch
@@ -87,14 +87,43 @@ def _prefetched(iterator: Iterator[Any], depth: int) -> Iterator[Any]:
 class PrefetchDataLoader(DataLoader):
     """A DataLoader that, without worker processes, prepares the next ``prefetch_batches``
     batches in a background thread (see the module docstring). With workers, or with
-    ``prefetch_batches=0`` (the default, as in SeqRecDataModule), it is a plain DataLoader."""
+    ``prefetch_batches=0`` (the default, as in SeqRecDataModule), it is a plain DataLoader.
 
-    def __init__(self, *args: Any, prefetch_batches: int = 0, **kwargs: Any) -> None:
+    A pass starts when its first batch is asked for, not when ``iter`` is called (Lightning
+    calls it before it sets up the epoch). Given ``position`` (called then: the epoch, and how
+    many of its batches were trained on already, nonzero in a run resumed mid-epoch), the
+    batch sampler (one with ``set_epoch`` and ``set_start``, as ``BucketBatchSampler``) is set
+    to that epoch and starts after those batches, which are never read.
+    """
+
+    def __init__(
+        self,
+        *args: Any,
+        prefetch_batches: int = 0,
+        position: Callable[[], tuple[int, int]] | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.prefetch_batches = prefetch_batches
+        self.position = position
+
+    def state_dict(self) -> dict[str, Any]:
+        """Nothing: the position in the epoch is the training loop's own progress, which
+        Lightning saves and restores; having these tells it this loader resumes mid-epoch."""
+        return {}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """See ``state_dict``."""
 
     def __iter__(self) -> Iterator[Any]:
+        return self._pass()
+
+    def _pass(self) -> Iterator[Any]:
+        if self.position is not None:
+            epoch, done = self.position()
+            self.batch_sampler.set_epoch(epoch)
+            self.batch_sampler.set_start(done)
         batches = super().__iter__()
-        if self.num_workers > 0 or self.prefetch_batches == 0:
-            return batches
-        return prefetch(batches, self.prefetch_batches)
+        if self.num_workers == 0 and self.prefetch_batches > 0:
+            batches = prefetch(batches, self.prefetch_batches)
+        yield from batches

@@ -19,19 +19,21 @@ from seqrec.data.audio_cache import AudioCache
 from seqrec.data.ink_cache import InkCache
 from seqrec.data.signals import InkPreparation, load_signal, prepare_ink, read_entry_ink
 from seqrec.data.validate import CheckedEntry
+from seqrec.features.ink_augment import InkAugmentation
 
 
 class ExampleReader(Protocol):
-    """Reads entry ``index`` of a data set (``item``) as a training signal; raises
-    SignalError naming the file when it cannot."""
+    """Reads entry ``index`` of a data set (``item``) as a training signal in ``epoch``, its
+    random draws keyed by both; raises SignalError naming the file when it cannot."""
 
-    def __call__(self, item: CheckedEntry, index: int) -> torch.Tensor: ...
+    def __call__(self, item: CheckedEntry, index: int, epoch: int = 0) -> torch.Tensor: ...
 
 
 class AudioReader:
     """Audio (S,) at ``sample_rate``: speed-perturbed by ``perturb``, kept by ``cache`` (keyed
     by entry and speed factor, so later epochs skip reading and resampling), then passed
-    through the ``channel`` effects, drawn anew on every read (the cache keeps clean audio)."""
+    through the ``channel`` effects (the cache keeps clean audio); the speed and the effects
+    are drawn for (epoch, index), so the same item reads the same in the same epoch."""
 
     def __init__(
         self,
@@ -45,7 +47,10 @@ class AudioReader:
         self.cache = cache
         self.channel = channel
 
-    def __call__(self, item: CheckedEntry, index: int) -> torch.Tensor:
+    def __call__(self, item: CheckedEntry, index: int, epoch: int = 0) -> torch.Tensor:
+        for augmentation in (self.perturb, self.channel):
+            if augmentation is not None:
+                augmentation.reseed(epoch, index)
         factor = 1.0 if self.perturb is None else self.perturb.draw()
         signal = None if self.cache is None else self.cache.get((index, factor))
         if signal is None:
@@ -59,13 +64,22 @@ class AudioReader:
 
 class InkReader:
     """Ink prepared by ``prepare`` (an InkPipeline, which carries any ink augmentation) as
-    (P, C); with a ``cache``, each file is parsed once and prepared anew on every read."""
+    (P, C); with a ``cache``, each file is parsed once and prepared anew on every read.
+    ``augmentation``, the one in ``prepare``, is reseeded for (epoch, index) first."""
 
-    def __init__(self, prepare: InkPreparation, cache: InkCache | None = None) -> None:
+    def __init__(
+        self,
+        prepare: InkPreparation,
+        cache: InkCache | None = None,
+        augmentation: InkAugmentation | None = None,
+    ) -> None:
         self.prepare = prepare
         self.cache = cache
+        self.augmentation = augmentation
 
-    def __call__(self, item: CheckedEntry, index: int) -> torch.Tensor:
+    def __call__(self, item: CheckedEntry, index: int, epoch: int = 0) -> torch.Tensor:
+        if self.augmentation is not None:
+            self.augmentation.reseed(epoch, index)
         ink = None if self.cache is None else self.cache.get(index)
         if ink is None:
             ink = read_entry_ink(item.entry)

@@ -19,6 +19,7 @@ import torch
 from torch.utils.data import get_worker_info
 
 from seqrec.data.dataset import Example
+from seqrec.draws import keyed_seeds
 from seqrec.text.tokenizer import CharTokenizer
 
 PAUSE_SECONDS = (0.1, 0.8)  # between joined utterances
@@ -119,6 +120,15 @@ class RunningSpeech:
             self._rng = np.random.default_rng(key)
             self._rng_worker_seed = worker_seed
         return self._rng
+
+    def reseed(self, *key: int) -> None:
+        """Draw from now on from a generator keyed by ``seed`` and ``key`` (say epoch and the
+        batch's first item index); nothing changes when ``seed`` is None."""
+        if self.seed is None:
+            return
+        self._rng = np.random.default_rng(keyed_seeds(self.seed, key)[0])
+        info = get_worker_info()
+        self._rng_worker_seed = None if info is None else info.seed
 
     def __call__(self, examples: Sequence[Example]) -> list[Example]:
         rng = self._generator()

@@ -8,8 +8,10 @@ from collections.abc import Iterator, Sequence
 import numpy as np
 from torch.utils.data import Sampler
 
+ItemKey = tuple[int, int]  # (epoch, item index)
 
-class BucketBatchSampler(Sampler[list[int]]):
+
+class BucketBatchSampler(Sampler[list[int] | list[ItemKey]]):
     """Batches of similar-length items under a padded-length budget.
 
     Items are sorted by length and cut into ``num_buckets`` buckets of equal count; each
@@ -17,6 +19,10 @@ class BucketBatchSampler(Sampler[list[int]]):
     the number of batches is the same every epoch while their contents are reshuffled
     (``set_epoch``). Batches are padded to a multiple of ``num_replicas`` by repeating,
     and rank ``r`` takes every ``num_replicas``-th: all ranks step equally often.
+
+    With ``keyed`` a batch lists ``(epoch, index)`` pairs, so that a data set can key its
+    random draws by them. ``set_start(n)`` starts passes at their batch ``n`` (a run resumed
+    mid-epoch), without the batches before it being read, until it is set again.
     """
 
     def __init__(
@@ -29,12 +35,14 @@ class BucketBatchSampler(Sampler[list[int]]):
         seed: int = 0,
         num_replicas: int = 1,
         rank: int = 0,
+        keyed: bool = False,
     ) -> None:
         if not lengths:
             raise ValueError("cannot batch an empty dataset")
         self.lengths = np.asarray(lengths)
         self.shuffle, self.seed, self.epoch = shuffle, seed, 0
         self.num_replicas, self.rank = num_replicas, rank
+        self.keyed, self.start = keyed, 0
         order = np.argsort(self.lengths, kind="stable")
         # Never more buckets than full batches, so small corpora do not get tiny batches.
         num_buckets = max(1, min(num_buckets, len(order) // batch_size))
@@ -53,6 +61,12 @@ class BucketBatchSampler(Sampler[list[int]]):
     def set_epoch(self, epoch: int) -> None:
         self.epoch = epoch
 
+    def set_start(self, batches: int) -> None:
+        """Start passes at their batch ``batches`` (0: from the first), until set again."""
+        if not 0 <= batches <= self.num_batches:
+            raise ValueError(f"cannot skip {batches} of {self.num_batches} batches")
+        self.start = batches
+
     def _all_batches(self) -> list[list[int]]:
         rng = np.random.default_rng(self.seed + self.epoch)
         batches = []
@@ -64,8 +78,11 @@ class BucketBatchSampler(Sampler[list[int]]):
         padded = self.num_batches * self.num_replicas
         return (batches * math.ceil(padded / len(batches)))[:padded]
 
-    def __iter__(self) -> Iterator[list[int]]:
-        return iter(self._all_batches()[self.rank :: self.num_replicas])
+    def __iter__(self) -> Iterator[list[int] | list[ItemKey]]:
+        batches = self._all_batches()[self.rank :: self.num_replicas][self.start :]
+        if self.keyed:
+            return iter([[(self.epoch, i) for i in batch] for batch in batches])
+        return iter(batches)
 
     def __len__(self) -> int:
         return self.num_batches

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
+from seqrec.draws import keyed_seeds
 from seqrec.features.ink import T, X, Y
 
 
@@ -52,7 +53,13 @@ class InkAugmentation(nn.Module):
     def __init__(self, config: InkAugmentConfig = DEFAULT_INK_AUGMENT, seed: int = 0) -> None:
         super().__init__()
         self.config = config
+        self.seed = seed
         self.generator = torch.Generator().manual_seed(seed)
+
+    def reseed(self, *key: int) -> None:
+        """Draw from now on from a generator keyed by ``seed`` and ``key`` (say epoch and item
+        index)."""
+        self.generator.manual_seed(keyed_seeds(self.seed, key)[0])
 
     def _uniform(self, half_width: float, size: int = 1) -> torch.Tensor:
         u = torch.rand(size, generator=self.generator, dtype=torch.float64)

@@ -95,18 +95,19 @@ def plot_utterance(
     go under it, in seconds; audio is scaled by ``gain_db`` as it was transcribed
     (``apply_gain``). Raises ValueError naming the file when the input cannot be read."""
     modality = recognizer.modality
-    signal = modality.signal(entry)
+    source = modality.read(entry)
+    signal = modality.prepare(source)
     if gain_db:
         signal = apply_gain(signal, gain_db)
     if not modality.time_axis:
         fig = Figure(figsize=(10, 4), layout="constrained")
-        modality.draw(fig.add_subplot(), entry, signal, recognizer.model.frontend)
+        modality.draw(fig.add_subplot(), source, signal, recognizer.model.frontend)
         _title(fig, entry, ref, hyp)
         return _save(fig, path)
-    seconds = len(signal) / recognizer.sample_rate
+    seconds = modality.seconds(signal)
     fig = Figure(figsize=(min(max(8.0, 3 * seconds), 24.0), 5), layout="constrained")
     picture, hyp_ax, ref_ax = fig.subplots(3, 1, sharex=True, height_ratios=[5, 1, 1])
-    seconds = modality.draw(picture, entry, signal, recognizer.model.frontend)
+    modality.draw(picture, source, signal, recognizer.model.frontend)
     wrong = _wrong_hyp_words(alignment)
     for ax, text, name in ((hyp_ax, hyp, "HYP"), (ref_ax, ref, "REF")):
         try:

@@ -13,6 +13,7 @@ from lightning.pytorch.callbacks import ModelCheckpoint
 from lightning.pytorch.cli import LightningArgumentParser, LightningCLI
 
 from seqrec.data.datamodule import SeqRecDataModule
+from seqrec.training.last_checkpoint import LastCheckpoint
 from seqrec.training.module import SeqRecModule
 
 TRAINER_DEFAULTS = {
@@ -34,9 +35,10 @@ class SeqRecCLI(LightningCLI):
     """Links data -> model (text, sample rate, modality) and adds best/last checkpointing.
 
     ``checkpoint`` keeps best.ckpt (lowest ``checkpoint.monitor``, valid WER by default);
-    ``last_checkpoint`` writes last.ckpt after every validation, whether or not it improved
-    (Lightning's own ``save_last`` only follows saves of the best, so a resume from it would
-    lose the epochs since the last improvement)."""
+    ``last_checkpoint`` (``LastCheckpoint``) writes last.ckpt after every validation, whether
+    or not it improved (Lightning's own ``save_last`` only follows saves of the best, so a
+    resume from it would lose the epochs since the last improvement), and every
+    ``checkpoint.every_n_train_steps`` steps when that is given."""
 
     def add_arguments_to_parser(self, parser: LightningArgumentParser) -> None:
         parser.add_argument(
@@ -55,16 +57,18 @@ class SeqRecCLI(LightningCLI):
             }
         )
         parser.link_arguments("trainer.default_root_dir", "checkpoint.dirpath", checkpoint_dir)
-        parser.add_lightning_class_args(ModelCheckpoint, "last_checkpoint")
-        parser.set_defaults(
-            {
-                "last_checkpoint.monitor": None,
-                "last_checkpoint.filename": "last",
-                "last_checkpoint.save_top_k": 1,
-                "last_checkpoint.enable_version_counter": False,
-            }
-        )
+        parser.add_lightning_class_args(LastCheckpoint, "last_checkpoint")
         parser.link_arguments("trainer.default_root_dir", "last_checkpoint.dirpath", checkpoint_dir)
+
+    def before_instantiate_classes(self) -> None:
+        """``--checkpoint.every_n_train_steps N`` writes last.ckpt every N steps: best.ckpt is
+        chosen at validations only (a best.ckpt saved N steps after its validation would
+        hold other weights than the ones scored)."""
+        config = self.config
+        steps = config.checkpoint.every_n_train_steps
+        if steps:
+            config.last_checkpoint.every_n_train_steps = steps
+            config.checkpoint.every_n_train_steps = None
 
 
 def train(args: list[str]) -> ModelCheckpoint:

@@ -27,6 +27,7 @@ from seqrec.models.build import build_ctc_model
 from seqrec.models.checkpoint import MODEL_SPEC_KEY
 from seqrec.models.spec import EncoderSpec, FrontEndSpec, ModelSpec, TextSpec
 from seqrec.training.error_rate import ErrorRate
+from seqrec.training.rng_state import RNG_KEY, gather_rng_states, restore_rng_state
 from seqrec.training.warm_start import warm_start
 
 LR_SCHEDULES = ("warmup_cosine", "constant")
@@ -135,6 +136,12 @@ class SeqRecModule(L.LightningModule):
 
     def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
         checkpoint[MODEL_SPEC_KEY] = self.spec.to_dict()
+        checkpoint[RNG_KEY] = gather_rng_states(self.trainer.strategy)
+
+    def on_load_checkpoint(self, checkpoint: dict[str, Any]) -> None:
+        """A resumed run draws dropout and SpecAugment masks on as the interrupted one would."""
+        if RNG_KEY in checkpoint:
+            restore_rng_state(checkpoint[RNG_KEY], self.trainer.global_rank)
 
     def compute_loss(self, batch: Batch) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """Mean CTC loss of a batch, with the log-probs (B, T', V) and lengths (B,) behind it."""
@@ -164,12 +171,6 @@ class SeqRecModule(L.LightningModule):
 
     def test_step(self, batch: Batch, batch_idx: int) -> None:
         self._evaluate(batch, "test")
-
-    def on_train_epoch_start(self) -> None:
-        """Reshuffle the buckets: Lightning sets the epoch on samplers, not batch samplers."""
-        batch_sampler = getattr(self.trainer.train_dataloader, "batch_sampler", None)
-        if hasattr(batch_sampler, "set_epoch"):
-            batch_sampler.set_epoch(self.current_epoch)
 
     def on_fit_start(self) -> None:
         """Warm-start a new run from ``init_from``; estimate global feature statistics once,

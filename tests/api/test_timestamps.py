@@ -280,7 +280,7 @@ def test_cli_writes_word_lines_and_json(yesno_model, spliced, write_wav, tmp_pat
     assert set(row["chars"][0]) == {"text", "start", "end", "confidence"}
 
 
-def test_ink_words_and_characters_cover_ordered_points(tmp_path):
+def test_ink_words_and_characters_cover_ordered_points(tmp_path, monkeypatch):
     strokes = []
     for k in range(4):  # four 30-point strokes, 10 ms apart, 0.2 s pen-up between strokes
         u = np.linspace(0, 1, 30)
@@ -289,6 +289,8 @@ def test_ink_words_and_characters_cover_ordered_points(tmp_path):
     ink = seqrec.Ink(strokes)
     path = tmp_path / "line.json"
     ink.save(path)
+    reads, load = [], seqrec.Ink.load
+    monkeypatch.setattr(seqrec.Ink, "load", lambda p: reads.append(p) or load(p))
     for encoding in ("points", "bezier"):
         module = SeqRecModule(
             text={"tokenizer": {"characters": [" ", "a", "b"]}, "normalizer": {}},
@@ -298,7 +300,10 @@ def test_ink_words_and_characters_cover_ordered_points(tmp_path):
         )
         rec = seqrec.Recognizer(module.model, module.spec)
         rec.decoder = lambda log_probs, lengths: ["ab a"] * len(lengths)
-        for result in rec.transcribe([ink, path], timestamps=True):
+        reads.clear()
+        results = rec.transcribe([ink, path], timestamps=True)
+        assert reads == [path]  # the file is read once, for its signal and its timestamps
+        for result in results:
             assert result.error is None, result.error
             assert [w.text for w in result.words] == ["ab", "a"]
             for stamps in (result.words, result.chars):

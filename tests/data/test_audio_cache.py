@@ -54,15 +54,16 @@ def test_dataset_serves_cached_audio_after_the_file_is_gone(tmp_path: Path):
     tokenizer = CharTokenizer.from_texts(["ab"])
     perturb = SpeedPerturbation([0.9, 1.1], RATE, seed=0)
     dataset = SignalDataset(items, tokenizer, AudioReader(RATE, perturb, AudioCache(16)))
-    first = {}
-    while len(first) < 4:  # both lines at both factors
+    first, epoch = {}, 0
+    while len(first) < 4:  # both lines at both factors, drawn anew each epoch
         for i in range(2):
-            signal = dataset[i].signal
+            signal = dataset[(epoch, i)].signal
             first.setdefault((i, len(signal)), signal)
+        epoch += 1
     for item in items:
         item.entry.path.unlink()
-    for _ in range(10):
+    for epoch in range(10):
         for i in range(2):
-            signal = dataset[i].signal
+            signal = dataset[(epoch, i)].signal
             torch.testing.assert_close(signal, first[(i, len(signal))], atol=2e-5, rtol=0)
     assert len(dataset.reader.cache) == 4 and dataset.reader.cache.hits >= 20

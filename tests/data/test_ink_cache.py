@@ -67,7 +67,9 @@ def test_cached_ink_is_augmented_anew_and_left_unchanged(tmp_path: Path):
     augment = InkAugmentation(InkAugmentConfig(scale=0.2, elastic=0.05), seed=0)
     pipeline = InkPipeline(InkFeatureConfig(resample_step=0.05), augment)
     cache = InkCache(16)
-    dataset = SignalDataset(items, CharTokenizer.from_texts(["ab"]), InkReader(pipeline, cache))
-    first, second = dataset[0].signal, dataset[0].signal
-    assert not torch.equal(first, second)
+    reader = InkReader(pipeline, cache, augment)
+    dataset = SignalDataset(items, CharTokenizer.from_texts(["ab"]), reader)
+    first, second = dataset[(0, 0)].signal, dataset[(1, 0)].signal
+    assert not torch.equal(first, second)  # drawn anew each epoch
+    assert torch.equal(first, dataset[(0, 0)].signal)  # the same for the same epoch
     assert cache.get(0) == original

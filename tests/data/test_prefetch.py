@@ -8,9 +8,10 @@ import threading
 
 import pytest
 import torch
-from torch.utils.data import Dataset
+from torch.utils.data import DataLoader, Dataset
 
 from seqrec.data.prefetch import PrefetchDataLoader, prefetch
+from seqrec.data.sampler import BucketBatchSampler
 
 WAIT_S = 10.0  # generous: only a hung thread reaches it
 
@@ -87,7 +88,37 @@ def test_stopping_mid_epoch_stops_the_thread() -> None:
 
 def test_with_worker_processes_the_loader_is_the_plain_one() -> None:
     loader = PrefetchDataLoader(NoisyDataset(4), batch_size=2, num_workers=1, prefetch_batches=2)
-    assert type(iter(loader)).__name__ == "_MultiProcessingDataLoaderIter"
+    plain = DataLoader(NoisyDataset(4), batch_size=2, num_workers=1)
+    got = []
+    for batch in loader:
+        assert not prefetch_threads()  # the worker builds the batches
+        got.append(batch)
+    assert all(torch.equal(a, b) for a, b in zip(got, plain, strict=True))
+
+
+def test_a_pass_starts_at_its_first_batch_where_the_position_says() -> None:
+    sampler = BucketBatchSampler(list(range(1, 13)), batch_size=2, num_buckets=1, keyed=True)
+    asked = []
+
+    def position() -> tuple[int, int]:
+        asked.append(True)
+        return 1, 2  # epoch 1, two of its batches trained on already
+
+    loader = PrefetchDataLoader(KeyDataset(), batch_sampler=sampler, position=position)
+    iterator = iter(loader)
+    assert not asked  # Lightning calls iter() before it sets the epoch up
+    resumed = [batch.tolist() for batch in iterator]
+    sampler.set_epoch(1)
+    sampler.set_start(0)
+    whole = [[list(key) for key in batch] for batch in sampler]
+    assert asked and len(whole) == 6 and resumed == whole[2:]
+
+
+class KeyDataset(Dataset):
+    """Item ``(epoch, index)``: that pair, as a tensor."""
+
+    def __getitem__(self, key: tuple[int, int]) -> torch.Tensor:
+        return torch.tensor(key)
 
 
 def test_depth_below_one_is_an_error() -> None:

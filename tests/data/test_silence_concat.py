@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from functools import partial
 from types import SimpleNamespace
 
@@ -10,7 +11,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 import torch
-from torch.utils.data import DataLoader
+from torch.utils.data import DataLoader, Dataset
 
 from seqrec.data.datamodule import SeqRecDataModule
 from seqrec.data.dataset import Example, collate
@@ -116,21 +117,27 @@ def test_same_seed_same_output_other_seed_differs():
     assert len(first) != len(other) or not all(map(torch.equal, first, other))
 
 
-def test_loader_workers_draw_differently_and_reproducibly():
-    def lengths():
-        torch.manual_seed(0)
-        aug = RunningSpeech(SR, TOKENIZER, silence_pad=[0.0, 1.0], seed=0)
-        loader = DataLoader(
-            examples(),
-            batch_sampler=[[0, 1], [0, 1]],  # the same two examples, one batch per worker
-            collate_fn=partial(collate, augment=aug),
-            num_workers=2,
-        )
-        return [batch.signal_lengths.tolist() for batch in loader]
+class KeyedExamples(Dataset):
+    """``examples()`` indexed by (epoch, index), each carrying its key."""
 
-    first = lengths()
-    assert first[0] != first[1]
-    assert lengths() == first
+    def __init__(self) -> None:
+        self.items = examples()
+
+    def __getitem__(self, key: tuple[int, int]) -> Example:
+        return replace(self.items[key[1]], key=key)
+
+
+def test_a_batch_draws_alike_in_any_worker_and_anew_each_epoch():
+    aug = RunningSpeech(SR, TOKENIZER, silence_pad=[0.0, 1.0], seed=0)
+    loader = DataLoader(
+        KeyedExamples(),
+        batch_sampler=[[(0, 0), (0, 1)], [(0, 0), (0, 1)], [(1, 0), (1, 1)]],
+        collate_fn=partial(collate, augment=aug),
+        num_workers=2,  # the first two batches are built by different workers
+    )
+    first, again, next_epoch = [batch.signal_lengths.tolist() for batch in loader]
+    assert first == again
+    assert next_epoch != first
 
 
 def test_options_off_leave_batches_identical():
@@ -174,6 +181,7 @@ def datamodule(tmp_path, **options) -> SeqRecDataModule:
     dm = SeqRecDataModule(path, path, sample_rate=SR, batch_size=4, num_workers=0, **options)
     dm.trainer = SimpleNamespace(
         global_rank=0,
+        training=False,
         world_size=1,
         lightning_module=SimpleNamespace(
             model=SimpleNamespace(frontend=LogMel(SR)),
