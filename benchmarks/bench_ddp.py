@@ -66,7 +66,7 @@ def run(manifests: dict[str, Path], root: Path, processes: int, batch: int, epoc
         "--data.valid_manifest", str(manifests["valid"]),
         "--data.test_manifest", "null",
         "--data.batch_size", str(batch),
-        "--data.max_batch_frames", "null",
+        "--data.max_batch_frames", "100000000",  # the batch size alone sets the batch
         "--trainer.max_epochs", str(epochs),
         "--trainer.limit_val_batches", "0",
         "--trainer.num_sanity_val_steps", "0",

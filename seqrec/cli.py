@@ -238,6 +238,23 @@ def _compare(args: argparse.Namespace) -> int:
     return 0
 
 
+def _shard(args: argparse.Namespace) -> int:
+    from seqrec.data.manifest import ManifestError, read_manifest
+    from seqrec.data.shards import write_shards
+
+    try:
+        entries = read_manifest(args.manifest)
+        shards, problems = write_shards(entries, args.out_dir, args.shard_size)
+    except (ManifestError, ValueError, FileNotFoundError) as err:
+        raise SystemExit(f"seqrec shard: {err}") from None
+    for problem in problems:
+        print(f"seqrec shard: skipped {problem}", file=sys.stderr)
+    items = sum(len(s.items) for s in shards)
+    pattern = f"{args.out_dir}/shard-{{000000..{len(shards) - 1:06d}}}.tar"
+    print(f"{items} utterances in {len(shards)} shards: --data.train_shards '{pattern}'")
+    return 0
+
+
 def _synth(args: argparse.Namespace) -> int:
     if args.modality == "noise":
         from seqrec.synth.noise import build_babble
@@ -385,6 +402,12 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--files", type=int, default=5, help="noise: number of files")
     p.set_defaults(run=_synth)
 
+    p = sub.add_parser("shard", help="write a manifest's audio and transcripts into tar shards")
+    p.add_argument("manifest")
+    p.add_argument("out_dir")
+    p.add_argument("--shard-size", type=int, default=1000, help="utterances per shard")
+    p.set_defaults(run=_shard)
+
     add_lm_parser(sub)
     add_tune_parser(sub).set_defaults(run=_tune_lm)
     return parser
@@ -395,12 +418,14 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv and argv[0] == "train":
         from seqrec.data.manifest import ManifestError
+        from seqrec.data.shards import ShardError
         from seqrec.data.validate import BadInputError
         from seqrec.training.cli import train
+        from seqrec.training.module import ResumeError
 
         try:
             train(argv[1:])
-        except (ManifestError, BadInputError) as err:  # they name the file, line and problem
+        except (ManifestError, BadInputError, ShardError, ResumeError) as err:  # they say where
             raise SystemExit(f"seqrec train: {err}") from None
         return 0
     args = _parser().parse_args(argv)

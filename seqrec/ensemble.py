@@ -29,7 +29,22 @@ from seqrec.text.tokenizer import CharTokenizer
 
 class Ensemble:
     """Recognizers that transcribe as one: ``transcribe``, ``emissions``/``decode`` and
-    ``set_decoding`` as on a Recognizer; ``nbest`` candidates per member and input."""
+    ``set_decoding`` as on a Recognizer; ``nbest`` candidates per member and input.
+
+    Args:
+        members: two or more recognizers that normalise transcripts alike.
+        decoding: the decoder every member uses (default: greedy); its LM, LM weight and
+            word score also rank the candidates.
+        nbest: candidates each member proposes per input (beam search).
+
+    Raises:
+        ValueError: for fewer than two members, members that normalise transcripts
+            differently, ``nbest`` below one, or a ``decoding`` that ``set_decoding`` refuses.
+
+    Example:
+        >>> members = [Recognizer.load(m) for m in ("exp/s0", "exp/s1")]  # doctest: +SKIP
+        >>> ens = Ensemble(members, DecoderConfig(kind="beam"), nbest=4)  # doctest: +SKIP
+    """
 
     def __init__(
         self,
@@ -94,7 +109,22 @@ class Ensemble:
 
     def set_decoding(self, decoding: DecoderConfig) -> None:
         """Decode from now on as ``decoding`` says: every member proposes candidates with it,
-        and its LM, LM weight and word score rank them."""
+        and its LM, LM weight and word score rank them.
+
+        Args:
+            decoding: the decoder settings; with beam search each member keeps ``nbest``
+                transcripts whatever ``decoding.nbest`` says.
+
+        Returns:
+            None.
+
+        Raises:
+            ValueError: when ``decoding`` has a rescoring LM (the ensemble ranks candidates
+                itself), or a member cannot use its lexicon or LM (``LMError``).
+
+        Example:
+            >>> ens.set_decoding(DecoderConfig(kind="beam", lm="chars.arpa"))  # doctest: +SKIP
+        """
         if decoding.rescore_lm is not None:
             raise ValueError("an ensemble ranks candidates itself: give it no rescoring LM")
         member_decoding = (
@@ -137,7 +167,21 @@ class Ensemble:
     def emissions(
         self, inputs: Sequence[Input], batch_size: int = 16, progress: bool = False
     ) -> list[list[Emission]]:
-        """Per input, each member's log-probs (T', V), to ``decode`` later (and again)."""
+        """Per input, each member's log-probs (T', V), to ``decode`` later (and again).
+
+        Args:
+            inputs: as for ``Recognizer.transcribe``.
+            batch_size: inputs each member runs together.
+            progress: show a progress bar per member.
+
+        Returns:
+            Per input, in order, a list of ``Emission`` objects, one per member in member
+            order, each with log-probs (T', V) or the error that stopped that member.
+
+        Example:
+            >>> emissions = ens.emissions(["a.wav", "b.wav"])  # doctest: +SKIP
+            >>> texts = [t.text for t in ens.decode(emissions)]  # doctest: +SKIP
+        """
         per_member = [m.emissions(inputs, batch_size, progress=progress) for m in self.members]
         return [list(row) for row in zip(*per_member, strict=True)]
 
@@ -147,7 +191,22 @@ class Ensemble:
         """The best candidate for each input's member emissions; an input any member could not
         read keeps that member's error. Inputs are decoded one at a time (candidates and
         rescoring are per input): ``batch_size`` is taken for ``Recognizer.decode``'s
-        signature, which ``tune_lm`` calls."""
+        signature, which ``tune_lm`` calls.
+
+        Args:
+            emissions: what ``emissions`` returned: per input, one ``Emission`` per member,
+                each with log-probs (T', V) or none.
+            batch_size: unused; taken for ``Recognizer.decode``'s signature.
+
+        Returns:
+            A ``Transcription`` per input, in order: the text of the best candidate, or the
+            error and source of the first member without log-probs.
+
+        Example:
+            >>> emissions = ens.emissions(["a.wav"])  # doctest: +SKIP
+            >>> ens.decode(emissions)[0].text  # doctest: +SKIP
+            'yes no yes yes'
+        """
         results = []
         for row in emissions:
             failed = next((e for e in row if e.log_probs is None), None)

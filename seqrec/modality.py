@@ -31,8 +31,8 @@ from seqrec.data.manifest import ManifestEntry
 from seqrec.data.signals import SignalError, load_signal, prepare_ink, read_entry_ink
 from seqrec.decoding.results import Transcription
 from seqrec.decoding.timestamps import Timestamp, audio_timestamps, ink_timestamps
-from seqrec.features.ink_pipeline import InkPipeline
-from seqrec.features.logmel import LogMel
+from seqrec.features.ink_pipeline import InkFeatureConfig, InkPipeline
+from seqrec.features.logmel import LogMel, LogMelConfig
 from seqrec.features.logmel_onnx import RealLogMel
 from seqrec.ink import Ink
 from seqrec.ink.formats import READERS as INK_READERS
@@ -129,7 +129,7 @@ class AudioModality(Modality):
 
     def __init__(self, spec: ModelSpec) -> None:
         features = spec.front_end.features
-        assert features is not None  # FrontEndSpec: an audio front end has features
+        assert isinstance(features, LogMelConfig)  # FrontEndSpec checks the modality's class
         self.sample_rate = spec.front_end.sample_rate
         self.features = features
         self.hop_seconds = features.hop_ms / 1000
@@ -236,8 +236,8 @@ class InkModality(Modality):
     name = "ink"
 
     def __init__(self, spec: ModelSpec) -> None:
-        ink = spec.front_end.ink
-        assert ink is not None  # FrontEndSpec: an ink front end has ink settings
+        ink = spec.front_end.features
+        assert isinstance(ink, InkFeatureConfig)  # FrontEndSpec checks the modality's class
         self.sample_rate = spec.front_end.sample_rate
         self.pipeline = InkPipeline(ink)
         self.subsampling_factor = spec.encoder.subsampling_factor

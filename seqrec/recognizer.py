@@ -44,7 +44,22 @@ Consumer = Callable[[list[Prepared], torch.Tensor, torch.Tensor], None]
 
 class Recognizer:
     """A trained CTC model with its tokenizer, text normaliser, signal settings and decoder
-    (greedy unless ``decoding`` says otherwise)."""
+    (greedy unless ``decoding`` says otherwise).
+
+    Args:
+        model: the trained network; moved to ``device`` and put in eval mode here.
+        spec: the network's settings (text, front end, encoder), as its checkpoint stores them.
+        device: where the network runs ("cpu", "cuda", ...).
+        decoding: greedy (default) or beam search with a lexicon and LM.
+
+    Raises:
+        ValueError: when ``decoding``'s lexicon or LM cannot be used with the model's
+            characters (``LMError`` for an unusable LM).
+
+    Example:
+        >>> checkpoint = read_checkpoint("exp/speech_demo")  # doctest: +SKIP
+        >>> rec = Recognizer(checkpoint.model(), checkpoint.spec)  # doctest: +SKIP
+    """
 
     def __init__(
         self,
@@ -63,7 +78,21 @@ class Recognizer:
         self.set_decoding(decoding or DecoderConfig())
 
     def set_decoding(self, decoding: DecoderConfig) -> None:
-        """Decode from now on as ``decoding`` says (its lexicon and LM are loaded here)."""
+        """Decode from now on as ``decoding`` says (its lexicon and LM are loaded here).
+
+        Args:
+            decoding: the decoder settings; replaces the current decoder and ``.decoding``.
+
+        Returns:
+            None.
+
+        Raises:
+            ValueError: when the lexicon or LM cannot be used with the model's characters
+                (``LMError`` for an unusable LM); the current decoder is kept then.
+
+        Example:
+            >>> rec.set_decoding(DecoderConfig(kind="beam", lm="chars.arpa"))  # doctest: +SKIP
+        """
         self.decoder: Decoder = build_decoder(decoding, self.tokenizer)
         self.decoding = decoding
 
@@ -152,7 +181,22 @@ class Recognizer:
     ) -> tuple[torch.Tensor, torch.Tensor]:
         """Log-probs (B, T', V) and output lengths (B,) of model-rate signals, level-normalised
         with their own levels or, given ``level`` (1,), all with that one; likewise limited at
-        their own thresholds or all at ``peak``."""
+        their own thresholds or all at ``peak``.
+
+        Args:
+            signals: B signals as the modality prepares them: waveforms (S,) at the model's
+                rate, or an ink model's pipeline features (S, C); right-padded here.
+            level: one active level (1,) that level normalisation uses for every signal
+                (None: each signal's own).
+            peak: one limiter threshold for every signal (None: each signal's own).
+
+        Returns:
+            Log-probs (B, T', V) and output lengths (B,), on the model's device.
+
+        Example:
+            >>> log_probs, lengths = rec.forward_signals([wave_a, wave_b])  # doctest: +SKIP
+            >>> texts = rec.decoder(log_probs, lengths)  # doctest: +SKIP
+        """
         padded, lengths = pad_signals([torch.from_numpy(s) for s in signals])
         levels = None if level is None else level.expand(len(signals)).to(self.device)
         peaks = None if peak is None else torch.full((len(signals),), peak, device=self.device)
@@ -291,7 +335,27 @@ class Recognizer:
         gain_db: float = 0.0,
     ) -> list[Emission]:
         """The model's log-probs (T', V) for each input, on the CPU, to decode later (and
-        again) with ``decode``; inputs, ``gain_db`` and silence as for ``transcribe``."""
+        again) with ``decode``; inputs, ``gain_db`` and silence as for ``transcribe``.
+
+        Args:
+            inputs: as for ``transcribe`` (audio or ink, by the model's modality).
+            batch_size: inputs run through the model together (length-sorted).
+            sample_rate: the rate of array inputs (default: the model's).
+            progress: show a progress bar.
+            gain_db: scale audio by this gain first (then clip to [-1, 1]).
+
+        Returns:
+            An ``Emission`` per input, in order: ``.log_probs`` (T', V), or None with
+            ``.error`` naming an unusable input (None and no error for a silent one), plus
+            level and warnings.
+
+        Raises:
+            ValueError: when ``gain_db`` is not zero for a model that reads ink.
+
+        Example:
+            >>> emissions = rec.emissions(["a.wav", "b.wav"])  # doctest: +SKIP
+            >>> greedy = rec.decode(emissions)  # doctest: +SKIP
+        """
         results = [Transcription("", source=_describe(x, i)) for i, x in enumerate(inputs)]
         kept: dict[int, torch.Tensor] = {}
 
@@ -306,7 +370,22 @@ class Recognizer:
         ]
 
     def decode(self, emissions: Sequence[Emission], batch_size: int = 16) -> list[Transcription]:
-        """Transcriptions of ``emissions`` with the current decoder, one per emission."""
+        """Transcriptions of ``emissions`` with the current decoder, one per emission.
+
+        Args:
+            emissions: what ``emissions`` returned, each with log-probs (T', V) or none.
+            batch_size: emissions decoded together (length-sorted, padded to (B, T', V)).
+
+        Returns:
+            A ``Transcription`` per emission, in order: its ``.text`` ("" for a silent
+            input), or the emission's ``.error``; source, level and warnings carried over.
+
+        Example:
+            >>> emissions = rec.emissions(["a.wav"])  # doctest: +SKIP
+            >>> rec.set_decoding(DecoderConfig(kind="beam", lm="chars.arpa"))  # doctest: +SKIP
+            >>> rec.decode(emissions)[0].text  # doctest: +SKIP
+            'three one four'
+        """
         results = [
             Transcription(
                 "",

@@ -20,6 +20,8 @@ from seqrec.data.prefetch import PrefetchDataLoader
 from seqrec.data.readers import AudioReader, ExampleReader, InkReader
 from seqrec.data.running_speech import RunningSpeech
 from seqrec.data.sampler import BucketBatchSampler
+from seqrec.data.shard_dataset import ShardDataset
+from seqrec.data.shards import expand_pattern, read_index
 from seqrec.data.validate import CheckedEntry, apply_policy, check_entries
 from seqrec.features.ink_augment import InkAugmentation, InkAugmentConfig
 from seqrec.features.ink_pipeline import InkPipeline
@@ -67,11 +69,18 @@ class SeqRecDataModule(L.LightningDataModule):
     ``gain_prob`` / ``gain_db`` (then clipping to [-1, 1]); see
     ``seqrec.audio.augment.ChannelAugmentConfig``. The noise manifest's files are checked
     when the data module is built.
+
+    ``train_shards`` (audio): train from tar shards written by ``seqrec shard`` instead of
+    ``train_manifest`` (which is then not read), e.g. ``DIR/shard-{000000..000099}.tar``:
+    read in order, batched by length within windows of ``shard_window`` consecutive shards,
+    each rank and loader worker on its own shards (``seqrec.data.shard_dataset``). Speed
+    perturbation, channel effects and running speech apply as for manifests; the audio cache
+    does not (each shard is read once per epoch).
     """
 
     def __init__(
         self,
-        train_manifest: str,
+        train_manifest: str | None,
         valid_manifest: str,
         test_manifest: str | None = None,
         sample_rate: int = 16000,
@@ -92,6 +101,8 @@ class SeqRecDataModule(L.LightningDataModule):
         cache_audio_mb: float = 0.0,
         cache_ink_mb: float = 512.0,
         channel_augment: ChannelAugmentConfig | None = None,
+        train_shards: str | None = None,
+        shard_window: int = 4,
         seed: int = 0,
     ) -> None:
         super().__init__()
@@ -111,13 +122,21 @@ class SeqRecDataModule(L.LightningDataModule):
         self.cache_ink_mb = cache_ink_mb
         self.ink_augment = ink_augment
         self.normalizer = TextNormalizer(lowercase, remove_punctuation)
-        self.entries = {"train": read_manifest(train_manifest)}
-        self.modality = manifest_modality(self.entries["train"], train_manifest)
+        self.train_shards, self.shard_window = None, shard_window
+        if train_shards is not None:
+            self.train_shards = read_index(expand_pattern(train_shards))
+            self.entries, self.modality = {}, "audio"
+            texts = [item.text for shard in self.train_shards for item in shard.items]
+        elif train_manifest is not None:
+            self.entries = {"train": read_manifest(train_manifest)}
+            self.modality = manifest_modality(self.entries["train"], train_manifest)
+            texts = [e.text for e in self.entries["train"]]
+        else:
+            raise ValueError("give train_manifest or train_shards")
         if vocabulary is not None:
             self.tokenizer = CharTokenizer(vocabulary)
         else:
-            texts = (self.normalizer(e.text) for e in self.entries["train"])
-            self.tokenizer = CharTokenizer.from_texts(texts)
+            self.tokenizer = CharTokenizer.from_texts(self.normalizer(t) for t in texts)
         self.running_speech = dict(
             silence_pad=silence_pad, concat_prob=concat_prob, concat_max_seconds=concat_max_seconds
         )
@@ -169,21 +188,24 @@ class SeqRecDataModule(L.LightningDataModule):
 
     def _ink_pipeline(self, augment: nn.Module | None = None) -> InkPipeline | None:
         """The model's ink preparation (None for an audio model), ``augment`` in it."""
-        ink = self.trainer.lightning_module.spec.front_end.ink
-        return InkPipeline(ink, augment) if ink is not None else None
+        front_end = self.trainer.lightning_module.spec.front_end
+        return InkPipeline(front_end.features, augment) if front_end.modality == "ink" else None
 
     def setup(self, stage: str) -> None:
         splits = {"fit": ["train", "valid"], "validate": ["valid"], "test": ["test"]}
         for split in splits.get(stage, []):
-            self._check(split)
+            if not (split == "train" and self.train_shards):
+                self._check(split)
 
     def _loader(self, split: str, shuffle: bool) -> PrefetchDataLoader:
-        items = self._check(split)
         seed = self.seed + self.trainer.global_rank
         running = RunningSpeech(self.sample_rate, self.tokenizer, **self.running_speech, seed=seed)
         collate_fn, extra = collate, 0
         if shuffle and running.enabled:
             collate_fn, extra = partial(collate, augment=running), running.max_extra_samples
+        if split == "train" and self.train_shards:
+            return self._shard_loader(running if running.enabled else None, extra, seed)
+        items = self._check(split)
         frontend = self.trainer.lightning_module.model.frontend
         samples = torch.tensor([i.num_samples + extra for i in items])
         frames = frontend.frame_lengths(samples).tolist()
@@ -211,6 +233,50 @@ class SeqRecDataModule(L.LightningDataModule):
             position=self._training_position if shuffle else None,
         )
 
+    def _shard_loader(
+        self, running: RunningSpeech | None, extra: int, seed: int
+    ) -> PrefetchDataLoader:
+        """The training loader over ``train_shards`` (``seqrec.data.shard_dataset``)."""
+        module = self.trainer.lightning_module
+        dataset = ShardDataset(
+            self.train_shards,
+            self.sample_rate,
+            self.tokenizer,
+            self.normalizer,
+            lambda n: int(module.model.frontend.frame_lengths(torch.tensor([n]))[0]),
+            lambda n: int(module.model.output_lengths(torch.tensor([n]))[0]),
+            self.batch_size,
+            self.max_batch_frames,
+            self.num_buckets,
+            window_shards=self.shard_window,
+            seed=self.seed,
+            rank=self.trainer.global_rank,
+            world_size=self.trainer.world_size,
+            perturb=SpeedPerturbation(self.speed_perturb, self.sample_rate, seed)
+            if self.speed_perturb
+            else None,
+            channel=self._channel(seed),
+            batch_augment=running,
+            extra_samples=extra,
+            on_bad_input=self.on_bad_input,
+        )
+        return PrefetchDataLoader(
+            dataset,
+            batch_size=None,  # the data set yields whole batches
+            num_workers=self.num_workers,
+            # not persistent: each pass sends the workers the epoch and start it plans for
+            persistent_workers=False,
+            generator=torch.Generator().manual_seed(seed),
+            prefetch_batches=self.prefetch_batches,
+            position=self._training_position,
+        )
+
+    def _channel(self, seed: int) -> ChannelAugmentation | None:
+        config = self.channel_augment
+        if config is None or not config.enabled:
+            return None
+        return ChannelAugmentation(config, self.sample_rate, seed)
+
     def _training_position(self) -> tuple[int, int]:
         """The training epoch and how many of its batches were trained on already: nonzero in
         a run resumed mid-epoch (Lightning restores its loop's progress from the checkpoint;
@@ -231,8 +297,8 @@ class SeqRecDataModule(L.LightningDataModule):
         perturb = channel = None
         if training and self.speed_perturb:
             perturb = SpeedPerturbation(self.speed_perturb, self.sample_rate, seed)
-        if training and self.channel_augment is not None and self.channel_augment.enabled:
-            channel = ChannelAugmentation(self.channel_augment, self.sample_rate, seed)
+        if training:
+            channel = self._channel(seed)
         cache = AudioCache(self.cache_audio_mb) if self.cache_audio_mb > 0 else None
         return AudioReader(self.sample_rate, perturb, cache, channel)
 

@@ -92,8 +92,9 @@ class PrefetchDataLoader(DataLoader):
     A pass starts when its first batch is asked for, not when ``iter`` is called (Lightning
     calls it before it sets up the epoch). Given ``position`` (called then: the epoch, and how
     many of its batches were trained on already, nonzero in a run resumed mid-epoch), the
-    batch sampler (one with ``set_epoch`` and ``set_start``, as ``BucketBatchSampler``) is set
-    to that epoch and starts after those batches, which are never read.
+    batch sampler (one with ``set_epoch`` and ``set_start``, as ``BucketBatchSampler``), or an
+    iterable data set that plans its own batches (``ShardDataset``), is set to that epoch and
+    starts after those batches, which are never read.
     """
 
     def __init__(
@@ -121,8 +122,9 @@ class PrefetchDataLoader(DataLoader):
     def _pass(self) -> Iterator[Any]:
         if self.position is not None:
             epoch, done = self.position()
-            self.batch_sampler.set_epoch(epoch)
-            self.batch_sampler.set_start(done)
+            planner = self.dataset if self.batch_sampler is None else self.batch_sampler
+            planner.set_epoch(epoch)
+            planner.set_start(done)
         batches = super().__iter__()
         if self.num_workers == 0 and self.prefetch_batches > 0:
             batches = prefetch(batches, self.prefetch_batches)

@@ -41,7 +41,33 @@ class DecoderConfig:
     (greedy or beam), against deletions when positive. ``rescore_lm`` (beam): a second ARPA
     LM, e.g. a word n-gram beside a character LM, that re-ranks the beam's best
     ``max(nbest, RESCORE_NBEST)`` transcripts, adding ``rescore_weight`` x its log10 score
-    and ``rescore_word_score`` per word (``seqrec.decoding.rescoring``)."""
+    and ``rescore_word_score`` per word (``seqrec.decoding.rescoring``).
+
+    Attributes:
+        kind: "greedy" (best path) or "beam" (beam search).
+        lexicon: the words beam search may write: a word-list file (the first field of each
+            line) or the words themselves; None: any character sequence.
+        lm: an ARPA LM file for beam search: a character LM without a lexicon, a word LM
+            with one; None: no LM.
+        lm_weight: the weight of the LM's score.
+        word_score: added per word written (lexicon decoding only).
+        beam_size: hypotheses the beam keeps at each frame.
+        beam_threshold: hypotheses scoring more than this below the best are pruned.
+        nbest: transcripts the beam keeps (``BeamSearchDecoder.candidates``).
+        blank_penalty: subtracted from the blank's log-prob in every frame before decoding.
+        rescore_lm: a second ARPA LM that re-ranks the beam's best transcripts; None: none.
+        rescore_weight: the weight of the rescoring LM's log10 score.
+        rescore_word_score: added per word when rescoring.
+
+    Raises:
+        ValueError: for an unknown ``kind``, or a lexicon, LM or rescoring LM with the
+            greedy decoder.
+
+    Example:
+        >>> greedy = DecoderConfig(blank_penalty=0.5)  # doctest: +SKIP
+        >>> words = DecoderConfig(kind="beam", lexicon="words.txt")  # doctest: +SKIP
+        >>> chars = DecoderConfig(kind="beam", lm="chars.arpa", lm_weight=0.5)  # doctest: +SKIP
+    """
 
     kind: str = "greedy"
     lexicon: str | Path | Sequence[str] | None = None
@@ -65,13 +91,34 @@ class DecoderConfig:
             raise ValueError("a rescoring LM needs the beam decoder (kind='beam')")
 
     def words(self) -> list[str] | None:
-        """The lexicon's words: read from its file, or as given."""
+        """The lexicon's words: read from its file, or as given.
+
+        Returns:
+            The words as a list (the first field of each non-empty line of a lexicon file),
+            or None when there is no lexicon.
+
+        Raises:
+            OSError: when the lexicon file cannot be read.
+
+        Example:
+            >>> DecoderConfig(kind="beam", lexicon=["yes", "no"]).words()  # doctest: +SKIP
+            ['yes', 'no']
+        """
         if self.lexicon is None or isinstance(self.lexicon, (str, Path)):
             return None if self.lexicon is None else read_lexicon(self.lexicon)
         return list(self.lexicon)
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready settings (a word list is summarised by its size)."""
+        """JSON-ready settings (a word list is summarised by its size).
+
+        Returns:
+            A dict of every field by name, paths as strings, and a lexicon given as words
+            replaced by the string ``"<n words>"``.
+
+        Example:
+            >>> row = DecoderConfig(kind="beam", lm="chars.arpa").to_dict()  # doctest: +SKIP
+            >>> json.dumps(row)  # doctest: +SKIP
+        """
         out = asdict(self)
         if self.lexicon is not None and not isinstance(self.lexicon, (str, Path)):
             out["lexicon"] = f"<{len(self.lexicon)} words>"
@@ -79,7 +126,21 @@ class DecoderConfig:
 
     def save(self, path: str | Path) -> Path:
         """Write the settings as JSON (``seqrec tune-lm --save``); the LM and lexicon paths
-        are stored relative to the file's folder when they lie under it."""
+        are stored relative to the file's folder when they lie under it.
+
+        Args:
+            path: the JSON file to write; its folder is created.
+
+        Returns:
+            ``path`` as a ``Path``.
+
+        Raises:
+            ValueError: when the lexicon is given as words rather than a file.
+
+        Example:
+            >>> config = DecoderConfig(kind="beam", lm="exp/lm/chars.arpa")  # doctest: +SKIP
+            >>> config.save("exp/decoding.json")  # doctest: +SKIP
+        """
         path = Path(path)
         if self.lexicon is not None and not isinstance(self.lexicon, (str, Path)):
             raise ValueError("a lexicon given as words cannot be saved: give its file")
@@ -94,7 +155,22 @@ class DecoderConfig:
     @classmethod
     def load(cls, path: str | Path) -> DecoderConfig:
         """The settings ``save`` wrote; relative LM and lexicon paths resolve against the
-        file's folder. ValueError naming the file and the problem."""
+        file's folder. ValueError naming the file and the problem.
+
+        Args:
+            path: a JSON file ``save`` wrote.
+
+        Returns:
+            The ``DecoderConfig`` it holds.
+
+        Raises:
+            ValueError: naming the file when it cannot be read or parsed, holds unknown
+                settings, or its settings are invalid.
+
+        Example:
+            >>> decoding = DecoderConfig.load("exp/decoding.json")  # doctest: +SKIP
+            >>> rec = Recognizer.load("exp", decoding=decoding)  # doctest: +SKIP
+        """
         path = Path(path)
         try:
             raw = json.loads(path.read_text())

@@ -23,7 +23,25 @@ class Transcription:
     ``timestamps=True`` also its ``words`` and ``chars`` (see ``seqrec.decoding.timestamps``).
     An audio input also gets its active level in dBFS and the share of its samples at full
     scale, and ``warnings`` when it is silent (not transcribed) or clipped (see
-    ``seqrec.audio.level``)."""
+    ``seqrec.audio.level``).
+
+    Attributes:
+        text: the transcript ("" for a silent or failed input).
+        error: what went wrong, naming the input (unusable, or its timestamps could not be
+            had); None otherwise.
+        source: the input's name: its path, or ``input i`` for the i-th array.
+        words: with ``timestamps=True``, one ``Timestamp`` per word; else None.
+        chars: with ``timestamps=True``, one ``Timestamp`` per character; else None.
+        warnings: messages about the input (silent, clipped).
+        level_dbfs: an audio input's active level in dBFS; None when not measured (ink, a
+            failed input).
+        clipped_share: the share of an audio input's samples at full scale; None likewise.
+
+    Example:
+        >>> result = rec.transcribe(["a.wav"])[0]  # doctest: +SKIP
+        >>> result.text if result.error is None else result.error  # doctest: +SKIP
+        'three one four'
+    """
 
     text: str
     error: str | None = None
@@ -35,6 +53,16 @@ class Transcription:
     clipped_share: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
+        """The result as one JSON-ready row.
+
+        Returns:
+            A dict with ``"source"``, ``"text"``, ``"error"`` and ``"warnings"``; also
+            ``"level_dbfs"`` and ``"clipped_share"`` when the level was measured, and
+            ``"words"`` and ``"chars"`` (lists of ``Timestamp.to_dict`` rows) when set.
+
+        Example:
+            >>> json.dumps(rec.transcribe(["a.wav"])[0].to_dict())  # doctest: +SKIP
+        """
         row: dict[str, Any] = {
             "source": self.source,
             "text": self.text,

@@ -81,7 +81,16 @@ class Ink:
         return float(t.max() - t.min()) if len(t) else 0.0
 
     def points(self) -> np.ndarray:
-        """All points as (P, 4) float32: x, y, t, and 1.0 where a stroke starts."""
+        """All points as (P, 4) float32: x, y, t, and 1.0 where a stroke starts.
+
+        Returns:
+            The strokes' points in order, stacked to (P, 4) float32 with a pen-down column
+            (1.0 at each stroke's first point, else 0.0); (0, 4) for empty ink.
+
+        Example:
+            >>> xy_t = ink.points()[:, :3]  # doctest: +SKIP
+            >>> stroke_starts = ink.points()[:, 3] == 1.0  # doctest: +SKIP
+        """
         if not self.strokes:
             return np.zeros((0, 4), np.float32)
         parts = []
@@ -92,6 +101,16 @@ class Ink:
         return np.vstack(parts).astype(np.float32)
 
     def to_dict(self) -> dict[str, Any]:
+        """The ink as seqrec's JSON ink: plain dicts, lists and floats.
+
+        Returns:
+            A dict with ``"format"`` (``INK_FORMAT``), ``"version"``, ``"time_source"`` and
+            ``"strokes"``: per stroke, its (N, 3) points as lists of [x, y, t]. The source
+            is not stored.
+
+        Example:
+            >>> json.dumps(ink.to_dict())  # doctest: +SKIP
+        """
         return {
             "format": INK_FORMAT,
             "version": INK_FORMAT_VERSION,
@@ -101,6 +120,24 @@ class Ink:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any], source: str | None = None) -> Ink:
+        """The ink ``to_dict`` wrote.
+
+        Args:
+            data: a dict with ``"format"`` (``INK_FORMAT``) and a list ``"strokes"`` of
+                [x, y, t] point lists (N, 3); ``"time_source"`` is optional ("recorded").
+            source: the file it came from, kept as ``.source`` and named in errors.
+
+        Returns:
+            The ``Ink``, its strokes as float arrays (N, 3).
+
+        Raises:
+            InkError: naming ``source`` when ``data`` is not seqrec ink, has no list
+                ``"strokes"``, or names an unknown time source.
+            ValueError: when a stroke's values cannot be read as (N, 3) points.
+
+        Example:
+            >>> ink = Ink.from_dict(json.loads(text), source="a.json")  # doctest: +SKIP
+        """
         name = source or "<ink>"
         if not isinstance(data, dict) or data.get("format") != INK_FORMAT:
             raise InkError(f'{name}: not a seqrec ink (expected "format": "{INK_FORMAT}")')
@@ -110,18 +147,60 @@ class Ink:
         return cls(strokes, data.get("time_source", "recorded"), source)
 
     def save(self, path: str | Path) -> None:
-        """Write seqrec JSON ink."""
+        """Write seqrec JSON ink.
+
+        Args:
+            path: the file to write (conventionally ``.json``, so that ``load`` reads it);
+                its folder must exist.
+
+        Returns:
+            None.
+
+        Example:
+            >>> ink.save("sample.json")  # doctest: +SKIP
+            >>> Ink.load("sample.json") == ink  # doctest: +SKIP
+            True
+        """
         Path(path).write_text(json.dumps(self.to_dict(), separators=(",", ":")))
 
     @classmethod
     def load(cls, path: str | Path) -> Ink:
-        """Read any supported ink file by its extension (.json, .xml, .inkml)."""
+        """Read any supported ink file by its extension (.json, .xml, .inkml).
+
+        Args:
+            path: a seqrec JSON ink (.json), an IAM-OnDB stroke file (.xml) or an InkML file
+                (.inkml); the extension is matched case-insensitively.
+
+        Returns:
+            The ``Ink``, with ``.source`` the file's path.
+
+        Raises:
+            InkError: naming the file when its extension is unknown or it cannot be read
+                as ink of its kind.
+
+        Example:
+            >>> ink = Ink.load("samples/line.xml")  # doctest: +SKIP
+            >>> ink.render("line.png", title=ink.name)  # doctest: +SKIP
+        """
         from seqrec.ink.formats import read_ink
 
         return read_ink(Path(path))
 
     def render(self, path: str | Path, title: str | None = None, **options: Any) -> Path:
-        """Draw the ink as a PNG, as written (see ``seqrec.ink.render.render_ink``)."""
+        """Draw the ink as a PNG, as written (see ``seqrec.ink.render.render_ink``).
+
+        Args:
+            path: the PNG file to write; its folder is created.
+            title: a title above the drawing (None: no title).
+            **options: passed on to ``render_ink``: ``height`` in inches (the width follows
+                the ink's aspect), ``dpi`` and ``linewidth``.
+
+        Returns:
+            ``path`` as a ``Path``.
+
+        Example:
+            >>> Ink.load("a.json").render("a.png", title="hello")  # doctest: +SKIP
+        """
         from seqrec.ink.render import render_ink
 
         return render_ink(self, path, title, **options)

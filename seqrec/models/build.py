@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from torch import nn
 
 from seqrec.features.ink_pipeline import ink_frontend
@@ -10,13 +12,16 @@ from seqrec.features.specaugment import SpecAugment
 from seqrec.models.ctc_model import CTCModel
 from seqrec.models.spec import FrontEndSpec, ModelSpec
 
+FRONT_ENDS: dict[str, Callable[[FrontEndSpec], nn.Module]] = {
+    "audio": lambda spec: LogMel(spec.sample_rate, spec.features),
+    "ink": lambda spec: ink_frontend(spec.features),
+}
+"""Each modality's batched signal-to-feature module, built from its front-end spec."""
+
 
 def build_frontend(spec: FrontEndSpec) -> nn.Module:
     """Batched signal-to-feature module for the spec's modality."""
-    if spec.ink is not None:
-        return ink_frontend(spec.ink)
-    assert spec.features is not None  # FrontEndSpec checks that one of the two is set
-    return LogMel(spec.sample_rate, spec.features)
+    return FRONT_ENDS[spec.modality](spec)
 
 
 def build_ctc_model(spec: ModelSpec) -> CTCModel:

@@ -19,8 +19,13 @@ from seqrec.features.specaugment import SpecAugmentConfig
 from seqrec.text.normalize import TextNormalizer
 from seqrec.text.tokenizer import CharTokenizer
 
-SPEC_VERSION = 1
-MODALITIES = ("audio", "ink")
+SPEC_VERSION = 2  # 1: separate ``features`` (audio) and ``ink`` fields; read and converted
+
+FeatureConfig = LogMelConfig | InkFeatureConfig
+FEATURE_CONFIGS: dict[str, type[FeatureConfig]] = {"audio": LogMelConfig, "ink": InkFeatureConfig}
+"""Each modality's feature settings: a new modality adds its config class here and to
+``FeatureConfig``, and the front end built from it to ``seqrec.models.build.FRONT_ENDS``."""
+MODALITIES = tuple(FEATURE_CONFIGS)
 
 
 @dataclass(frozen=True)
@@ -51,24 +56,25 @@ class TextSpec:
 
 @dataclass(frozen=True)
 class FrontEndSpec:
-    """The input the model reads and how it becomes features: ``modality`` "audio" (waveforms
-    at ``sample_rate``, log-mel or cepstral ``features``) or "ink" (pen points or Bézier
-    curves, ``ink``); the other modality's settings are None. ``specaugment`` masks the
-    features in training (None: off)."""
+    """The input the model reads and how it becomes features: ``modality`` and its
+    ``features`` settings (``FEATURE_CONFIGS``: "audio", waveforms at ``sample_rate`` into
+    log-mel or cepstral features, ``LogMelConfig``; "ink", pen points or Bézier curves,
+    ``InkFeatureConfig``). ``specaugment`` masks the features in training (None: off)."""
 
     modality: str = "audio"
     sample_rate: int = 16000
-    features: LogMelConfig | None = LogMelConfig()
-    ink: InkFeatureConfig | None = None
+    features: FeatureConfig = LogMelConfig()
     specaugment: SpecAugmentConfig | None = SpecAugmentConfig()
 
     def __post_init__(self) -> None:
         if self.modality not in MODALITIES:
             raise ValueError(f"modality must be one of {MODALITIES}, got {self.modality!r}")
-        if self.modality == "audio" and (self.features is None or self.ink is not None):
-            raise ValueError("an audio front end needs features and no ink settings")
-        if self.modality == "ink" and (self.ink is None or self.features is not None):
-            raise ValueError("an ink front end needs ink settings and no audio features")
+        wanted = FEATURE_CONFIGS[self.modality]
+        if not isinstance(self.features, wanted):
+            raise ValueError(
+                f"an {self.modality} front end takes {wanted.__name__} features, "
+                f"got {type(self.features).__name__}"
+            )
 
 
 @dataclass(frozen=True)
@@ -102,33 +108,80 @@ class ModelSpec:
         return self.front_end.modality
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain lists, dicts and scalars (what ``torch.load(weights_only=True)`` reads)."""
+        """Plain lists, dicts and scalars (what ``torch.load(weights_only=True)`` reads).
+
+        Returns:
+            A dict with ``"version"`` (``SPEC_VERSION``) and the ``"text"``, ``"front_end"``
+            and ``"encoder"`` settings as nested dicts; the characters as a list.
+
+        Example:
+            >>> spec = ModelSpec(TextSpec(tuple("abc ")))  # doctest: +SKIP
+            >>> ModelSpec.from_dict(spec.to_dict()) == spec  # doctest: +SKIP
+            True
+        """
         out = asdict(self)
         out["text"]["characters"] = list(self.text.characters)
         return {"version": SPEC_VERSION, **out}
 
     @classmethod
     def from_dict(cls, obj: dict[str, Any]) -> ModelSpec:
-        """The spec ``to_dict`` wrote; raises ValueError for a version this code cannot read."""
+        """The spec ``to_dict`` wrote (or version 1 of it, converted); raises ValueError for
+        a version this code cannot read.
+
+        Args:
+            obj: a dict as ``to_dict`` returns it, with ``"version"``, ``"text"``,
+                ``"front_end"`` and ``"encoder"``; version 1 keeps ink settings in
+                ``front_end["ink"]``.
+
+        Returns:
+            The ``ModelSpec``, its settings as typed records again.
+
+        Raises:
+            ValueError: for a version this code cannot read, an unknown modality, or
+                feature settings that do not fit the modality.
+            KeyError: when a setting the spec needs is missing.
+
+        Example:
+            >>> spec = ModelSpec.from_dict(ckpt["seqrec_model_spec"])  # doctest: +SKIP
+        """
         version = obj.get("version")
-        if version != SPEC_VERSION:
-            raise ValueError(f"model spec version {version!r}; this seqrec reads {SPEC_VERSION}")
+        if version not in (1, SPEC_VERSION):
+            raise ValueError(
+                f"model spec version {version!r}; this seqrec reads 1 to {SPEC_VERSION}"
+            )
         text, front, encoder = obj["text"], obj["front_end"], obj["encoder"]
+        features = front["features"]
+        if version == 1:  # one field per modality then
+            features = front["ink"] if front["modality"] == "ink" else front["features"]
         return cls(
             text=TextSpec(text["characters"], TextNormalizer(**text["normalizer"])),
             front_end=_front_end(
-                front["modality"],
-                front["sample_rate"],
-                front["features"],
-                front["ink"],
-                front["specaugment"],
+                front["modality"], front["sample_rate"], features, front["specaugment"]
             ),
             encoder=EncoderSpec(**encoder),
         )
 
     @classmethod
     def from_hparams(cls, hp: dict[str, Any]) -> ModelSpec:
-        """The spec of a checkpoint from before specs: its flat hyper-parameters, converted."""
+        """The spec of a checkpoint from before specs: its flat hyper-parameters, converted.
+
+        Args:
+            hp: the checkpoint's ``hyper_parameters``: ``"text"`` (a data module's
+                ``text_config``), ``"sample_rate"``, ``"features"``, ``"specaugment"``,
+                ``"ink"`` for an ink model, an optional ``"modality"`` (default "audio") and
+                the ``EncoderSpec`` fields, flat (missing ones take their defaults).
+
+        Returns:
+            The ``ModelSpec``; audio features without a ``level_normalization`` setting get
+            it off, as those checkpoints were trained.
+
+        Raises:
+            ValueError: for an unknown modality, or feature settings that do not fit it.
+            KeyError: when a setting the spec needs is missing.
+
+        Example:
+            >>> spec = ModelSpec.from_hparams(dict(ckpt["hyper_parameters"]))  # doctest: +SKIP
+        """
         modality = hp.get("modality", "audio")  # checkpoints from before ink are audio
         # checkpoints from before level normalisation have no such key: they were trained without
         features = {"level_normalization": False, **hp["features"]}
@@ -137,8 +190,7 @@ class ModelSpec:
             front_end=_front_end(
                 modality,
                 hp["sample_rate"],
-                features if modality == "audio" else None,
-                hp["ink"] if modality == "ink" else None,
+                features if modality == "audio" else hp["ink"],
                 hp["specaugment"],
             ),
             encoder=EncoderSpec(
@@ -147,23 +199,52 @@ class ModelSpec:
         )
 
 
+def spec_differences(saved: ModelSpec, current: ModelSpec) -> list[str]:
+    """What differs between two specs, one line per setting: ``"encoder.hidden_size: 32
+    saved, 64 now"``; empty when they are the same."""
+    lines: list[str] = []
+
+    def walk(a: Any, b: Any, name: str) -> None:
+        if isinstance(a, dict) and isinstance(b, dict):
+            for key in sorted(set(a) | set(b)):
+                walk(a.get(key), b.get(key), f"{name}.{key}" if name else key)
+        elif a != b:
+            lines.append(f"{name}: {_short(a)} saved, {_short(b)} now")
+
+    walk(saved.to_dict(), current.to_dict(), "")
+    return lines
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else f"{text[:57]}..."
+
+
 def _front_end(
     modality: str,
     sample_rate: int,
-    features: dict[str, Any] | None,
-    ink: dict[str, Any] | None,
+    features: dict[str, Any],
     specaugment: dict[str, Any] | None,
 ) -> FrontEndSpec:
     """A FrontEndSpec from the plain dicts of a checkpoint."""
-    if features is not None and features.get("vtlp") is not None:
+    if modality not in FEATURE_CONFIGS:
+        raise ValueError(f"modality must be one of {MODALITIES}, got {modality!r}")
+    if features.get("vtlp") is not None:  # a tuple, stored as a list
         features = {**features, "vtlp": tuple(features["vtlp"])}
     return FrontEndSpec(
         modality=modality,
         sample_rate=int(sample_rate),
-        features=LogMelConfig(**features) if features is not None else None,
-        ink=InkFeatureConfig(**ink) if ink is not None else None,
+        features=FEATURE_CONFIGS[modality](**features),
         specaugment=SpecAugmentConfig(**specaugment) if specaugment else None,
     )
 
 
-__all__ = ["EncoderSpec", "FrontEndSpec", "ModelSpec", "TextSpec"]
+__all__ = [
+    "FEATURE_CONFIGS",
+    "EncoderSpec",
+    "FeatureConfig",
+    "FrontEndSpec",
+    "ModelSpec",
+    "TextSpec",
+    "spec_differences",
+]

@@ -13,8 +13,9 @@ from lightning.pytorch.callbacks import ModelCheckpoint
 from lightning.pytorch.cli import LightningArgumentParser, LightningCLI
 
 from seqrec.data.datamodule import SeqRecDataModule
+from seqrec.models.checkpoint import read_checkpoint
 from seqrec.training.last_checkpoint import LastCheckpoint
-from seqrec.training.module import SeqRecModule
+from seqrec.training.module import ResumeError, SeqRecModule
 
 TRAINER_DEFAULTS = {
     "default_root_dir": "exp/seqrec",
@@ -86,5 +87,11 @@ def train(args: list[str]) -> ModelCheckpoint:
             load_from_checkpoint_support=False,
             save_config_kwargs={"overwrite": True},
         )
-    cli.trainer.fit(cli.model, datamodule=cli.datamodule, ckpt_path=cli.config.ckpt_path)
+    ckpt_path = cli.config.ckpt_path
+    if ckpt_path is not None and Path(ckpt_path).is_file():
+        try:
+            read_checkpoint(ckpt_path)  # before Lightning reads it, so the error says what it is
+        except (ValueError, RuntimeError, OSError) as err:
+            raise ResumeError(f"--ckpt_path {err}") from None
+    cli.trainer.fit(cli.model, datamodule=cli.datamodule, ckpt_path=ckpt_path)
     return cli.trainer.checkpoint_callback

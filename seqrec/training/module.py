@@ -25,12 +25,18 @@ from seqrec.features.specaugment import SpecAugmentConfig
 from seqrec.metrics import char_errors, word_errors
 from seqrec.models.build import build_ctc_model
 from seqrec.models.checkpoint import MODEL_SPEC_KEY
-from seqrec.models.spec import EncoderSpec, FrontEndSpec, ModelSpec, TextSpec
+from seqrec.models.spec import EncoderSpec, FrontEndSpec, ModelSpec, TextSpec, spec_differences
 from seqrec.training.error_rate import ErrorRate
 from seqrec.training.rng_state import RNG_KEY, gather_rng_states, restore_rng_state
 from seqrec.training.warm_start import warm_start
 
 LR_SCHEDULES = ("warmup_cosine", "constant")
+
+
+class ResumeError(ValueError):
+    """A ``--ckpt_path`` that cannot be resumed from; the message says why."""
+
+
 GLOBAL_STATS_BATCHES = 100
 
 
@@ -98,8 +104,7 @@ class SeqRecModule(L.LightningModule):
             front_end=FrontEndSpec(
                 modality=modality,
                 sample_rate=sample_rate,
-                features=features if modality == "audio" else None,
-                ink=ink if modality == "ink" else None,
+                features={"audio": features, "ink": ink}.get(modality, features),
                 specaugment=specaugment,
             ),
             encoder=EncoderSpec(
@@ -139,7 +144,24 @@ class SeqRecModule(L.LightningModule):
         checkpoint[RNG_KEY] = gather_rng_states(self.trainer.strategy)
 
     def on_load_checkpoint(self, checkpoint: dict[str, Any]) -> None:
-        """A resumed run draws dropout and SpecAugment masks on as the interrupted one would."""
+        """Refuse a checkpoint of another network (or none of seqrec's) with what differs; a
+        resumed run draws dropout and SpecAugment masks on as the interrupted one would."""
+        if MODEL_SPEC_KEY in checkpoint:
+            saved = ModelSpec.from_dict(checkpoint[MODEL_SPEC_KEY])
+        elif "hyper_parameters" in checkpoint and "text" in checkpoint["hyper_parameters"]:
+            saved = ModelSpec.from_hparams(dict(checkpoint["hyper_parameters"]))
+        else:
+            raise ResumeError(
+                "--ckpt_path: not a checkpoint of seqrec train (it holds no model spec); "
+                "to start from other weights, use --model.init_from"
+            )
+        differences = spec_differences(saved, self.spec)
+        if differences:
+            raise ResumeError(
+                "--ckpt_path: the checkpoint is of another network than this config builds "
+                "(resume with the same settings, or start from it with --model.init_from):\n  "
+                + "\n  ".join(differences)
+            )
         if RNG_KEY in checkpoint:
             restore_rng_state(checkpoint[RNG_KEY], self.trainer.global_rank)
 

@@ -13,6 +13,7 @@ import seqrec
 from seqrec.cli import main
 from seqrec.data.datamodule import SeqRecDataModule
 from seqrec.data.manifest import ManifestError, read_manifest
+from seqrec.features.ink_pipeline import InkFeatureConfig
 from seqrec.ink import Ink
 from seqrec.models.checkpoint import read_checkpoint
 
@@ -29,8 +30,8 @@ def test_loss_falls_and_cer_drops_on_its_training_inks(ink_model: Path):
     assert cer[0] >= 0.5
     assert cer[-1] <= 0.1
     front_end = read_checkpoint(ink_model).spec.front_end
-    assert front_end.modality == "ink" and front_end.features is None  # no log-mel settings
-    assert front_end.ink.resample_step == 0.1 and front_end.ink.encoding == "points"
+    assert front_end.modality == "ink" and isinstance(front_end.features, InkFeatureConfig)
+    assert front_end.features.resample_step == 0.1 and front_end.features.encoding == "points"
 
 
 @pytest.fixture(scope="module")

@@ -48,8 +48,9 @@ def test_converted_specs_hold_the_old_settings():
         normalization="utterance", subsampling_factor=2, hidden_size=8, num_layers=1
     )
     ink = read_checkpoint(FIXTURES / "ink_v0.ckpt").spec
-    assert ink.modality == "ink" and ink.front_end.features is None  # its log-mel settings go
-    assert ink.front_end.ink.point_features == ["dx", "dy", "dt", "pen_up", "cos", "sin", "y"]
+    assert ink.modality == "ink" and isinstance(ink.front_end.features, InkFeatureConfig)
+    points = ink.front_end.features.point_features  # and no log-mel settings
+    assert points == ["dx", "dy", "dt", "pen_up", "cos", "sin", "y"]
     assert ink.encoder.hidden_size == 8 and ink.encoder.num_layers == 1
     assert "9" in ink.text.characters and ink.text.num_classes == len(ink.text.characters) + 1
 
@@ -65,16 +66,24 @@ def test_a_spec_survives_a_checkpoint(tmp_path):
     torch.save({MODEL_SPEC_KEY: spec.to_dict()}, tmp_path / "spec.pt")
     stored = torch.load(tmp_path / "spec.pt", weights_only=True)[MODEL_SPEC_KEY]
     assert ModelSpec.from_dict(stored) == spec
-    ink = replace(
-        spec, front_end=FrontEndSpec(modality="ink", features=None, ink=InkFeatureConfig())
-    )
+    ink = replace(spec, front_end=FrontEndSpec(modality="ink", features=InkFeatureConfig()))
     assert ModelSpec.from_dict(ink.to_dict()) == ink
+
+
+def test_a_version_1_spec_with_one_field_per_modality_converts():
+    for modality, features in (("audio", LogMelConfig(n_mels=23)), ("ink", InkFeatureConfig())):
+        spec = ModelSpec(TextSpec("ab"), FrontEndSpec(modality=modality, features=features))
+        old = spec.to_dict()
+        front = old["front_end"]
+        front["ink"] = front["features"] if modality == "ink" else None
+        front["features"] = front["features"] if modality == "audio" else None
+        assert ModelSpec.from_dict({**old, "version": 1}) == spec
 
 
 def test_the_module_builds_its_spec_and_keeps_the_other_modality_out():
     module = SeqRecModule(text=TEXT, modality="ink", hidden_size=16, num_layers=1)
     spec = module.spec
-    assert spec.front_end.features is None and spec.front_end.ink == InkFeatureConfig()
+    assert spec.front_end.features == InkFeatureConfig()  # no log-mel settings
     assert spec.encoder == EncoderSpec(hidden_size=16, num_layers=1)
     assert module.model.head.out_features == 4
     assert SeqRecModule(text=TEXT).spec.encoder == EncoderSpec()  # one home for the defaults
@@ -83,7 +92,7 @@ def test_the_module_builds_its_spec_and_keeps_the_other_modality_out():
 def test_bad_specs_and_files_are_refused_by_name(tmp_path):
     with pytest.raises(ValueError, match="modality must be one of"):
         FrontEndSpec(modality="video")
-    with pytest.raises(ValueError, match="ink front end needs ink settings"):
+    with pytest.raises(ValueError, match="an ink front end takes InkFeatureConfig features"):
         FrontEndSpec(modality="ink")
     with pytest.raises(ValueError, match="normalization 'speech' needs an audio front end"):
         SeqRecModule(text=TEXT, modality="ink", normalization="speech")

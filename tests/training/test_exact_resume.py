@@ -1,7 +1,8 @@
 """A run killed mid-epoch (SIGKILL) and resumed with ``--ckpt_path last`` ends with the
 global step and the weights of the run that was never interrupted: the same remaining
 batches, the same augmentation draws (speed, channel effects, silence padding and joined
-utterances, SpecAugment, dropout), with the audio cache on and with data-loader workers."""
+utterances, SpecAugment, dropout), with the audio cache on, with data-loader workers, and
+reading tar shards."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ import pytest
 import soundfile as sf
 import torch
 
+from seqrec.cli import main
 from seqrec.training.last_checkpoint import PARTIAL_NAME, LastCheckpoint
 
 REPO = Path(__file__).resolve().parents[2]
@@ -41,6 +43,7 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
             text = " ".join(rng.choice(["yes", "no"], size=int(rng.integers(1, 3))))
             lines.append(f'{{"audio_filepath": "{path}", "text": "{text}"}}')
         (root / f"{split}.jsonl").write_text("\n".join(lines) + "\n")
+    main(["shard", str(root / "train.jsonl"), str(root / "shards"), "--shard-size", "3"])
     return root
 
 
@@ -79,9 +82,15 @@ def run(command: list[str]) -> None:
 
 
 def run_and_kill(command: list[str], last: Path, step: int) -> int:
-    """Start ``command``, SIGKILL it once ``last`` holds ``step`` or more; that step."""
+    """Start ``command``, SIGKILL it and the processes it started (loader workers, DDP ranks)
+    once ``last`` holds ``step`` or more; that step."""
     process = subprocess.Popen(
-        command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=_env()
+        command,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=_env(),
+        start_new_session=True,  # its own process group, killed as a whole
     )
     deadline = time.monotonic() + 600
     try:
@@ -89,7 +98,7 @@ def run_and_kill(command: list[str], last: Path, step: int) -> int:
             if last.is_file():
                 saved = torch.load(last, weights_only=True)["global_step"]
                 if saved >= step:
-                    process.send_signal(signal.SIGKILL)
+                    os.killpg(process.pid, signal.SIGKILL)
                     process.wait()
                     return saved
             assert process.poll() is None, process.stderr.read()[-3000:]
@@ -97,7 +106,7 @@ def run_and_kill(command: list[str], last: Path, step: int) -> int:
         pytest.fail(f"no checkpoint of step {step} within 10 minutes")
     finally:
         if process.poll() is None:
-            process.kill()
+            os.killpg(process.pid, signal.SIGKILL)
 
 
 def _env() -> dict[str, str]:
@@ -109,11 +118,20 @@ def weights(path: Path) -> tuple[int, dict[str, torch.Tensor]]:
     return ckpt["global_step"], ckpt["state_dict"]
 
 
-WORKERS = ["--data.num_workers", "2", "--data.cache_audio_mb", "16"]
+LOADING = {
+    "main": [],
+    "workers": ["--data.num_workers", "2", "--data.cache_audio_mb", "16"],
+    "shards": [
+        "--data.num_workers", "2",
+        "--data.train_shards", "{corpus}/shards/shard-{{000000..000007}}.tar",
+        "--data.shard_window", "1",
+    ],
+}  # fmt: skip
 
 
-@pytest.mark.parametrize("loading", [[], WORKERS], ids=["main", "workers"])
+@pytest.mark.parametrize("loading", list(LOADING))
 def test_a_run_killed_mid_epoch_resumes_to_the_same_weights(corpus, tmp_path, loading):
+    loading = [option.format(corpus=corpus) for option in LOADING[loading]]
     run(train_command(corpus, tmp_path / "whole", *loading))
     whole_step, whole = weights(tmp_path / "whole/checkpoints/last.ckpt")
     per_epoch = whole_step // 2
@@ -158,3 +176,17 @@ def test_a_kill_while_writing_leaves_the_previous_last_checkpoint(tmp_path, monk
         callback.save(trainer)
     assert torch.load(final, weights_only=True) == {"global_step": 7}
     assert "last" not in PARTIAL_NAME  # `--ckpt_path last` never resumes from a partial file
+
+
+def test_a_checkpoint_of_another_network_is_refused_with_what_differs(corpus, tmp_path):
+    from seqrec.training.cli import train
+    from seqrec.training.module import ResumeError
+
+    args = train_command(corpus, tmp_path, "--trainer.max_epochs", "1")[4:]  # after "seqrec train"
+    train(args)
+    with pytest.raises(ResumeError, match=r"encoder.hidden_size: 32 saved, 16 now"):
+        train([*args, "--model.hidden_size", "16", "--ckpt_path", "last"])
+    foreign = tmp_path / "foreign.ckpt"
+    torch.save({"state_dict": {}, "epoch": 0, "global_step": 0}, foreign)
+    with pytest.raises(ResumeError, match=f"{foreign}: not a seqrec checkpoint"):
+        train([*args, "--ckpt_path", str(foreign)])

@@ -1,0 +1,282 @@
+"""Training batches read from tar shards: sequential reads, length buckets within a window of
+shards, each rank and loader worker on its own shards, exact mid-epoch resume.
+
+The plan of an epoch comes from the shards' index alone (``seqrec.data.shards``): shards
+are grouped into fixed windows of ``window_shards`` consecutive shards; window i belongs to
+rank ``i % world_size``. Within a window, utterances are sorted by length into buckets of
+equal count, each with a fixed batch size (``batch_size``, or fewer under the padded
+``max_batch_frames`` budget), so a window makes the same number of batches every epoch while
+their contents are reshuffled. Each epoch shuffles a rank's windows and the batches within a
+window; loader worker w of W takes the rank's windows w, w + W, ...; a rank's batches come
+out in DataLoader order (one from each worker in turn). All ranks stop at the count of the
+rank with fewest batches, so they step equally often.
+
+A window's shards are read once, in order, and its batches built from what was read; a
+corrupt or truncated shard, or a member that does not decode, is reported by file and member
+and its utterances left out under ``on_bad_input="skip"`` (an error under ``"fail"``).
+Because the plan is known in advance, a run resumed mid-epoch (``set_start``) skips whole
+windows without reading them.
+
+Dimensions: S samples, U tokens.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from torch.utils.data import IterableDataset, get_worker_info
+
+from seqrec.audio.augment import ChannelAugmentation
+from seqrec.audio.perturb import SpeedPerturbation
+from seqrec.data.dataset import Batch, BatchAugmentation, Example, collate
+from seqrec.data.shards import Shard, ShardError, decode_audio, read_members
+from seqrec.data.validate import ctc_min_frames
+from seqrec.draws import keyed_seeds
+from seqrec.text.normalize import TextNormalizer
+from seqrec.text.tokenizer import CharTokenizer
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class PlannedBatch:
+    """One batch of a window: the global item numbers in it."""
+
+    window: int
+    items: tuple[int, ...]
+
+
+class ShardDataset(IterableDataset[Batch]):
+    """Padded training batches from ``shards`` (see the module docstring).
+
+    ``frames(n)`` is the model's feature frames for n samples (the padded budget is in
+    frames, as for manifests); ``extra_samples`` is what ``batch_augment`` may add to an
+    utterance. ``perturb``, ``channel`` and ``batch_augment`` draw from keys (epoch, item)
+    and (epoch, first item of the batch), so the same batch reads alike in any worker or
+    resumed run."""
+
+    def __init__(
+        self,
+        shards: Sequence[Shard],
+        sample_rate: int,
+        tokenizer: CharTokenizer,
+        normalizer: TextNormalizer,
+        frames: Callable[[int], int],
+        output_frames: Callable[[int], int],
+        batch_size: int,
+        max_batch_frames: int | None = None,
+        num_buckets: int = 10,
+        window_shards: int = 4,
+        seed: int = 0,
+        rank: int = 0,
+        world_size: int = 1,
+        perturb: SpeedPerturbation | None = None,
+        channel: ChannelAugmentation | None = None,
+        batch_augment: BatchAugmentation | None = None,
+        extra_samples: int = 0,
+        on_bad_input: str = "skip",
+    ) -> None:
+        if window_shards < 1:
+            raise ValueError(f"window_shards must be >= 1, got {window_shards}")
+        self.shards = list(shards)
+        self.sample_rate = sample_rate
+        self.tokenizer, self.normalizer = tokenizer, normalizer
+        self.seed, self.rank, self.world_size = seed, rank, world_size
+        self.perturb, self.channel, self.batch_augment = perturb, channel, batch_augment
+        self.on_bad_input = on_bad_input
+        self.epoch, self.start = 0, 0
+        self.first_item = np.cumsum([0] + [len(s.items) for s in self.shards])
+        self.usable = self._check(output_frames)
+        windows = [
+            list(range(i, min(i + window_shards, len(self.shards))))
+            for i in range(0, len(self.shards), window_shards)
+        ]
+        if len(windows) < world_size:
+            raise ValueError(
+                f"{len(self.shards)} shards make {len(windows)} windows of {window_shards}: "
+                f"fewer than the {world_size} ranks; write smaller shards"
+            )
+        self.windows = windows
+        self.buckets = [
+            self._buckets(w, frames, extra_samples, batch_size, max_batch_frames, num_buckets)
+            for w in windows
+        ]
+        per_rank = [
+            sum(self._window_batches(w) for w in range(r, len(windows), world_size))
+            for r in range(world_size)
+        ]
+        self.num_batches = min(per_rank)
+
+    def _check(self, output_frames: Callable[[int], int]) -> set[int]:
+        """Global numbers of the utterances that can be trained on: their normalised text in
+        the vocabulary and within what CTC can emit in their output frames (the others are
+        reported, or raise under ``on_bad_input="fail"``)."""
+        usable, bad = set(), []
+        for s, shard in enumerate(self.shards):
+            for j, item in enumerate(shard.items):
+                text = self.normalizer(item.text)
+                where = f"{shard.path}: member {item.key}"
+                if self.tokenizer.unknown(text):
+                    bad.append(f"{where}: characters not in the vocabulary: {text!r}")
+                    continue
+                need = ctc_min_frames(self.tokenizer.encode(text))
+                have = output_frames(item.num_samples(self.sample_rate))
+                if need > have:
+                    bad.append(f"{where}: transcript needs {need} CTC frames, audio gives {have}")
+                    continue
+                usable.add(int(self.first_item[s]) + j)
+        if bad and self.on_bad_input == "fail":
+            raise ShardError("\n".join(bad))
+        if bad:
+            log.warning("skipping %d utterances of the shards:\n  %s", len(bad), "\n  ".join(bad))
+        return usable
+
+    def _buckets(
+        self,
+        window: list[int],
+        frames: Callable[[int], int],
+        extra: int,
+        batch_size: int,
+        budget: int | None,
+        num_buckets: int,
+    ) -> list[tuple[np.ndarray, int]]:
+        """The window's length buckets: (global item numbers, batch size) each."""
+        numbers, lengths = [], []
+        for s in window:
+            for j, item in enumerate(self.shards[s].items):
+                if int(self.first_item[s]) + j in self.usable:
+                    numbers.append(int(self.first_item[s]) + j)
+                    lengths.append(frames(item.num_samples(self.sample_rate) + extra))
+        if not numbers:
+            return []
+        order = np.argsort(lengths, kind="stable")
+        count = max(1, min(num_buckets, len(order) // batch_size))
+        buckets = []
+        for part in np.array_split(order, count):
+            size = batch_size
+            if budget:
+                size = max(1, min(batch_size, budget // max(lengths[i] for i in part)))
+            buckets.append((np.asarray(numbers)[part], size))
+        return buckets
+
+    def _window_batches(self, window: int) -> int:
+        return sum(math.ceil(len(items) / size) for items, size in self.buckets[window])
+
+    def __len__(self) -> int:
+        return self.num_batches
+
+    def set_epoch(self, epoch: int) -> None:
+        self.epoch = epoch
+
+    def set_start(self, batches: int) -> None:
+        """Start passes at this rank's batch ``batches`` of the epoch, until set again."""
+        if not 0 <= batches <= self.num_batches:
+            raise ValueError(f"cannot skip {batches} of {self.num_batches} batches")
+        self.start = batches
+
+    def plan(self, epoch: int, workers: int) -> list[list[PlannedBatch]]:
+        """Per loader worker, the batches it yields in ``epoch``, in order: the rank's first
+        ``len(self)`` batches in DataLoader order (one from each worker in turn, a worker that
+        has run out dropping out) after the first ``start``. A resumed pass hands worker w
+        the rest of the stream of worker (w + r) mod W, r being the one whose batch comes
+        next, so that the DataLoader, which starts with worker 0, keeps the order."""
+        rng = np.random.default_rng(keyed_seeds(self.seed, (epoch, self.rank)))
+        mine = list(range(self.rank, len(self.windows), self.world_size))
+        order = [mine[i] for i in rng.permutation(len(mine))]
+        streams: list[list[PlannedBatch]] = [[] for _ in range(workers)]
+        for position, window in enumerate(order):
+            streams[position % workers] += self._window_plan(epoch, window)
+        sequence = [
+            (w, r)
+            for r in range(max(map(len, streams)))
+            for w in range(workers)
+            if r < len(streams[w])
+        ][: self.num_batches]
+        rest = sequence[self.start :]
+        if not rest:
+            return [[] for _ in range(workers)]
+        kept: list[list[PlannedBatch]] = [[] for _ in range(workers)]
+        for w, r in rest:
+            kept[w].append(streams[w][r])
+        first = rest[0][0]
+        return [kept[(w + first) % workers] for w in range(workers)]
+
+    def _window_plan(self, epoch: int, window: int) -> list[PlannedBatch]:
+        rng = np.random.default_rng(keyed_seeds(self.seed, (epoch, window)))
+        batches = []
+        for items, size in self.buckets[window]:
+            shuffled = rng.permutation(items)
+            batches += [
+                PlannedBatch(window, tuple(int(i) for i in shuffled[b : b + size]))
+                for b in range(0, len(shuffled), size)
+            ]
+        return [batches[i] for i in rng.permutation(len(batches))]
+
+    def __iter__(self) -> Iterator[Batch]:
+        info = get_worker_info()
+        worker, workers = (0, 1) if info is None else (info.id, info.num_workers)
+        loaded: dict[int, Example | None] = {}
+        current = None
+        for batch in self.plan(self.epoch, workers)[worker]:
+            if batch.window != current:
+                loaded, current = self._read_window(batch.window), batch.window
+            examples = [loaded[i] for i in batch.items if loaded.get(i) is not None]
+            if examples:  # else every utterance of the batch was unreadable (reported)
+                yield collate(examples, self.batch_augment)
+
+    def _read_window(self, window: int) -> dict[int, Example | None]:
+        """Every utterance of a window's shards, read in order: global item -> example, or
+        None where it could not be read (reported)."""
+        examples: dict[int, Example | None] = {}
+        for s in self.windows[window]:
+            shard = self.shards[s]
+            wanted = {
+                item.key: (int(self.first_item[s]) + j, item.text)
+                for j, item in enumerate(shard.items)
+            }
+            try:
+                for key, ext, data in read_members(shard.path):
+                    if ext != "json" and key in wanted and wanted[key][0] in self.usable:
+                        number, text = wanted[key]
+                        examples[number] = self._decoded(
+                            data, number, text, f"{shard.path}: member {key}.{ext}"
+                        )
+            except ShardError as err:
+                self._bad(str(err))
+            for number, _ in wanted.values():
+                examples.setdefault(number, None)
+        return examples
+
+    def _decoded(self, data: bytes, number: int, text: str, where: str) -> Example | None:
+        try:
+            return self._example(data, number, text, where)
+        except ShardError as err:
+            self._bad(str(err))
+            return None
+
+    def _example(self, data: bytes, number: int, text: str, where: str) -> Example:
+        wave = torch.from_numpy(decode_audio(data, self.sample_rate, where))
+        key = (self.epoch, number)
+        for augmentation in (self.perturb, self.channel):
+            if augmentation is not None:
+                augmentation.reseed(*key)
+        if self.perturb is not None:
+            wave = self.perturb(wave)
+        if self.channel is not None:
+            wave = self.channel(wave)
+        text = self.normalizer(text)
+        tokens = torch.tensor(self.tokenizer.encode(text), dtype=torch.long)
+        return Example(wave, tokens, text, key)
+
+    def _bad(self, message: str) -> None:
+        if self.on_bad_input == "fail":
+            raise ShardError(message)
+        log.warning("skipping: %s", message)
+
+
+__all__ = ["PlannedBatch", "ShardDataset"]

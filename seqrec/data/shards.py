@@ -1,0 +1,229 @@
+"""Tar shards of a manifest's audio and transcripts, in the WebDataset layout.
+
+A shard is a plain POSIX tar of members ``KEY.EXT`` (the audio file's own bytes: WAV, FLAC,
+...; a segment of a file, ``offset``/``duration`` in the manifest, is cut and stored as FLAC)
+and ``KEY.json`` (``{"text": ...}``), one pair per utterance, pairs in order. That is the
+layout WebDataset reads (``webdataset.WebDataset(url)`` yields ``{"__key__", "flac",
+"json"}`` per utterance), and ``tar`` lists and unpacks; nothing seqrec-specific is inside.
+Beside the shards, ``shards.json`` indexes them: per shard its name and, per utterance, the
+key, text, sample rate and frames, so that training can build its tokenizer, plan its batches
+by length and split shards across ranks and workers without opening any shard.
+
+Dimensions: S samples.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import tarfile
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import soundfile as sf
+from tqdm.auto import tqdm
+
+from seqrec.audio.io import AudioError, audio_problem, load_audio, to_model_rate
+from seqrec.data.manifest import ManifestEntry
+
+INDEX_NAME = "shards.json"
+INDEX_VERSION = 1
+
+
+class ShardError(ValueError):
+    """A shard or its index that cannot be used; the message names the file and member."""
+
+
+@dataclass(frozen=True)
+class ShardItem:
+    """One utterance of a shard: its key (member name without extension), transcript, and
+    length as stored (``frames`` at ``sample_rate``)."""
+
+    key: str
+    text: str
+    sample_rate: int
+    frames: int
+
+    def num_samples(self, sample_rate: int) -> int:
+        """Its length in samples at ``sample_rate`` (what resampling gives)."""
+        return int(round(self.frames * sample_rate / self.sample_rate))
+
+
+@dataclass(frozen=True)
+class Shard:
+    path: Path
+    items: tuple[ShardItem, ...]
+
+
+def write_shards(
+    entries: Sequence[ManifestEntry], out_dir: str | Path, shard_size: int, progress: bool = True
+) -> tuple[list[Shard], list[str]]:
+    """Write audio ``entries`` into ``out_dir/shard-NNNNNN.tar`` of ``shard_size`` utterances
+    each, and ``out_dir/shards.json``. Entries that cannot be read are left out and returned
+    as problems (file and reason); returns the shards written and the problems."""
+    if shard_size < 1:
+        raise ValueError(f"shard size must be >= 1, got {shard_size}")
+    kinds = {e.kind for e in entries}
+    if kinds - {"audio"}:
+        raise ValueError("seqrec shard writes audio manifests; this one lists ink files")
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    shards: list[Shard] = []
+    problems: list[str] = []
+    pending: list[tuple[ShardItem, str, bytes]] = []
+    number = 0
+    for entry in tqdm(entries, desc="sharding", unit="utt", disable=not progress):
+        try:
+            item, ext, data = _stored(entry, f"{number:09d}")
+        except AudioError as err:
+            problems.append(f"{entry.where}: {err}")
+            continue
+        pending.append((item, ext, data))
+        number += 1
+        if len(pending) == shard_size:
+            shards.append(_write_tar(out / f"shard-{len(shards):06d}.tar", pending))
+            pending = []
+    if pending:
+        shards.append(_write_tar(out / f"shard-{len(shards):06d}.tar", pending))
+    index = {
+        "version": INDEX_VERSION,
+        "shards": [
+            {"name": s.path.name, "items": [vars(item) for item in s.items]} for s in shards
+        ],
+    }
+    (out / INDEX_NAME).write_text(json.dumps(index) + "\n")
+    return shards, problems
+
+
+def _stored(entry: ManifestEntry, key: str) -> tuple[ShardItem, str, bytes]:
+    """The item, extension and bytes one entry is stored as; raises AudioError naming the
+    file when it is missing, undecodable, empty or not finite."""
+    path = entry.path
+    if not path.is_file():
+        raise AudioError(f"{path}: file not found")
+    try:
+        info = sf.info(str(path))
+    except sf.LibsndfileError as err:
+        raise AudioError(f"{path}: cannot decode audio ({err})") from None
+    wave = load_audio(path, info.samplerate, entry.offset, entry.duration)
+    problem = audio_problem(wave)
+    if problem:
+        raise AudioError(f"{path}: {problem}")
+    item = ShardItem(key, entry.text, info.samplerate, len(wave))
+    if entry.offset or entry.duration is not None:
+        buffer = io.BytesIO()
+        sf.write(buffer, wave, info.samplerate, format="FLAC")
+        return item, "flac", buffer.getvalue()
+    return item, path.suffix.lstrip(".").lower() or "wav", path.read_bytes()
+
+
+def _write_tar(path: Path, items: Sequence[tuple[ShardItem, str, bytes]]) -> Shard:
+    partial = path.with_name(path.name + ".partial")
+    with tarfile.open(partial, "w", format=tarfile.PAX_FORMAT) as tar:
+        for item, ext, data in items:
+            _add(tar, f"{item.key}.{ext}", data)
+            _add(tar, f"{item.key}.json", json.dumps({"text": item.text}).encode())
+    partial.replace(path)
+    return Shard(path, tuple(item for item, _, _ in items))
+
+
+def _add(tar: tarfile.TarFile, name: str, data: bytes) -> None:
+    info = tarfile.TarInfo(name)
+    info.size = len(data)
+    tar.addfile(info, io.BytesIO(data))
+
+
+def expand_pattern(pattern: str) -> list[Path]:
+    """Paths of a shard pattern: ``DIR/shard-{000000..000099}.tar`` (the brace range of
+    WebDataset and bash), a single path, or several joined by ``::``."""
+    paths = []
+    for part in pattern.split("::"):
+        match = re.search(r"\{(\d+)\.\.(\d+)\}", part)
+        if match is None:
+            paths.append(Path(part))
+            continue
+        first, last = match.group(1), match.group(2)
+        width = len(first)
+        for n in range(int(first), int(last) + 1):
+            paths.append(Path(part[: match.start()] + f"{n:0{width}d}" + part[match.end() :]))
+    return paths
+
+
+def read_index(paths: Sequence[Path]) -> list[Shard]:
+    """The shards of ``paths`` as ``shards.json`` beside them lists them, in that order;
+    raises ShardError naming the index or the shard that is missing from it or from disk."""
+    indexes: dict[Path, dict[str, list[ShardItem]]] = {}
+    shards = []
+    for path in paths:
+        folder = path.parent
+        if folder not in indexes:
+            indexes[folder] = _read_index_file(folder / INDEX_NAME)
+        listed = indexes[folder].get(path.name)
+        if listed is None:
+            raise ShardError(f"{path}: not listed in {folder / INDEX_NAME}")
+        if not path.is_file():
+            raise ShardError(f"{path}: shard not found")
+        shards.append(Shard(path, tuple(listed)))
+    if not shards:
+        raise ShardError("the shard pattern names no shards")
+    return shards
+
+
+def _read_index_file(path: Path) -> dict[str, list[ShardItem]]:
+    try:
+        index = json.loads(path.read_text())
+    except FileNotFoundError:
+        raise ShardError(f"{path}: shard index not found (written by seqrec shard)") from None
+    except (OSError, json.JSONDecodeError) as err:
+        raise ShardError(f"{path}: unreadable shard index ({err})") from None
+    if index.get("version") != INDEX_VERSION:
+        raise ShardError(f"{path}: index version {index.get('version')!r}, not {INDEX_VERSION}")
+    return {s["name"]: [ShardItem(**item) for item in s["items"]] for s in index["shards"]}
+
+
+def read_members(shard: Path) -> Iterator[tuple[str, str, bytes]]:
+    """``(key, extension, bytes)`` of each member of a shard, read in one pass; raises
+    ShardError naming the shard (and the member, where it is known) when the tar is
+    truncated or corrupt."""
+    member = "its first member"
+    try:
+        with tarfile.open(shard, "r|") as tar:
+            for info in tar:
+                member = info.name
+                if not info.isfile():
+                    continue
+                key, _, ext = info.name.partition(".")
+                data = tar.extractfile(info)
+                yield key, ext, data.read() if data is not None else b""
+    except (tarfile.TarError, OSError, EOFError) as err:
+        raise ShardError(f"{shard}: member {member}: corrupt or truncated shard ({err})") from None
+
+
+def decode_audio(data: bytes, sample_rate: int, where: str) -> np.ndarray:
+    """Stored audio bytes as float32 mono (S,) at ``sample_rate``; raises ShardError naming
+    ``where`` (shard and member) when they do not decode to finite, non-empty audio."""
+    try:
+        wave, rate = sf.read(io.BytesIO(data), dtype="float32", always_2d=True)
+    except (sf.LibsndfileError, RuntimeError) as err:
+        raise ShardError(f"{where}: cannot decode audio ({err})") from None
+    wave = to_model_rate(wave[:, 0] if wave.shape[1] == 1 else wave.mean(axis=1), rate, sample_rate)
+    problem = audio_problem(wave)
+    if problem:
+        raise ShardError(f"{where}: {problem}")
+    return wave
+
+
+__all__ = [
+    "INDEX_NAME",
+    "Shard",
+    "ShardError",
+    "ShardItem",
+    "decode_audio",
+    "expand_pattern",
+    "read_index",
+    "read_members",
+    "write_shards",
+]
