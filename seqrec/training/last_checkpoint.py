@@ -36,7 +36,7 @@ class LastCheckpoint(Callback):
         partial = final.with_name(PARTIAL_NAME)
         if trainer.is_global_zero:
             final.parent.mkdir(parents=True, exist_ok=True)
-        trainer.save_checkpoint(partial)
+        trainer.save_checkpoint(partial, weights_only=False)  # resumable: optimizer and loops too
         if trainer.is_global_zero:
             os.replace(partial, final)
         trainer.strategy.barrier("LastCheckpoint.save")
