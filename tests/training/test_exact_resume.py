@@ -1,8 +1,8 @@
 """A run killed mid-epoch (SIGKILL) and resumed with ``--ckpt_path last`` ends with the
 global step and the weights of the run that was never interrupted: the same remaining
 batches, the same augmentation draws (speed, channel effects, silence padding and joined
-utterances, SpecAugment, dropout), with the audio cache on, with data-loader workers, and
-reading tar shards."""
+utterances, SpecAugment, dropout), with the audio cache on, with data-loader workers,
+reading tar shards, and as 2 DDP processes (gloo)."""
 
 from __future__ import annotations
 
@@ -126,6 +126,7 @@ LOADING = {
         "--data.train_shards", "{corpus}/shards/shard-{{000000..000007}}.tar",
         "--data.shard_window", "1",
     ],
+    "ddp": ["--trainer.accelerator", "cpu", "--trainer.devices", "2", "--trainer.strategy", "ddp"],
 }  # fmt: skip
 
 
