@@ -8,8 +8,10 @@ from __future__ import annotations
 import torch
 from torch import nn
 from torch.nn import functional as F
+from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 RNN_TYPES = {"lstm": nn.LSTM, "gru": nn.GRU}
+PATHS = ("auto", "per_direction", "fused")
 
 
 def reverse_within_lengths(x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
@@ -33,6 +35,11 @@ class RNNEncoder(nn.Module):
     the backward direction reads each sequence reversed within its length. This avoids
     packed sequences, which run about 2x slower on CPU. Each layer and direction runs as a
     one-layer, one-direction module of the same type, given that layer's weights: public API only.
+
+    On a GPU the whole stack runs instead as the one ``nn.LSTM``/``nn.GRU`` call over packed
+    sequences, the fused cuDNN kernel. ``path`` picks: "auto" (fused on CUDA, per direction
+    elsewhere), "per_direction" or "fused"; the outputs are the same either way
+    (benchmarks/bench_gpu.py times both on a device).
     """
 
     def __init__(
@@ -57,6 +64,7 @@ class RNNEncoder(nn.Module):
             dropout=dropout if num_layers > 1 else 0.0,
         )
         self.output_size = hidden_size * (2 if bidirectional else 1)
+        self.path = "auto"
         # one-layer, one-direction RNNs, given a layer's weights at each call (a plain dict:
         # not submodules, so the state dict and parameters() hold the weights once, as rnn's;
         # made on the meta device: no memory, and no draws from the random generator)
@@ -72,7 +80,19 @@ class RNNEncoder(nn.Module):
             setattr(single, f"{name}_l0", getattr(self.rnn, f"{name}_l{layer}{suffix}"))
         return single(x)[0]
 
+    def fused(self, x: torch.Tensor) -> bool:
+        """Whether ``x`` (B, T, D) runs through the fused multi-layer call."""
+        if self.path not in PATHS:
+            raise ValueError(f"encoder path must be one of {PATHS}, got {self.path!r}")
+        return self.path == "fused" or (self.path == "auto" and x.is_cuda)
+
     def forward(self, x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+        if self.fused(x):
+            packed = pack_padded_sequence(x, lengths.cpu(), batch_first=True, enforce_sorted=False)
+            out, _ = pad_packed_sequence(
+                self.rnn(packed)[0], batch_first=True, total_length=x.shape[1]
+            )
+            return out
         for layer in range(self.rnn.num_layers):
             if layer > 0:
                 x = F.dropout(x, self.rnn.dropout, self.training)

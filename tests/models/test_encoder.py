@@ -41,6 +41,26 @@ def test_outputs_and_gradients_equal_packed_sequences(rnn_type, bidirectional):
     assert torch.all(out[1, 4:] == 0) and torch.all(out[2, 1:] == 0)
 
 
+@pytest.mark.parametrize("rnn_type", ["lstm", "gru"])
+def test_the_fused_path_gives_the_per_direction_outputs_and_gradients(rnn_type):
+    torch.manual_seed(0)
+    encoder = RNNEncoder(6, 5, num_layers=3, rnn_type=rnn_type, bidirectional=True, dropout=0.0)
+    x = torch.randn(4, 11, 6, requires_grad=True)
+    lengths = torch.tensor([7, 11, 2, 5])
+    results = {}
+    for path in ("per_direction", "fused"):
+        encoder.path = path
+        out = encoder(x, lengths)
+        results[path] = (out, *torch.autograd.grad(out.square().sum(), [x, *encoder.parameters()]))
+    for a, b in zip(results["per_direction"], results["fused"], strict=True):
+        torch.testing.assert_close(a, b, atol=1e-6, rtol=1e-5)
+    encoder.path = "auto"
+    assert not encoder.fused(x)  # on the CPU the per-direction path is the faster one
+    encoder.path = "cudnn"
+    with pytest.raises(ValueError, match="encoder path must be one of"):
+        encoder(x, lengths)
+
+
 def test_weights_are_the_rnn_modules_alone_and_follow_copies_and_loads():
     torch.manual_seed(0)
     encoder = RNNEncoder(6, 5, num_layers=2, rnn_type="lstm", bidirectional=True, dropout=0.0)
