@@ -168,8 +168,8 @@ class SeqRecModule(L.LightningModule):
     def compute_loss(self, batch: Batch) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """Mean CTC loss of a batch, with the log-probs (B, T', V) and lengths (B,) behind it."""
         log_probs, lengths = self.model(batch.signals, batch.signal_lengths)
-        loss = self.ctc_loss(
-            log_probs.transpose(0, 1), batch.targets, lengths, batch.target_lengths
+        loss = self.ctc_loss(  # in fp32 also under bf16-mixed precision
+            log_probs.float().transpose(0, 1), batch.targets, lengths, batch.target_lengths
         )
         return loss, log_probs, lengths
 
