@@ -161,9 +161,7 @@ class Recognizer:
             try:
                 wave = self.modality.signal(item, sample_rate)
                 self.modality.check_alignable(wave)
-                signal = torch.from_numpy(wave)[None]
-                length = torch.tensor([signal.shape[1]])
-                log_probs, frames = self.model(signal.to(self.device), length.to(self.device))
+                log_probs, frames = self.forward_signals([wave])  # as transcribe runs it
                 chars = align_tokens(
                     log_probs[0, : frames[0]], self.normalizer(text), self.tokenizer
                 )
