@@ -28,7 +28,7 @@ import soundfile as sf
 import torch
 from tqdm.auto import tqdm
 
-from seqrec.audio.io import AudioError, to_model_rate
+from seqrec.audio.io import AudioError, audio_info, to_model_rate
 from seqrec.audio.level import file_level, is_silent, level_warnings
 from seqrec.audio.speech_detector import runs
 from seqrec.decoding.config import Decoder
@@ -118,13 +118,7 @@ def read_windows(
 
 def model_samples(path: str | Path, sample_rate: int) -> tuple[int, int]:
     """Samples of ``path`` once resampled to ``sample_rate``, and the file's own rate."""
-    path = Path(path)
-    if not path.is_file():
-        raise AudioError(f"{path}: file not found")
-    try:
-        info = sf.info(str(path))
-    except sf.LibsndfileError as err:
-        raise AudioError(f"{path}: cannot decode audio ({err})") from None
+    info = audio_info(path)
     if info.frames == 0:
         raise AudioError(f"{path}: empty audio (0 samples)")
     return math.ceil(info.frames * sample_rate / info.samplerate), info.samplerate

@@ -14,6 +14,18 @@ class AudioError(ValueError):
     """An audio input that cannot be used; the message names the input and the problem."""
 
 
+def audio_info(path: str | Path) -> sf._SoundFileInfo:
+    """The header of an audio file (rate, frames, channels); raises AudioError naming the
+    file when it is missing or soundfile cannot decode it."""
+    path = Path(path)
+    if not path.is_file():
+        raise AudioError(f"{path}: file not found")
+    try:
+        return sf.info(str(path))
+    except sf.LibsndfileError as err:
+        raise AudioError(f"{path}: cannot decode audio ({err})") from None
+
+
 def load_audio(
     path: str | Path,
     sample_rate: int,

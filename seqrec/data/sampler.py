@@ -11,7 +11,25 @@ from torch.utils.data import Sampler
 ItemKey = tuple[int, int]  # (epoch, item index)
 
 
-class BucketBatchSampler(Sampler[list[int] | list[ItemKey]]):
+class PassPosition:
+    """Where the passes of a batch plan of ``num_batches`` batches start: the ``epoch`` they
+    plan for and the batch ``start`` they begin at (nonzero in a run resumed mid-epoch)."""
+
+    num_batches: int
+    epoch: int = 0
+    start: int = 0
+
+    def set_epoch(self, epoch: int) -> None:
+        self.epoch = epoch
+
+    def set_start(self, batches: int) -> None:
+        """Start passes at their batch ``batches`` (0: from the first), until set again."""
+        if not 0 <= batches <= self.num_batches:
+            raise ValueError(f"cannot skip {batches} of {self.num_batches} batches")
+        self.start = batches
+
+
+class BucketBatchSampler(PassPosition, Sampler[list[int] | list[ItemKey]]):
     """Batches of similar-length items under a padded-length budget.
 
     Items are sorted by length and cut into ``num_buckets`` buckets of equal count; each
@@ -40,9 +58,9 @@ class BucketBatchSampler(Sampler[list[int] | list[ItemKey]]):
         if not lengths:
             raise ValueError("cannot batch an empty dataset")
         self.lengths = np.asarray(lengths)
-        self.shuffle, self.seed, self.epoch = shuffle, seed, 0
+        self.shuffle, self.seed = shuffle, seed
         self.num_replicas, self.rank = num_replicas, rank
-        self.keyed, self.start = keyed, 0
+        self.keyed = keyed
         order = np.argsort(self.lengths, kind="stable")
         # Never more buckets than full batches, so small corpora do not get tiny batches.
         num_buckets = max(1, min(num_buckets, len(order) // batch_size))
@@ -57,15 +75,6 @@ class BucketBatchSampler(Sampler[list[int] | list[ItemKey]]):
             math.ceil(len(b) / s) for b, s in zip(self.buckets, self.bucket_batch, strict=True)
         )
         self.num_batches = math.ceil(total / num_replicas)
-
-    def set_epoch(self, epoch: int) -> None:
-        self.epoch = epoch
-
-    def set_start(self, batches: int) -> None:
-        """Start passes at their batch ``batches`` (0: from the first), until set again."""
-        if not 0 <= batches <= self.num_batches:
-            raise ValueError(f"cannot skip {batches} of {self.num_batches} batches")
-        self.start = batches
 
     def _all_batches(self) -> list[list[int]]:
         rng = np.random.default_rng(self.seed + self.epoch)

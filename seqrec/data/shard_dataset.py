@@ -34,6 +34,7 @@ from torch.utils.data import IterableDataset, get_worker_info
 from seqrec.audio.augment import ChannelAugmentation
 from seqrec.audio.perturb import SpeedPerturbation
 from seqrec.data.dataset import Batch, BatchAugmentation, Example, collate
+from seqrec.data.sampler import PassPosition
 from seqrec.data.shards import Shard, ShardError, decode_audio, read_members
 from seqrec.data.validate import ctc_min_frames
 from seqrec.draws import keyed_seeds
@@ -51,12 +52,13 @@ class PlannedBatch:
     items: tuple[int, ...]
 
 
-class ShardDataset(IterableDataset[Batch]):
+class ShardDataset(PassPosition, IterableDataset[Batch]):
     """Padded training batches from ``shards`` (see the module docstring).
 
-    ``frames(n)`` is the model's feature frames for n samples (the padded budget is in
-    frames, as for manifests); ``extra_samples`` is what ``batch_augment`` may add to an
-    utterance. ``perturb``, ``channel`` and ``batch_augment`` draw from keys (epoch, item)
+    ``frames`` maps samples to the model's feature frames (the padded budget is in frames,
+    as for manifests) and ``output_frames`` to its output frames, each over a (N,) tensor of
+    lengths, called once for all utterances; ``extra_samples`` is what ``batch_augment`` may
+    add to an utterance. ``perturb``, ``channel`` and ``batch_augment`` draw from keys (epoch, item)
     and (epoch, first item of the batch), so the same batch reads alike in any worker or
     resumed run."""
 
@@ -66,8 +68,8 @@ class ShardDataset(IterableDataset[Batch]):
         sample_rate: int,
         tokenizer: CharTokenizer,
         normalizer: TextNormalizer,
-        frames: Callable[[int], int],
-        output_frames: Callable[[int], int],
+        frames: Callable[[torch.Tensor], torch.Tensor],
+        output_frames: Callable[[torch.Tensor], torch.Tensor],
         batch_size: int,
         max_batch_frames: int | None = None,
         num_buckets: int = 10,
@@ -89,9 +91,13 @@ class ShardDataset(IterableDataset[Batch]):
         self.seed, self.rank, self.world_size = seed, rank, world_size
         self.perturb, self.channel, self.batch_augment = perturb, channel, batch_augment
         self.on_bad_input = on_bad_input
-        self.epoch, self.start = 0, 0
         self.first_item = np.cumsum([0] + [len(s.items) for s in self.shards])
-        self.usable = self._check(output_frames)
+        samples = torch.tensor(
+            [item.num_samples(sample_rate) for shard in self.shards for item in shard.items],
+            dtype=torch.long,
+        )
+        self.usable = self._check(output_frames(samples).tolist())
+        self.frames = frames(samples + extra_samples).tolist()  # global item -> padded frames
         windows = [
             list(range(i, min(i + window_shards, len(self.shards))))
             for i in range(0, len(self.shards), window_shards)
@@ -103,8 +109,7 @@ class ShardDataset(IterableDataset[Batch]):
             )
         self.windows = windows
         self.buckets = [
-            self._buckets(w, frames, extra_samples, batch_size, max_batch_frames, num_buckets)
-            for w in windows
+            self._buckets(w, batch_size, max_batch_frames, num_buckets) for w in windows
         ]
         per_rank = [
             sum(self._window_batches(w) for w in range(r, len(windows), world_size))
@@ -112,9 +117,9 @@ class ShardDataset(IterableDataset[Batch]):
         ]
         self.num_batches = min(per_rank)
 
-    def _check(self, output_frames: Callable[[int], int]) -> set[int]:
+    def _check(self, output_frames: list[int]) -> set[int]:
         """Global numbers of the utterances that can be trained on: their normalised text in
-        the vocabulary and within what CTC can emit in their output frames (the others are
+        the vocabulary and within what CTC can emit in their ``output_frames`` (the others are
         reported, or raise under ``on_bad_input="fail"``)."""
         usable, bad = set(), []
         for s, shard in enumerate(self.shards):
@@ -125,7 +130,7 @@ class ShardDataset(IterableDataset[Batch]):
                     bad.append(f"{where}: characters not in the vocabulary: {text!r}")
                     continue
                 need = ctc_min_frames(self.tokenizer.encode(text))
-                have = output_frames(item.num_samples(self.sample_rate))
+                have = output_frames[int(self.first_item[s]) + j]
                 if need > have:
                     bad.append(f"{where}: transcript needs {need} CTC frames, audio gives {have}")
                     continue
@@ -137,21 +142,16 @@ class ShardDataset(IterableDataset[Batch]):
         return usable
 
     def _buckets(
-        self,
-        window: list[int],
-        frames: Callable[[int], int],
-        extra: int,
-        batch_size: int,
-        budget: int | None,
-        num_buckets: int,
+        self, window: list[int], batch_size: int, budget: int | None, num_buckets: int
     ) -> list[tuple[np.ndarray, int]]:
         """The window's length buckets: (global item numbers, batch size) each."""
-        numbers, lengths = [], []
-        for s in window:
-            for j, item in enumerate(self.shards[s].items):
-                if int(self.first_item[s]) + j in self.usable:
-                    numbers.append(int(self.first_item[s]) + j)
-                    lengths.append(frames(item.num_samples(self.sample_rate) + extra))
+        numbers = [
+            n
+            for s in window
+            for n in range(int(self.first_item[s]), int(self.first_item[s + 1]))
+            if n in self.usable
+        ]
+        lengths = [self.frames[n] for n in numbers]
         if not numbers:
             return []
         order = np.argsort(lengths, kind="stable")
@@ -169,15 +169,6 @@ class ShardDataset(IterableDataset[Batch]):
 
     def __len__(self) -> int:
         return self.num_batches
-
-    def set_epoch(self, epoch: int) -> None:
-        self.epoch = epoch
-
-    def set_start(self, batches: int) -> None:
-        """Start passes at this rank's batch ``batches`` of the epoch, until set again."""
-        if not 0 <= batches <= self.num_batches:
-            raise ValueError(f"cannot skip {batches} of {self.num_batches} batches")
-        self.start = batches
 
     def plan(self, epoch: int, workers: int) -> list[list[PlannedBatch]]:
         """Per loader worker, the batches it yields in ``epoch``, in order: the rank's first

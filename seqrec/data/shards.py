@@ -26,7 +26,7 @@ import numpy as np
 import soundfile as sf
 from tqdm.auto import tqdm
 
-from seqrec.audio.io import AudioError, audio_problem, load_audio, to_model_rate
+from seqrec.audio.io import AudioError, audio_info, audio_problem, load_audio, to_model_rate
 from seqrec.data.manifest import ManifestEntry
 
 INDEX_NAME = "shards.json"
@@ -102,12 +102,7 @@ def _stored(entry: ManifestEntry, key: str) -> tuple[ShardItem, str, bytes]:
     """The item, extension and bytes one entry is stored as; raises AudioError naming the
     file when it is missing, undecodable, empty or not finite."""
     path = entry.path
-    if not path.is_file():
-        raise AudioError(f"{path}: file not found")
-    try:
-        info = sf.info(str(path))
-    except sf.LibsndfileError as err:
-        raise AudioError(f"{path}: cannot decode audio ({err})") from None
+    info = audio_info(path)
     wave = load_audio(path, info.samplerate, entry.offset, entry.duration)
     problem = audio_problem(wave)
     if problem:
