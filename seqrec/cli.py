@@ -402,7 +402,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--files", type=int, default=5, help="noise: number of files")
     p.set_defaults(run=_synth)
 
-    p = sub.add_parser("shard", help="write a manifest's audio and transcripts into tar shards")
+    p = sub.add_parser(
+        "shard", help="write a manifest's audio or ink and transcripts into tar shards"
+    )
     p.add_argument("manifest")
     p.add_argument("out_dir")
     p.add_argument("--shard-size", type=int, default=1000, help="utterances per shard")

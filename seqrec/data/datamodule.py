@@ -21,6 +21,7 @@ from seqrec.data.readers import AudioReader, ExampleReader, InkReader
 from seqrec.data.running_speech import RunningSpeech
 from seqrec.data.sampler import BucketBatchSampler
 from seqrec.data.shard_dataset import ShardDataset
+from seqrec.data.shard_readers import AudioShardReader, InkShardReader, ShardReader
 from seqrec.data.shards import expand_pattern, read_index
 from seqrec.data.validate import CheckedEntry, apply_policy, check_entries
 from seqrec.features.ink_augment import InkAugmentation, InkAugmentConfig
@@ -70,12 +71,13 @@ class SeqRecDataModule(L.LightningDataModule):
     ``seqrec.audio.augment.ChannelAugmentConfig``. The noise manifest's files are checked
     when the data module is built.
 
-    ``train_shards`` (audio): train from tar shards written by ``seqrec shard`` instead of
-    ``train_manifest`` (which is then not read), e.g. ``DIR/shard-{000000..000099}.tar``:
+    ``train_shards`` (audio or ink): train from tar shards written by ``seqrec shard`` instead
+    of ``train_manifest`` (which is then not read), e.g. ``DIR/shard-{000000..000099}.tar``:
     read in order, batched by length within windows of ``shard_window`` consecutive shards,
     each rank and loader worker on its own shards (``seqrec.data.shard_dataset``). Speed
-    perturbation, channel effects and running speech apply as for manifests; the audio cache
-    does not (each shard is read once per epoch).
+    perturbation, channel effects, running speech and ink augmentation apply as for
+    manifests; the audio and ink caches do not (each shard is read once per epoch). Ink
+    shards are read once more before training, to measure each line's prepared length.
     """
 
     def __init__(
@@ -125,7 +127,7 @@ class SeqRecDataModule(L.LightningDataModule):
         self.train_shards, self.shard_window = None, shard_window
         if train_shards is not None:
             self.train_shards = read_index(expand_pattern(train_shards))
-            self.entries, self.modality = {}, "audio"
+            self.entries, self.modality = {}, self.train_shards[0].modality
             texts = [item.text for shard in self.train_shards for item in shard.items]
         elif train_manifest is not None:
             self.entries = {"train": read_manifest(train_manifest)}
@@ -240,7 +242,7 @@ class SeqRecDataModule(L.LightningDataModule):
         module = self.trainer.lightning_module
         dataset = ShardDataset(
             self.train_shards,
-            self.sample_rate,
+            self._shard_reader(seed),
             self.tokenizer,
             self.normalizer,
             module.model.frontend.frame_lengths,
@@ -252,14 +254,12 @@ class SeqRecDataModule(L.LightningDataModule):
             seed=self.seed,
             rank=self.trainer.global_rank,
             world_size=self.trainer.world_size,
-            perturb=SpeedPerturbation(self.speed_perturb, self.sample_rate, seed)
-            if self.speed_perturb
-            else None,
-            channel=self._channel(seed),
             batch_augment=running,
             extra_samples=extra,
             on_bad_input=self.on_bad_input,
         )
+        if isinstance(dataset.reader, InkShardReader):
+            rank_zero_info(f"training shards: {dataset.reader.measure.stats.summary()}")
         return PrefetchDataLoader(
             dataset,
             batch_size=None,  # the data set yields whole batches
@@ -270,6 +270,19 @@ class SeqRecDataModule(L.LightningDataModule):
             prefetch_batches=self.prefetch_batches,
             position=self._training_position,
         )
+
+    def _shard_reader(self, seed: int) -> ShardReader:
+        """The training shards' reader, with this data module's augmentation."""
+        if self.modality == "ink":
+            augment = InkAugmentation(self.ink_augment, seed) if self.ink_augment else None
+            progress = self.trainer.is_global_zero
+            return InkShardReader(
+                self._ink_pipeline(augment), self._ink_pipeline(), augment, progress
+            )
+        perturb = None
+        if self.speed_perturb:
+            perturb = SpeedPerturbation(self.speed_perturb, self.sample_rate, seed)
+        return AudioShardReader(self.sample_rate, perturb, self._channel(seed))
 
     def _channel(self, seed: int) -> ChannelAugmentation | None:
         config = self.channel_augment

@@ -1,7 +1,8 @@
 """Training batches read from tar shards: sequential reads, length buckets within a window of
 shards, each rank and loader worker on its own shards, exact mid-epoch resume.
 
-The plan of an epoch comes from the shards' index alone (``seqrec.data.shards``): shards
+The plan of an epoch comes from each utterance's length (``ShardReader.lengths``: the shards'
+index for audio, one measuring pass for ink; ``seqrec.data.shards``): shards
 are grouped into fixed windows of ``window_shards`` consecutive shards; window i belongs to
 rank ``i % world_size``. Within a window, utterances are sorted by length into buckets of
 equal count, each with a fixed batch size (``batch_size``, or fewer under the padded
@@ -17,7 +18,7 @@ and its utterances left out under ``on_bad_input="skip"`` (an error under ``"fai
 Because the plan is known in advance, a run resumed mid-epoch (``set_start``) skips whole
 windows without reading them.
 
-Dimensions: S samples, U tokens.
+Dimensions: S samples or P points, U tokens.
 """
 
 from __future__ import annotations
@@ -31,11 +32,10 @@ import numpy as np
 import torch
 from torch.utils.data import IterableDataset, get_worker_info
 
-from seqrec.audio.augment import ChannelAugmentation
-from seqrec.audio.perturb import SpeedPerturbation
 from seqrec.data.dataset import Batch, BatchAugmentation, Example, collate
 from seqrec.data.sampler import PassPosition
-from seqrec.data.shards import Shard, ShardError, decode_audio, read_members
+from seqrec.data.shard_readers import ShardReader
+from seqrec.data.shards import Shard, ShardError, read_members
 from seqrec.data.validate import ctc_min_frames
 from seqrec.draws import keyed_seeds
 from seqrec.text.normalize import TextNormalizer
@@ -53,19 +53,20 @@ class PlannedBatch:
 
 
 class ShardDataset(PassPosition, IterableDataset[Batch]):
-    """Padded training batches from ``shards`` (see the module docstring).
+    """Padded training batches from ``shards`` (see the module docstring), each member
+    decoded by ``reader`` (``seqrec.data.shard_readers``).
 
-    ``frames`` maps samples to the model's feature frames (the padded budget is in frames,
-    as for manifests) and ``output_frames`` to its output frames, each over a (N,) tensor of
-    lengths, called once for all utterances; ``extra_samples`` is what ``batch_augment`` may
-    add to an utterance. ``perturb``, ``channel`` and ``batch_augment`` draw from keys (epoch, item)
-    and (epoch, first item of the batch), so the same batch reads alike in any worker or
-    resumed run."""
+    ``frames`` maps signal lengths to the model's feature frames (the padded budget is in
+    frames, as for manifests) and ``output_frames`` to its output frames, each over a (N,)
+    tensor of lengths, called once for all utterances; ``extra_samples`` is what
+    ``batch_augment`` may add to an utterance. The reader draws from keys (epoch, item) and
+    ``batch_augment`` from (epoch, first item of the batch), so the same batch reads alike in
+    any worker or resumed run."""
 
     def __init__(
         self,
         shards: Sequence[Shard],
-        sample_rate: int,
+        reader: ShardReader,
         tokenizer: CharTokenizer,
         normalizer: TextNormalizer,
         frames: Callable[[torch.Tensor], torch.Tensor],
@@ -77,8 +78,6 @@ class ShardDataset(PassPosition, IterableDataset[Batch]):
         seed: int = 0,
         rank: int = 0,
         world_size: int = 1,
-        perturb: SpeedPerturbation | None = None,
-        channel: ChannelAugmentation | None = None,
         batch_augment: BatchAugmentation | None = None,
         extra_samples: int = 0,
         on_bad_input: str = "skip",
@@ -86,17 +85,15 @@ class ShardDataset(PassPosition, IterableDataset[Batch]):
         if window_shards < 1:
             raise ValueError(f"window_shards must be >= 1, got {window_shards}")
         self.shards = list(shards)
-        self.sample_rate = sample_rate
+        self.reader = reader
         self.tokenizer, self.normalizer = tokenizer, normalizer
         self.seed, self.rank, self.world_size = seed, rank, world_size
-        self.perturb, self.channel, self.batch_augment = perturb, channel, batch_augment
+        self.batch_augment = batch_augment
         self.on_bad_input = on_bad_input
         self.first_item = np.cumsum([0] + [len(s.items) for s in self.shards])
-        samples = torch.tensor(
-            [item.num_samples(sample_rate) for shard in self.shards for item in shard.items],
-            dtype=torch.long,
-        )
-        self.usable = self._check(output_frames(samples).tolist())
+        lengths, unreadable = reader.lengths(self.shards)
+        samples = torch.tensor(lengths, dtype=torch.long)
+        self.usable = self._check(output_frames(samples).tolist(), unreadable)
         self.frames = frames(samples + extra_samples).tolist()  # global item -> padded frames
         windows = [
             list(range(i, min(i + window_shards, len(self.shards))))
@@ -117,22 +114,26 @@ class ShardDataset(PassPosition, IterableDataset[Batch]):
         ]
         self.num_batches = min(per_rank)
 
-    def _check(self, output_frames: list[int]) -> set[int]:
-        """Global numbers of the utterances that can be trained on: their normalised text in
-        the vocabulary and within what CTC can emit in their ``output_frames`` (the others are
-        reported, or raise under ``on_bad_input="fail"``)."""
+    def _check(self, output_frames: list[int], unreadable: dict[int, str]) -> set[int]:
+        """Global numbers of the utterances that can be trained on: readable (not in
+        ``unreadable``), their normalised text in the vocabulary and within what CTC can
+        emit in their ``output_frames`` (the others are reported, or raise under
+        ``on_bad_input="fail"``)."""
         usable, bad = set(), []
         for s, shard in enumerate(self.shards):
             for j, item in enumerate(shard.items):
                 text = self.normalizer(item.text)
                 where = f"{shard.path}: member {item.key}"
+                if int(self.first_item[s]) + j in unreadable:
+                    bad.append(unreadable[int(self.first_item[s]) + j])
+                    continue
                 if self.tokenizer.unknown(text):
                     bad.append(f"{where}: characters not in the vocabulary: {text!r}")
                     continue
                 need = ctc_min_frames(self.tokenizer.encode(text))
                 have = output_frames[int(self.first_item[s]) + j]
                 if need > have:
-                    bad.append(f"{where}: transcript needs {need} CTC frames, audio gives {have}")
+                    bad.append(f"{where}: transcript needs {need} CTC frames, signal gives {have}")
                     continue
                 usable.add(int(self.first_item[s]) + j)
         if bad and self.on_bad_input == "fail":
@@ -251,18 +252,10 @@ class ShardDataset(PassPosition, IterableDataset[Batch]):
             return None
 
     def _example(self, data: bytes, number: int, text: str, where: str) -> Example:
-        wave = torch.from_numpy(decode_audio(data, self.sample_rate, where))
-        key = (self.epoch, number)
-        for augmentation in (self.perturb, self.channel):
-            if augmentation is not None:
-                augmentation.reseed(*key)
-        if self.perturb is not None:
-            wave = self.perturb(wave)
-        if self.channel is not None:
-            wave = self.channel(wave)
+        signal = self.reader(data, number, self.epoch, where)
         text = self.normalizer(text)
         tokens = torch.tensor(self.tokenizer.encode(text), dtype=torch.long)
-        return Example(wave, tokens, text, key)
+        return Example(signal, tokens, text, (self.epoch, number))
 
     def _bad(self, message: str) -> None:
         if self.on_bad_input == "fail":

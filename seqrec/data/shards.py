@@ -1,13 +1,17 @@
-"""Tar shards of a manifest's audio and transcripts, in the WebDataset layout.
+"""Tar shards of a manifest's audio or ink and transcripts, in the WebDataset layout.
 
-A shard is a plain POSIX tar of members ``KEY.EXT`` (the audio file's own bytes: WAV, FLAC,
-...; a segment of a file, ``offset``/``duration`` in the manifest, is cut and stored as FLAC)
-and ``KEY.json`` (``{"text": ...}``), one pair per utterance, pairs in order. That is the
-layout WebDataset reads (``webdataset.WebDataset(url)`` yields ``{"__key__", "flac",
-"json"}`` per utterance), and ``tar`` lists and unpacks; nothing seqrec-specific is inside.
-Beside the shards, ``shards.json`` indexes them: per shard its name and, per utterance, the
-key, text, sample rate and frames, so that training can build its tokenizer, plan its batches
-by length and split shards across ranks and workers without opening any shard.
+A shard is a plain POSIX tar of members ``KEY.EXT`` (the signal) and ``KEY.json``
+(``{"text": ...}``), one pair per utterance, pairs in order. Audio is stored as the file's
+own bytes (WAV, FLAC, ...; a segment of a file, ``offset``/``duration`` in the manifest, is
+cut and stored as FLAC); ink of any format seqrec reads (IAM-OnDB XML, InkML, JSON) is parsed
+once and stored as seqrec's JSON ink, ``KEY.ink.json`` (``Ink.to_dict``). That is the layout
+WebDataset reads (``webdataset.WebDataset(url)`` yields ``{"__key__", "flac", "json"}`` or
+``{"__key__", "ink.json", "json"}`` per utterance), and ``tar`` lists and unpacks; nothing
+seqrec-specific is inside but the JSON ink's keys. Beside the shards, ``shards.json`` indexes
+them: the modality, per shard its name and, per utterance, the key, text, sample rate and
+frames (for ink: sample rate 0 and the number of points), so that training can build its
+tokenizer, plan its batches by length and split shards across ranks and workers without
+opening any shard (ink models open each shard once, to measure their prepared lengths).
 
 Dimensions: S samples.
 """
@@ -28,9 +32,12 @@ from tqdm.auto import tqdm
 
 from seqrec.audio.io import AudioError, audio_info, audio_problem, load_audio, to_model_rate
 from seqrec.data.manifest import ManifestEntry
+from seqrec.ink import Ink, InkError
 
 INDEX_NAME = "shards.json"
 INDEX_VERSION = 1
+INK_MEMBER = "ink.json"
+"""The extension of an ink member: ``KEY.ink.json``."""
 
 
 class ShardError(ValueError):
@@ -40,7 +47,7 @@ class ShardError(ValueError):
 @dataclass(frozen=True)
 class ShardItem:
     """One utterance of a shard: its key (member name without extension), transcript, and
-    length as stored (``frames`` at ``sample_rate``)."""
+    length as stored (``frames`` at ``sample_rate``; for ink, points and 0)."""
 
     key: str
     text: str
@@ -54,21 +61,25 @@ class ShardItem:
 
 @dataclass(frozen=True)
 class Shard:
+    """One tar shard: its path, the utterances in it, and their modality (audio or ink)."""
+
     path: Path
     items: tuple[ShardItem, ...]
+    modality: str = "audio"
 
 
 def write_shards(
     entries: Sequence[ManifestEntry], out_dir: str | Path, shard_size: int, progress: bool = True
 ) -> tuple[list[Shard], list[str]]:
-    """Write audio ``entries`` into ``out_dir/shard-NNNNNN.tar`` of ``shard_size`` utterances
-    each, and ``out_dir/shards.json``. Entries that cannot be read are left out and returned
-    as problems (file and reason); returns the shards written and the problems."""
+    """Write the audio or ink ``entries`` into ``out_dir/shard-NNNNNN.tar`` of ``shard_size``
+    utterances each, and ``out_dir/shards.json``. Entries that cannot be read are left out and
+    returned as problems (file and reason); returns the shards written and the problems."""
     if shard_size < 1:
         raise ValueError(f"shard size must be >= 1, got {shard_size}")
     kinds = {e.kind for e in entries}
-    if kinds - {"audio"}:
-        raise ValueError("seqrec shard writes audio manifests; this one lists ink files")
+    if len(kinds) > 1:
+        raise ValueError("the manifest lists both audio and ink files; a shard set holds one")
+    modality = kinds.pop() if kinds else "audio"
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     shards: list[Shard] = []
@@ -77,19 +88,21 @@ def write_shards(
     number = 0
     for entry in tqdm(entries, desc="sharding", unit="utt", disable=not progress):
         try:
-            item, ext, data = _stored(entry, f"{number:09d}")
-        except AudioError as err:
+            stored = _stored_ink if modality == "ink" else _stored_audio
+            item, ext, data = stored(entry, f"{number:09d}")
+        except (AudioError, InkError) as err:
             problems.append(f"{entry.where}: {err}")
             continue
         pending.append((item, ext, data))
         number += 1
         if len(pending) == shard_size:
-            shards.append(_write_tar(out / f"shard-{len(shards):06d}.tar", pending))
+            shards.append(_write_tar(out / f"shard-{len(shards):06d}.tar", pending, modality))
             pending = []
     if pending:
-        shards.append(_write_tar(out / f"shard-{len(shards):06d}.tar", pending))
+        shards.append(_write_tar(out / f"shard-{len(shards):06d}.tar", pending, modality))
     index = {
         "version": INDEX_VERSION,
+        "modality": modality,
         "shards": [
             {"name": s.path.name, "items": [vars(item) for item in s.items]} for s in shards
         ],
@@ -98,9 +111,9 @@ def write_shards(
     return shards, problems
 
 
-def _stored(entry: ManifestEntry, key: str) -> tuple[ShardItem, str, bytes]:
-    """The item, extension and bytes one entry is stored as; raises AudioError naming the
-    file when it is missing, undecodable, empty or not finite."""
+def _stored_audio(entry: ManifestEntry, key: str) -> tuple[ShardItem, str, bytes]:
+    """The item, extension and bytes one audio entry is stored as; raises AudioError naming
+    the file when it is missing, undecodable, empty or not finite."""
     path = entry.path
     info = audio_info(path)
     wave = load_audio(path, info.samplerate, entry.offset, entry.duration)
@@ -115,14 +128,24 @@ def _stored(entry: ManifestEntry, key: str) -> tuple[ShardItem, str, bytes]:
     return item, path.suffix.lstrip(".").lower() or "wav", path.read_bytes()
 
 
-def _write_tar(path: Path, items: Sequence[tuple[ShardItem, str, bytes]]) -> Shard:
+def _stored_ink(entry: ManifestEntry, key: str) -> tuple[ShardItem, str, bytes]:
+    """The item, extension and bytes one ink entry is stored as (seqrec's JSON ink); raises
+    InkError naming the file when it is missing, does not parse or holds no points."""
+    ink = Ink.load(entry.path)
+    if ink.num_points == 0:
+        raise InkError(f"{entry.path}: no points")
+    data = json.dumps(ink.to_dict(), separators=(",", ":")).encode()
+    return ShardItem(key, entry.text, 0, ink.num_points), INK_MEMBER, data
+
+
+def _write_tar(path: Path, items: Sequence[tuple[ShardItem, str, bytes]], modality: str) -> Shard:
     partial = path.with_name(path.name + ".partial")
     with tarfile.open(partial, "w", format=tarfile.PAX_FORMAT) as tar:
         for item, ext, data in items:
             _add(tar, f"{item.key}.{ext}", data)
             _add(tar, f"{item.key}.json", json.dumps({"text": item.text}).encode())
     partial.replace(path)
-    return Shard(path, tuple(item for item, _, _ in items))
+    return Shard(path, tuple(item for item, _, _ in items), modality)
 
 
 def _add(tar: tarfile.TarFile, name: str, data: bytes) -> None:
@@ -149,25 +172,28 @@ def expand_pattern(pattern: str) -> list[Path]:
 
 def read_index(paths: Sequence[Path]) -> list[Shard]:
     """The shards of ``paths`` as ``shards.json`` beside them lists them, in that order;
-    raises ShardError naming the index or the shard that is missing from it or from disk."""
-    indexes: dict[Path, dict[str, list[ShardItem]]] = {}
+    raises ShardError naming the index or the shard that is missing from it or from disk, or
+    the shards when they mix audio and ink."""
+    indexes: dict[Path, tuple[str, dict[str, list[ShardItem]]]] = {}
     shards = []
     for path in paths:
         folder = path.parent
         if folder not in indexes:
             indexes[folder] = _read_index_file(folder / INDEX_NAME)
-        listed = indexes[folder].get(path.name)
+        modality, listed = indexes[folder][0], indexes[folder][1].get(path.name)
         if listed is None:
             raise ShardError(f"{path}: not listed in {folder / INDEX_NAME}")
         if not path.is_file():
             raise ShardError(f"{path}: shard not found")
-        shards.append(Shard(path, tuple(listed)))
+        shards.append(Shard(path, tuple(listed), modality))
     if not shards:
         raise ShardError("the shard pattern names no shards")
+    if len({s.modality for s in shards}) > 1:
+        raise ShardError(f"{shards[0].path.parent}: the shard pattern mixes audio and ink shards")
     return shards
 
 
-def _read_index_file(path: Path) -> dict[str, list[ShardItem]]:
+def _read_index_file(path: Path) -> tuple[str, dict[str, list[ShardItem]]]:
     try:
         index = json.loads(path.read_text())
     except FileNotFoundError:
@@ -176,7 +202,8 @@ def _read_index_file(path: Path) -> dict[str, list[ShardItem]]:
         raise ShardError(f"{path}: unreadable shard index ({err})") from None
     if index.get("version") != INDEX_VERSION:
         raise ShardError(f"{path}: index version {index.get('version')!r}, not {INDEX_VERSION}")
-    return {s["name"]: [ShardItem(**item) for item in s["items"]] for s in index["shards"]}
+    items = {s["name"]: [ShardItem(**item) for item in s["items"]] for s in index["shards"]}
+    return index.get("modality", "audio"), items
 
 
 def read_members(shard: Path) -> Iterator[tuple[str, str, bytes]]:
@@ -211,12 +238,25 @@ def decode_audio(data: bytes, sample_rate: int, where: str) -> np.ndarray:
     return wave
 
 
+def decode_ink(data: bytes, where: str) -> Ink:
+    """A stored JSON ink member as ``Ink``; raises ShardError naming ``where`` (shard and
+    member) when it is not seqrec ink."""
+    try:
+        return Ink.from_dict(json.loads(data), where)
+    except (UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise ShardError(f"{where}: unreadable JSON ink ({err})") from None
+    except ValueError as err:  # InkError included: it names ``where``
+        raise ShardError(str(err) if where in str(err) else f"{where}: {err}") from None
+
+
 __all__ = [
     "INDEX_NAME",
+    "INK_MEMBER",
     "Shard",
     "ShardError",
     "ShardItem",
     "decode_audio",
+    "decode_ink",
     "expand_pattern",
     "read_index",
     "read_members",
