@@ -30,7 +30,6 @@ from seqrec.data.manifest import read_manifest
 from seqrec.data.readers import AudioReader
 from seqrec.data.sampler import BucketBatchSampler
 from seqrec.data.shard_dataset import ShardDataset
-from seqrec.data.shard_readers import AudioShardReader
 from seqrec.data.shards import expand_pattern, read_index, write_shards
 from seqrec.data.validate import CheckedEntry
 from seqrec.text.normalize import TextNormalizer
@@ -91,7 +90,7 @@ def main() -> None:
 
         def shard_epoch() -> int:
             data = ShardDataset(
-                shards, AudioShardReader(RATE), tokenizer, TextNormalizer(), lambda n: n // hop + 1,
+                shards, AudioReader(RATE), tokenizer, TextNormalizer(), lambda n: n // hop + 1,
                 lambda n: n // (4 * hop) + 1, BATCH,
             )  # fmt: skip
             return sum(batch.signals.shape[0] for batch in data)

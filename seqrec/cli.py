@@ -370,8 +370,8 @@ def _parser() -> argparse.ArgumentParser:
         type=int,
         default=1,
         help="torch threads per request (default 1: a request's tensors are small, and on a "
-        "few cores one thread each is about 2x faster per stroke and lets requests of two "
-        "models run side by side)",
+        "few cores one thread each is faster per stroke and lets requests of two models run "
+        "side by side; benchmarks/RESULTS.md)",
     )
     add_decoder_options(p, ensemble=False)
     p.set_defaults(run=_serve)

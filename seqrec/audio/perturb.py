@@ -15,8 +15,8 @@ class SpeedPerturbation:
     """Plays a waveform (S,) at a speed drawn from ``factors`` (1.1 = 10% faster, shorter).
 
     Each factor's resampling filter is built once (``torchaudio.transforms.Resample``), not
-    on every call as ``torchaudio.functional.resample`` does: on 1-s 16 kHz clips the call
-    takes 0.13-0.24 ms instead of 0.38-0.48 ms (benchmarks/RESULTS.md).
+    on every call as ``torchaudio.functional.resample`` does, which makes each call several
+    times cheaper (benchmarks/RESULTS.md).
     """
 
     def __init__(self, factors: Sequence[float], sample_rate: int, seed: int | None = None):

@@ -21,7 +21,6 @@ from seqrec.data.readers import AudioReader, ExampleReader, InkReader
 from seqrec.data.running_speech import RunningSpeech
 from seqrec.data.sampler import BucketBatchSampler
 from seqrec.data.shard_dataset import ShardDataset
-from seqrec.data.shard_readers import AudioShardReader, InkShardReader, ShardReader
 from seqrec.data.shards import expand_pattern, read_index
 from seqrec.data.validate import CheckedEntry, apply_policy, check_entries
 from seqrec.features.ink_augment import InkAugmentation, InkAugmentConfig
@@ -242,7 +241,7 @@ class SeqRecDataModule(L.LightningDataModule):
         module = self.trainer.lightning_module
         dataset = ShardDataset(
             self.train_shards,
-            self._shard_reader(seed),
+            self._reader(True, seed),
             self.tokenizer,
             self.normalizer,
             module.model.frontend.frame_lengths,
@@ -258,7 +257,7 @@ class SeqRecDataModule(L.LightningDataModule):
             extra_samples=extra,
             on_bad_input=self.on_bad_input,
         )
-        if isinstance(dataset.reader, InkShardReader):
+        if isinstance(dataset.reader, InkReader):
             rank_zero_info(f"training shards: {dataset.reader.measure.stats.summary()}")
         return PrefetchDataLoader(
             dataset,
@@ -270,19 +269,6 @@ class SeqRecDataModule(L.LightningDataModule):
             prefetch_batches=self.prefetch_batches,
             position=self._training_position,
         )
-
-    def _shard_reader(self, seed: int) -> ShardReader:
-        """The training shards' reader, with this data module's augmentation."""
-        if self.modality == "ink":
-            augment = InkAugmentation(self.ink_augment, seed) if self.ink_augment else None
-            progress = self.trainer.is_global_zero
-            return InkShardReader(
-                self._ink_pipeline(augment), self._ink_pipeline(), augment, progress
-            )
-        perturb = None
-        if self.speed_perturb:
-            perturb = SpeedPerturbation(self.speed_perturb, self.sample_rate, seed)
-        return AudioShardReader(self.sample_rate, perturb, self._channel(seed))
 
     def _channel(self, seed: int) -> ChannelAugmentation | None:
         config = self.channel_augment
@@ -306,7 +292,9 @@ class SeqRecDataModule(L.LightningDataModule):
                 InkAugmentation(self.ink_augment, seed) if training and self.ink_augment else None
             )
             cache = InkCache(self.cache_ink_mb) if self.cache_ink_mb > 0 else None
-            return InkReader(self._ink_pipeline(augment), cache, augment)
+            measure = self._ink_pipeline() if augment is not None else None
+            progress = self.trainer.is_global_zero
+            return InkReader(self._ink_pipeline(augment), cache, augment, measure, progress)
         perturb = channel = None
         if training and self.speed_perturb:
             perturb = SpeedPerturbation(self.speed_perturb, self.sample_rate, seed)

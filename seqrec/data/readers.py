@@ -1,25 +1,40 @@
-"""Training-time readers: one checked manifest entry -> the signal a training example holds.
+"""Training-time readers: one checked manifest entry, or one member of a tar shard -> the
+signal a training example holds.
 
 A data set calls its reader and never asks which modality it reads; the data module builds
-the reader for its manifests' modality (``AudioReader`` or ``InkReader``) with that
-modality's augmentation and cache.
+the reader for its data's modality (``AudioReader`` or ``InkReader``) with that modality's
+augmentation and cache. ``SignalDataset`` reads manifest entries through ``__call__``;
+``ShardDataset`` plans its batches from ``lengths`` and reads shard members through
+``decode``. Draws are keyed by (epoch, item), so the same item reads alike in any worker or
+resumed run.
 
 Dimensions: S samples (audio), P points or curves and C channels (ink).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Protocol
 
 import torch
+from tqdm.auto import tqdm
 
 from seqrec.audio.augment import ChannelAugmentation
 from seqrec.audio.perturb import SpeedPerturbation
 from seqrec.data.audio_cache import AudioCache
 from seqrec.data.ink_cache import InkCache
+from seqrec.data.shards import (
+    INK_MEMBER,
+    Shard,
+    ShardError,
+    decode_audio,
+    decode_ink,
+    read_members,
+)
 from seqrec.data.signals import InkPreparation, load_signal, prepare_ink, read_entry_ink
 from seqrec.data.validate import CheckedEntry
 from seqrec.features.ink_augment import InkAugmentation
+from seqrec.ink import InkError
 
 
 class ExampleReader(Protocol):
@@ -27,6 +42,21 @@ class ExampleReader(Protocol):
     random draws keyed by both; raises SignalError naming the file when it cannot."""
 
     def __call__(self, item: CheckedEntry, index: int, epoch: int = 0) -> torch.Tensor: ...
+
+
+class ShardReader(Protocol):
+    """What ``ShardDataset`` reads shards through."""
+
+    def lengths(self, shards: Sequence[Shard]) -> tuple[list[int], dict[int, str]]:
+        """Every utterance's signal length (S samples or P prepared points), numbered through
+        the shards in order, and the problems of those that cannot be used (number ->
+        message naming shard and member)."""
+        ...
+
+    def decode(self, data: bytes, number: int, epoch: int, where: str) -> torch.Tensor:
+        """Utterance ``number``'s stored bytes as its training signal in ``epoch``; raises
+        ShardError naming ``where`` (shard and member) when it cannot."""
+        ...
 
 
 class AudioReader:
@@ -61,21 +91,45 @@ class AudioReader:
                 self.cache.put((index, factor), signal)
         return signal if self.channel is None else self.channel(signal)
 
+    def lengths(self, shards: Sequence[Shard]) -> tuple[list[int], dict[int, str]]:
+        """From the shards' index, without reading them (see ``ShardReader``)."""
+        return [item.num_samples(self.sample_rate) for s in shards for item in s.items], {}
+
+    def decode(self, data: bytes, number: int, epoch: int, where: str) -> torch.Tensor:
+        """A shard's audio member, speed-perturbed and through the channel effects as
+        ``__call__`` (no cache: a shard is read once per epoch)."""
+        for augmentation in (self.perturb, self.channel):
+            if augmentation is not None:
+                augmentation.reseed(epoch, number)
+        signal = torch.from_numpy(decode_audio(data, self.sample_rate, where))
+        if self.perturb is not None:
+            signal = self.perturb(signal)
+        return signal if self.channel is None else self.channel(signal)
+
 
 class InkReader:
     """Ink prepared by ``prepare`` (an InkPipeline, which carries any ink augmentation) as
     (P, C); with a ``cache``, each file is parsed once and prepared anew on every read.
-    ``augmentation``, the one in ``prepare``, is reseeded for (epoch, index) first."""
+    ``augmentation``, the one in ``prepare``, is reseeded for (epoch, index) first.
+
+    For shards, ``measure`` is the same preparation without augmentation: the prepared
+    lengths depend on the model's ink settings, so ``lengths`` reads every shard once, in
+    order, through it (its ``stats`` then count what preparing them did), as a manifest's
+    ink is measured when its lines are checked."""
 
     def __init__(
         self,
         prepare: InkPreparation,
         cache: InkCache | None = None,
         augmentation: InkAugmentation | None = None,
+        measure: InkPreparation | None = None,
+        progress: bool = True,
     ) -> None:
         self.prepare = prepare
         self.cache = cache
         self.augmentation = augmentation
+        self.measure = measure or prepare
+        self.progress = progress
 
     def __call__(self, item: CheckedEntry, index: int, epoch: int = 0) -> torch.Tensor:
         if self.augmentation is not None:
@@ -86,3 +140,40 @@ class InkReader:
             if self.cache is not None:
                 self.cache.put(index, ink)
         return torch.from_numpy(prepare_ink(ink, self.prepare))
+
+    def lengths(self, shards: Sequence[Shard]) -> tuple[list[int], dict[int, str]]:
+        """One measuring pass over the shards (see ``ShardReader``)."""
+        lengths: list[int] = []
+        problems: dict[int, str] = {}
+        for shard in tqdm(shards, desc="measuring ink", unit="shard", disable=not self.progress):
+            measured: dict[str, int | str] = {}
+            unread = "not in the shard"
+            try:
+                for key, ext, data in read_members(shard.path):
+                    if ext == INK_MEMBER:
+                        measured[key] = self._length(data, f"{shard.path}: member {key}.{ext}")
+            except ShardError as err:
+                unread = f"not read: {err}"
+            for item in shard.items:
+                where = f"{shard.path}: member {item.key}.{INK_MEMBER}"
+                length = measured.get(item.key, f"{where} {unread}")
+                if isinstance(length, str):
+                    problems[len(lengths)], length = length, 0
+                lengths.append(length)
+        return lengths, problems
+
+    def _length(self, data: bytes, where: str) -> int | str:
+        """The prepared length of a stored ink, or why it cannot be used."""
+        try:
+            return len(self.measure(decode_ink(data, where)))
+        except (ShardError, InkError) as err:
+            return str(err)
+
+    def decode(self, data: bytes, number: int, epoch: int, where: str) -> torch.Tensor:
+        """A shard's ink member, prepared with the augmentation as ``__call__`` (no cache)."""
+        if self.augmentation is not None:
+            self.augmentation.reseed(epoch, number)
+        try:
+            return torch.from_numpy(self.prepare(decode_ink(data, where)))
+        except InkError as err:
+            raise ShardError(str(err)) from None

@@ -33,8 +33,8 @@ import torch
 from torch.utils.data import IterableDataset, get_worker_info
 
 from seqrec.data.dataset import Batch, BatchAugmentation, Example, collate
+from seqrec.data.readers import ShardReader
 from seqrec.data.sampler import PassPosition
-from seqrec.data.shard_readers import ShardReader
 from seqrec.data.shards import Shard, ShardError, read_members
 from seqrec.data.validate import ctc_min_frames
 from seqrec.draws import keyed_seeds
@@ -54,7 +54,7 @@ class PlannedBatch:
 
 class ShardDataset(PassPosition, IterableDataset[Batch]):
     """Padded training batches from ``shards`` (see the module docstring), each member
-    decoded by ``reader`` (``seqrec.data.shard_readers``).
+    decoded by ``reader`` (``seqrec.data.readers``).
 
     ``frames`` maps signal lengths to the model's feature frames (the padded budget is in
     frames, as for manifests) and ``output_frames`` to its output frames, each over a (N,)
@@ -252,7 +252,7 @@ class ShardDataset(PassPosition, IterableDataset[Batch]):
             return None
 
     def _example(self, data: bytes, number: int, text: str, where: str) -> Example:
-        signal = self.reader(data, number, self.epoch, where)
+        signal = self.reader.decode(data, number, self.epoch, where)
         text = self.normalizer(text)
         tokens = torch.tensor(self.tokenizer.encode(text), dtype=torch.long)
         return Example(signal, tokens, text, (self.epoch, number))

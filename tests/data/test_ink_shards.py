@@ -16,8 +16,8 @@ import pytest
 
 from seqrec.cli import main
 from seqrec.data.manifest import read_manifest
+from seqrec.data.readers import InkReader
 from seqrec.data.shard_dataset import ShardDataset
-from seqrec.data.shard_readers import InkShardReader
 from seqrec.data.shards import INK_MEMBER, ShardError, decode_ink, read_index, read_members
 from seqrec.features.ink_pipeline import InkFeatureConfig, InkPipeline
 from seqrec.ink import Ink
@@ -58,7 +58,7 @@ def test_every_ink_comes_back_as_read_from_its_file(ink_shards):
 
 def dataset(shards, **options) -> ShardDataset:
     config = InkFeatureConfig(resample_step=0.1)
-    reader = InkShardReader(InkPipeline(config), InkPipeline(config), progress=False)
+    reader = InkReader(InkPipeline(config), progress=False)
     return ShardDataset(
         shards,
         reader,

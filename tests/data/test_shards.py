@@ -16,8 +16,8 @@ import soundfile as sf
 from seqrec.audio.io import load_audio
 from seqrec.cli import main
 from seqrec.data.manifest import read_manifest
+from seqrec.data.readers import AudioReader
 from seqrec.data.shard_dataset import ShardDataset
-from seqrec.data.shard_readers import AudioShardReader
 from seqrec.data.shards import (
     INDEX_NAME,
     ShardError,
@@ -91,7 +91,7 @@ def dataset(shards, **options) -> ShardDataset:
     texts = [item.text for shard in shards for item in shard.items]
     return ShardDataset(
         shards,
-        AudioShardReader(RATE),
+        AudioReader(RATE),
         CharTokenizer.from_texts(texts),
         TextNormalizer(),
         frames=lambda n: n // 80 + 1,
