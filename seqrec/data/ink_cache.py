@@ -1,33 +1,42 @@
-"""Parsed training ink kept in memory, so that later epochs skip reading and parsing its file.
+"""Training ink kept in memory, so that later epochs skip reading and parsing its file.
 
 Ink files are small (a text line of IAM-OnDB is about 20 kB of points) but slow to parse
-(XML), and augmentation comes after parsing, so the parsed strokes can be kept as they are.
+(XML). Where augmentation follows, the parsed strokes are kept as they are; where none does
+(validation, or training without ``ink_augment``), the prepared signal is kept, so that its
+features (Bézier curves included) are computed once per run, not once per epoch.
+
+Dimensions: P points or curves, C channels.
 """
 
 from __future__ import annotations
 
 from collections.abc import Hashable
 
+import numpy as np
+
 from seqrec.data.memory_cache import BoundedCache
 from seqrec.ink import Ink
 
 
-class InkCache(BoundedCache[Ink]):
-    """Parsed ``Ink`` by key (e.g. line index) until ``max_mb`` megabytes of points are held;
-    later inks are not stored. Cached inks are shared, so their users must not change
-    their strokes in place (the ink pipeline copies them). The limit is per process: each
-    data loader worker holds its own cache.
+class InkCache(BoundedCache[Ink | np.ndarray]):
+    """Parsed ``Ink``, or prepared signals (P, C), by key (e.g. line index) until ``max_mb``
+    megabytes are held; later ones are not stored. Cached values are shared, so their users
+    must not change them in place (the ink pipeline copies strokes; batches copy signals).
+    The limit is per process: each data loader worker holds its own cache.
     """
 
     def __init__(self, max_mb: float) -> None:
         super().__init__(max_mb, "ink")
 
-    def get(self, key: Hashable) -> Ink | None:
-        """The ink stored under ``key``, or None."""
+    def get(self, key: Hashable) -> Ink | np.ndarray | None:
+        """The ink or signal stored under ``key``, or None."""
         return self.lookup(key)
 
-    def put(self, key: Hashable, ink: Ink) -> None:
-        """Store ``ink`` under ``key`` if it fits in what is left."""
-        size = sum(stroke.nbytes for stroke in ink.strokes)
+    def put(self, key: Hashable, value: Ink | np.ndarray) -> None:
+        """Store an ink or a prepared signal under ``key`` if it fits in what is left."""
+        if isinstance(value, Ink):
+            size = sum(stroke.nbytes for stroke in value.strokes)
+        else:
+            size = value.nbytes
         if self.fits(key, size):
-            self.store(key, ink, size)
+            self.store(key, value, size)

@@ -109,8 +109,9 @@ class AudioReader:
 
 class InkReader:
     """Ink prepared by ``prepare`` (an InkPipeline, which carries any ink augmentation) as
-    (P, C); with a ``cache``, each file is parsed once and prepared anew on every read.
-    ``augmentation``, the one in ``prepare``, is reseeded for (epoch, index) first.
+    (P, C); with a ``cache``, each file is parsed once and, with ``augmentation`` (the one in
+    ``prepare``, reseeded for (epoch, index) first), prepared anew on every read; without
+    it, prepared once (the cache then keeps the signal).
 
     For shards, ``measure`` is the same preparation without augmentation: the prepared
     lengths depend on the model's ink settings, so ``lengths`` reads every shard once, in
@@ -132,8 +133,14 @@ class InkReader:
         self.progress = progress
 
     def __call__(self, item: CheckedEntry, index: int, epoch: int = 0) -> torch.Tensor:
-        if self.augmentation is not None:
-            self.augmentation.reseed(epoch, index)
+        if self.augmentation is None:  # the same signal every epoch: the cache keeps it
+            signal = None if self.cache is None else self.cache.get(index)
+            if signal is None:
+                signal = prepare_ink(read_entry_ink(item.entry), self.prepare)
+                if self.cache is not None:
+                    self.cache.put(index, signal)
+            return torch.from_numpy(signal)
+        self.augmentation.reseed(epoch, index)
         ink = None if self.cache is None else self.cache.get(index)
         if ink is None:
             ink = read_entry_ink(item.entry)

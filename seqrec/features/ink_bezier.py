@@ -13,14 +13,18 @@ gap between strokes is one straight pen-up curve; every curve becomes 10 feature
   9    pen_up   1 for the jump between strokes, 0 for drawn curves
 
 Distances are in normalised-height units rather than relative to the end distance, so a
-closed loop (end on start) stays finite. The curve parameter s of each point starts as
-its normalised arc length along the piece and is refined by Newton steps towards the
-nearest curve point before a piece is split (Schneider 1990).
+closed loop (end on start) stays finite; a control point on its end point has angle 0. The
+curve parameter s of each point starts as its normalised arc length along the piece and is
+refined by Newton steps towards the nearest curve point before a piece is split (Schneider
+1990).
 
-The fitting works on float64 NumPy arrays (a few microseconds per operation, where small
-torch operations cost ten times more); the module takes and returns tensors.
+The pieces are fitted all at once, round by round: every piece still to fit is one segment
+of flat arrays of x, y and t, and each step of the fit (parameters, least squares, errors,
+Newton steps, where to cut) is one NumPy operation over all of them, with per-piece sums by
+``np.add.reduceat``. A round splits every piece that does not fit in two; the next fits the
+halves. So the cost is a few dozen array operations per round, not per piece, on float64.
 
-Dimensions: P points, N points of one piece, S curves.
+Dimensions: P points, M points of all pieces of a round, K pieces, S curves.
 """
 
 from __future__ import annotations
@@ -29,91 +33,164 @@ import numpy as np
 import torch
 from torch import nn
 
-from seqrec.features.ink import START, T, X, Y, stroke_spans
+from seqrec.features.ink import START, T, X, Y
 
 BEZIER_FEATURES = 10
 REPARAMETERIZATIONS = 2  # Newton refinements of the point parameters before splitting
 
 
-def bernstein(s: np.ndarray) -> np.ndarray:
-    """Cubic Bernstein basis (N, 4) at parameters s (N,)."""
+class Pieces:
+    """Pieces of an ink's strokes as segments of flat point arrays: piece k spans points
+    ``first[k]..last[k]`` (inclusive) of the ink; ``index`` (M,) lists them piece after
+    piece, ``piece`` (M,) which piece each belongs to, ``start`` and ``end`` (K,) where each
+    starts and ends in ``index``."""
+
+    def __init__(self, first: np.ndarray, last: np.ndarray) -> None:
+        self.first, self.last = first, last
+        self.count = last - first + 1
+        self.end = np.cumsum(self.count) - 1
+        self.start = self.end - self.count + 1
+        self.piece = np.repeat(np.arange(len(first)), self.count)
+        self.index = np.arange(int(self.end[-1]) + 1 if len(first) else 0)
+        self.index += (first - self.start)[self.piece]
+
+    def sum(self, rows: np.ndarray) -> np.ndarray:
+        """Per-piece sums (R, K) of per-point ``rows`` (R, M)."""
+        return np.add.reduceat(rows, self.start, axis=1)
+
+    def max(self, values: np.ndarray) -> np.ndarray:
+        """Per-piece maxima (K,) of per-point ``values`` (M,)."""
+        return np.maximum.reduceat(values, self.start)
+
+
+def _basis(s: np.ndarray) -> np.ndarray:
+    """Cubic Bernstein basis (4, M) at parameters s (M,)."""
     r = 1.0 - s
-    return np.stack([r**3, 3 * s * r**2, 3 * s**2 * r, s**3], axis=1)
+    basis = np.empty((4, len(s)))
+    basis[0] = r * r * r
+    basis[1] = 3 * s * r * r
+    basis[2] = 3 * s * s * r
+    basis[3] = s * s * s
+    return basis
 
 
-def chord_parameters(xy: np.ndarray) -> np.ndarray:
-    """Normalised cumulative arc length (N,) in [0, 1]; evenly spaced when there is none."""
-    arc = np.concatenate([[0.0], np.cumsum(np.linalg.norm(np.diff(xy, axis=0), axis=1))])
-    if arc[-1] <= 0:
-        return np.linspace(0.0, 1.0, len(xy))
-    return arc / arc[-1]
+class Curves:
+    """Each piece's cubic, its control points ``controls`` (2, K, 4) (x and y), and at each
+    point: its parameter ``s`` (M,), its piece's control points ``at`` (2, M, 4), and the
+    curve's position ``position`` (2, M) there."""
+
+    def __init__(self, controls: np.ndarray, s: np.ndarray, basis: np.ndarray, piece: np.ndarray):
+        self.controls, self.s = controls, s
+        self.at = controls[:, piece]
+        self.position = np.einsum("im,dmi->dm", basis, self.at)
 
 
-def fit_cubic_bezier(xy: np.ndarray, s: np.ndarray) -> np.ndarray:
-    """Control points (4, 2) of the cubic through the first and last of ``xy`` (N, 2) whose
-    inner control points minimise the squared error at parameters ``s`` (N,).
-
-    With fewer than 4 points, or no unique solution, the inner points sit on the chord.
-    """
-    p0, p3 = xy[0], xy[-1]
-    line = np.stack([p0, p0 + (p3 - p0) / 3, p0 + 2 * (p3 - p0) / 3, p3])
-    if len(xy) < 4:
-        return line
-    basis = bernstein(s)
-    a = basis[:, 1:3]
-    rest = xy - basis[:, :1] * p0 - basis[:, 3:] * p3
-    gram = a.T @ a
-    det = gram[0, 0] * gram[1, 1] - gram[0, 1] ** 2
-    if det <= 1e-12 * max(1.0, gram[0, 0] * gram[1, 1]):
-        return line
-    inverse = np.array([[gram[1, 1], -gram[0, 1]], [-gram[0, 1], gram[0, 0]]]) / det
-    inner = inverse @ (a.T @ rest)
-    return np.stack([p0, inner[0], inner[1], p3])
+def _chord_parameters(xy: np.ndarray, pieces: Pieces) -> np.ndarray:
+    """Each point's normalised arc length along its piece (M,), in [0, 1], from its points
+    ``xy`` (2, M); evenly spaced along a piece that has none."""
+    step = np.empty(xy.shape[1])
+    step[1:] = np.hypot(*np.diff(xy, axis=1))
+    step[pieces.start] = 0.0
+    total = np.cumsum(step)
+    base = total[pieces.start]
+    length = total[pieces.end] - base
+    flat = length <= 0
+    if not flat.any():
+        return (total - base[pieces.piece]) / length[pieces.piece]
+    position = np.arange(len(step)) - pieces.start[pieces.piece]
+    even = position / np.maximum(pieces.count - 1, 1)[pieces.piece]
+    arc = (total - base[pieces.piece]) / np.where(flat, 1.0, length)[pieces.piece]
+    return np.where(flat[pieces.piece], even, arc)
 
 
-def reparameterize(xy: np.ndarray, ctrl: np.ndarray, s: np.ndarray) -> np.ndarray:
-    """One Newton step moving each parameter (N,) towards the curve point nearest its point
-    of ``xy`` (N, 2) (Schneider 1990); the end parameters stay 0 and 1."""
-    p0, p1, p2, p3 = ctrl
-    r, u = (1.0 - s)[:, None], s[:, None]
-    diff = bernstein(s) @ ctrl - xy
-    d1 = 3 * (r**2 * (p1 - p0) + 2 * u * r * (p2 - p1) + u**2 * (p3 - p2))
-    d2 = 6 * (r * (p2 - 2 * p1 + p0) + u * (p3 - 2 * p2 + p1))
-    num, den = (diff * d1).sum(1), (d1 * d1).sum(1) + (diff * d2).sum(1)
+def _fit_curves(xy: np.ndarray, s: np.ndarray, pieces: Pieces) -> Curves:
+    """Each piece's cubic through its first and last point whose inner control points
+    minimise the squared error to its points ``xy`` (2, M) at parameters ``s`` (M,). With
+    fewer than 4 points, or no unique solution, the inner points sit on the chord."""
+    basis = _basis(s)
+    b0, b1, b2, b3 = basis
+    p0, p3 = xy[:, pieces.start], xy[:, pieces.end]  # (2, K)
+    rest = xy - b0 * p0[:, pieces.piece] - b3 * p3[:, pieces.piece]
+    rows = np.concatenate([[b1 * b1, b1 * b2, b2 * b2], b1 * rest, b2 * rest])
+    g00, g01, g11, *r = pieces.sum(rows)
+    r1, r2 = np.stack(r[:2]), np.stack(r[2:])
+    det = g00 * g11 - g01 * g01
+    solvable = (pieces.count >= 4) & (det > 1e-12 * np.maximum(1.0, g00 * g11))
+    det = np.where(solvable, det, 1.0)
+    third = (p3 - p0) / 3
+    inner1 = np.where(solvable, (g11 * r1 - g01 * r2) / det, p0 + third)
+    inner2 = np.where(solvable, (g00 * r2 - g01 * r1) / det, p3 - third)
+    return Curves(np.stack([p0, inner1, inner2, p3], axis=2), s, basis, pieces.piece)
+
+
+def _reparameterize(xy: np.ndarray, curves: Curves, pieces: Pieces) -> np.ndarray:
+    """One Newton step moving each parameter (M,) towards the curve point nearest its point
+    of ``xy`` (2, M) (Schneider 1990); a piece's end parameters stay 0 and 1."""
+    s = curves.s
+    r = 1.0 - s
+    at = curves.at
+    a, b, c = at[..., 1] - at[..., 0], at[..., 2] - at[..., 1], at[..., 3] - at[..., 2]
+    d1 = 3 * r * r * a + 6 * s * r * b + 3 * s * s * c  # (2, M)
+    d2 = 6 * (r * (b - a) + s * (c - b))
+    diff = curves.position - xy
+    num, den = (diff * d1).sum(0), (d1 * d1 + diff * d2).sum(0)
     usable = np.abs(den) > 1e-12
     step = np.divide(num, den, out=np.zeros_like(num), where=usable)
     out = np.clip(s - step, 0.0, 1.0)
-    out[0], out[-1] = 0.0, 1.0
+    out[pieces.start] = 0.0
+    out[pieces.end] = 1.0
     return out
 
 
-def fit_time(t: np.ndarray, s: np.ndarray) -> np.ndarray:
-    """Coefficients (g1, g2, g3) of the least-squares cubic t(s) = g0 + g1 s + g2 s^2 + g3 s^3
-    (fewer than 4 points: the straight line from the first time to the last)."""
-    if len(t) < 4:
-        return np.array([t[-1] - t[0], 0.0, 0.0])
-    powers = s[:, None] ** np.arange(4)
-    return np.linalg.lstsq(powers, t, rcond=None)[0][1:]
+def _fit_times(t: np.ndarray, s: np.ndarray, pieces: Pieces) -> np.ndarray:
+    """Coefficients (K, 3) (g1, g2, g3) of each piece's least-squares cubic t(s) = g0 + g1 s
+    + g2 s^2 + g3 s^3 (fewer than 4 points: the straight line from the first time to the
+    last), by the normal equations, solved for all pieces at once; a piece whose parameters
+    take fewer than 4 distinct values (a singular system) gets the minimum-norm solution."""
+    out = np.zeros((len(pieces.first), 3))
+    out[:, 0] = t[pieces.end] - t[pieces.start]
+    fitted = np.flatnonzero(pieces.count >= 4)
+    if len(fitted) == 0:
+        return out
+    powers = s ** np.arange(7)[:, None]  # (7, M)
+    moments = pieces.sum(np.vstack([powers, t * powers[:4]]))[:, fitted].T
+    gram = moments[:, np.arange(4)[:, None] + np.arange(4)]  # (K, 4, 4): sums of s^(i+j)
+    rhs = moments[:, 7:]
+    scale = np.sqrt(gram[:, np.arange(4), np.arange(4)])
+    singular = np.abs(np.linalg.det(gram / (scale[:, :, None] * scale[:, None, :]))) < 1e-9
+    solution = np.zeros((len(fitted), 4))
+    regular = ~singular
+    solution[regular] = np.linalg.solve(gram[regular], rhs[regular, :, None])[..., 0]
+    for k in np.flatnonzero(singular).tolist():
+        rows = pieces.piece == fitted[k]
+        solution[k] = np.linalg.lstsq(powers[:4, rows].T, t[rows], rcond=None)[0]
+    out[fitted] = solution[:, 1:]
+    return out
 
 
-def _angle(reference: np.ndarray, vector: np.ndarray) -> float:
-    cross = reference[0] * vector[1] - reference[1] * vector[0]
-    return float(np.arctan2(cross, reference @ vector))
+def _angles(reference: np.ndarray, vector: np.ndarray) -> np.ndarray:
+    """Signed angles (K,) from ``reference`` vectors (2, K) to ``vector`` (2, K); 0 for a
+    vector of length 0 (whose angle the signs of its zeros would otherwise set to 0 or pi)."""
+    (rx, ry), (vx, vy) = reference, vector
+    angle = np.arctan2(rx * vy - ry * vx, rx * vx + ry * vy)
+    return np.where((vx != 0) | (vy != 0), angle, 0.0)
 
 
-def curve_features(ctrl: np.ndarray, time: np.ndarray) -> np.ndarray:
-    """The 10 features (see the module docstring) of a drawn curve's control points (4, 2)
-    and time coefficients (3,)."""
-    p0, p1, p2, p3 = ctrl
-    end = p3 - p0
-    reference = end if np.linalg.norm(end) > 0 else np.array([1.0, 0.0])
-    return np.concatenate(
+def _curve_features(curves: Curves, time: np.ndarray) -> np.ndarray:
+    """The 10 features (K, 10) (see the module docstring) of drawn curves and their time
+    coefficients (K, 3)."""
+    p0, p1, p2, p3 = np.moveaxis(curves.controls, 2, 0)  # each (2, K)
+    end, first, second = p3 - p0, p1 - p0, p2 - p3
+    reference = np.where(np.hypot(*end) > 0, end, [[1.0], [0.0]])
+    return np.column_stack(
         [
-            end,
-            [np.linalg.norm(p1 - p0), np.linalg.norm(p2 - p3)],
-            [_angle(reference, p1 - p0), _angle(-reference, p2 - p3)],
+            end.T,
+            np.hypot(*first),
+            np.hypot(*second),
+            _angles(reference, first),
+            _angles(-reference, second),
             time,
-            [0.0],
+            np.zeros(end.shape[1]),
         ]
     )
 
@@ -128,61 +205,93 @@ class BezierEncoding(nn.Module):
         self.max_error = max_error
         self.max_length = max_length
 
-    def _fit(self, piece: np.ndarray) -> tuple[np.ndarray, int | None]:
-        """Features (10,) of the curve fitting a piece (N, 3), and where to cut the piece when
-        the curve is farther than ``max_error`` from a point (None: keep it whole)."""
-        xy = piece[:, :2]
-        s = chord_parameters(xy)
-        ctrl = fit_cubic_bezier(xy, s)
-        error = np.linalg.norm(bernstein(s) @ ctrl - xy, axis=1)
-        for _ in range(REPARAMETERIZATIONS if len(xy) >= 4 else 0):
-            if error.max() <= self.max_error:
+    def _fit(self, coords: np.ndarray, pieces: Pieces) -> tuple[np.ndarray, np.ndarray]:
+        """Features (K, 10) of the curve fitting each piece of ``coords`` (3, P: x, y, t), and
+        where to cut each piece (K,) as a point of the ink, -1 where the curve is within
+        ``max_error`` of every point."""
+        xy, t = coords[:2, pieces.index], coords[2, pieces.index]
+        curves = _fit_curves(xy, _chord_parameters(xy, pieces), pieces)
+        error = np.hypot(*(curves.position - xy))
+        worst = pieces.max(error)
+        for _ in range(REPARAMETERIZATIONS):
+            refit = (pieces.count >= 4) & (worst > self.max_error)
+            if not refit.any():
                 break
-            s = reparameterize(xy, ctrl, s)
-            ctrl = fit_cubic_bezier(xy, s)
-            error = np.linalg.norm(bernstein(s) @ ctrl - xy, axis=1)
-        features = curve_features(ctrl, fit_time(piece[:, 2], s))
-        if len(piece) < 3 or error.max() <= self.max_error:
-            return features, None
-        return features, int(error[1:-1].argmax()) + 1
+            # a piece whose parameters stay is fitted to the same curve, bit for bit
+            s = np.where(refit[pieces.piece], _reparameterize(xy, curves, pieces), curves.s)
+            curves = _fit_curves(xy, s, pieces)
+            error = np.hypot(*(curves.position - xy))
+            worst = pieces.max(error)
+        features = _curve_features(curves, _fit_times(t, curves.s, pieces))
+        return features, self._cuts(error, worst, pieces)
 
-    def _by_length(self, stroke: np.ndarray) -> list[np.ndarray]:
-        """A stroke (N, 3) cut at points into pieces of at most about ``max_length``."""
-        arc = np.concatenate(
-            [[0.0], np.cumsum(np.linalg.norm(np.diff(stroke[:, :2], axis=0), axis=1))]
-        )
-        count = int(np.ceil(arc[-1] / self.max_length))
-        if count <= 1:
-            return [stroke]
-        cuts = np.unique(np.searchsorted(arc, arc[-1] * np.arange(1, count) / count))
-        cuts = cuts[(cuts > 0) & (cuts < len(stroke) - 1)]
-        bounds = [0, *cuts.tolist(), len(stroke) - 1]
-        return [stroke[a : b + 1] for a, b in zip(bounds, bounds[1:], strict=False)]
+    def _cuts(self, error: np.ndarray, worst: np.ndarray, pieces: Pieces) -> np.ndarray:
+        """Per piece (K,), the ink point of its worst inner point (the first of equals), where
+        it is to be split, or -1 where it fits or has fewer than 3 points."""
+        split = (pieces.count >= 3) & (worst > self.max_error)
+        cuts = np.full(len(pieces.first), -1)
+        if not split.any():
+            return cuts
+        inner = error.copy()
+        inner[pieces.start] = -1.0
+        inner[pieces.end] = -1.0
+        peak = pieces.max(inner)
+        hits = np.flatnonzero((inner == peak[pieces.piece]) & split[pieces.piece])
+        owner = pieces.piece[hits]
+        first = np.ones(len(hits), dtype=bool)
+        first[1:] = owner[1:] != owner[:-1]
+        cuts[owner[first]] = pieces.index[hits[first]]
+        return cuts
 
-    def _pieces(self, stroke: np.ndarray) -> list[np.ndarray]:
-        """Curve features of a stroke (N, 3): cut by length, then split at the worst point until
-        each piece fits; pieces share their end points."""
-        done, todo = [], self._by_length(stroke)[::-1]
-        while todo:
-            piece = todo.pop()
-            features, cut = self._fit(piece)
-            if cut is None:
-                done.append(features)
-            else:
-                todo += [piece[cut:], piece[: cut + 1]]  # the first half is popped first
-        return done
+    def _by_length(self, xy: np.ndarray, begins: np.ndarray, ends: np.ndarray) -> Pieces:
+        """The strokes (points ``begins[i]..ends[i] - 1`` of ``xy`` (2, P)) cut at points
+        into pieces of at most about ``max_length``; pieces share their end points."""
+        step = np.zeros(xy.shape[1])
+        step[1:] = np.hypot(*np.diff(xy, axis=1))
+        step[begins] = 0.0
+        total = np.cumsum(step)
+        length = total[ends - 1] - total[begins]
+        count = np.maximum(np.ceil(length / self.max_length).astype(int), 1)
+        stroke = np.repeat(np.arange(len(begins)), count - 1)  # a cut target per extra piece
+        k = np.arange(len(stroke)) - np.repeat(np.cumsum(count - 1) - (count - 1), count - 1) + 1
+        target = total[begins][stroke] + length[stroke] * k / count[stroke]
+        cuts = np.searchsorted(total, target)
+        inside = (cuts > begins[stroke]) & (cuts < ends[stroke] - 1)
+        cuts, stroke = cuts[inside], stroke[inside]
+        keep = np.ones(len(cuts), dtype=bool)
+        keep[1:] = cuts[1:] != cuts[:-1]  # the same point twice (sorted within a stroke)
+        cuts, stroke = cuts[keep], stroke[keep]
+        # each stroke's bounds in order: its first point, its cuts, its last point
+        bounds = np.concatenate([begins, cuts, ends - 1])
+        kind = np.concatenate([np.zeros(len(begins)), np.ones(len(cuts)), np.full(len(ends), 2)])
+        owner = np.concatenate([np.arange(len(begins)), stroke, np.arange(len(ends))])
+        order = np.lexsort((kind, bounds, owner))
+        bounds, kind = bounds[order], kind[order]
+        return Pieces(bounds[kind < 2], bounds[kind > 0])
 
     def forward(self, points: torch.Tensor) -> torch.Tensor:
         array = points.detach().cpu().double().numpy()
-        curves = []
-        previous_end = None
-        for begin, end in stroke_spans(points[:, START]):
-            stroke = array[begin:end][:, [X, Y, T]]
-            if previous_end is not None:
-                pen_up = np.zeros(BEZIER_FEATURES)
-                jump = stroke[0] - previous_end
-                pen_up[0:2], pen_up[6], pen_up[9] = jump[:2], jump[2], 1.0
-                curves.append(pen_up)
-            curves += self._pieces(stroke)
-            previous_end = stroke[-1]
-        return torch.from_numpy(np.stack(curves)).to(points.dtype)
+        coords = array[:, [X, Y, T]].T  # (3, P)
+        begins = np.flatnonzero(array[:, START] > 0.5)
+        if len(begins) == 0 or begins[0] != 0:
+            begins = np.concatenate([[0], begins])
+        ends = np.append(begins[1:], len(array))
+        begins, ends = begins[ends > begins], ends[ends > begins]
+        pieces = self._by_length(coords[:2], begins, ends)
+        starts, curves = [], []
+        while len(pieces.first):
+            features, cuts = self._fit(coords, pieces)
+            done = cuts < 0
+            starts.append(pieces.first[done])
+            curves.append(features[done])
+            split = ~done
+            first, last, cut = pieces.first[split], pieces.last[split], cuts[split]
+            pieces = Pieces(np.concatenate([first, cut]), np.concatenate([cut, last]))
+        jumps = np.zeros((len(begins) - 1, BEZIER_FEATURES))
+        jump = coords[:, begins[1:]] - coords[:, ends[:-1] - 1]
+        jumps[:, 0], jumps[:, 1], jumps[:, 6], jumps[:, 9] = *jump, 1.0
+        # in drawing order: a stroke's pieces by their first point, each jump before the
+        # stroke it leads to (at its first point, half a point early)
+        order = np.concatenate([*starts, begins[1:] - 0.5])
+        curves = np.concatenate([*curves, jumps])[np.argsort(order, kind="stable")]
+        return torch.from_numpy(curves).to(points.dtype)

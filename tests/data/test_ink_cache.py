@@ -73,3 +73,16 @@ def test_cached_ink_is_augmented_anew_and_left_unchanged(tmp_path: Path):
     assert not torch.equal(first, second)  # drawn anew each epoch
     assert torch.equal(first, dataset[(0, 0)].signal)  # the same for the same epoch
     assert cache.get(0) == original
+
+
+def test_ink_without_augmentation_is_prepared_once_per_run(tmp_path: Path):
+    items = [_item(tmp_path / f"{i}.json", i) for i in range(3)]
+    pipeline = InkPipeline(InkFeatureConfig(encoding="bezier", resample_step=None))
+    dataset = SignalDataset(
+        items, CharTokenizer.from_texts(["ab"]), InkReader(pipeline, InkCache(16))
+    )
+    epochs = [[dataset[(epoch, i)].signal for i in range(3)] for epoch in range(4)]
+    assert pipeline.stats.inks == 3  # the curves fitted once, not once per epoch
+    for later in epochs[1:]:
+        for signal, first in zip(later, epochs[0], strict=True):
+            assert torch.equal(signal, first)

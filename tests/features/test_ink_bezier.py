@@ -1,4 +1,6 @@
-"""Bézier-curve encoding: exact least-squares fits, curve features, splitting, pen-up curves."""
+"""Bézier-curve encoding: exact least-squares fits, curve features, splitting, pen-up curves,
+and the vectorised fit against the former one piece at a time (``bezier_reference``) on
+random strokes and on real IAM-OnDB lines."""
 
 from __future__ import annotations
 
@@ -10,11 +12,13 @@ from numpy.testing import assert_allclose
 
 from seqrec.features.ink_bezier import (
     BezierEncoding,
-    bernstein,
-    curve_features,
-    fit_cubic_bezier,
-    fit_time,
+    Pieces,
+    _curve_features,
+    _fit_curves,
+    _fit_times,
 )
+
+from .bezier_reference import ReferenceBezierEncoding, bernstein
 
 CTRL = np.array([[0.0, 0.0], [0.1, -0.6], [0.9, -0.5], [1.0, 0.2]])
 
@@ -27,15 +31,19 @@ def _stroke(xy: np.ndarray, t: np.ndarray) -> torch.Tensor:
 
 def test_least_squares_fit_reproduces_a_cubic_exactly():
     s = np.concatenate([[0.0], np.sort(np.random.default_rng(0).random(40)), [1.0]])
-    assert_allclose(fit_cubic_bezier(bernstein(s) @ CTRL, s), CTRL, atol=1e-12)
+    one = Pieces(np.array([0]), np.array([len(s) - 1]))
+    curves = _fit_curves((bernstein(s) @ CTRL).T, s, one)
+    assert_allclose(curves.controls[:, 0].T, CTRL, atol=1e-12)
     t = 0.2 + 0.3 * s - 0.1 * s**2 + 0.05 * s**3
-    assert_allclose(fit_time(t, s), [0.3, -0.1, 0.05], atol=1e-12)
+    assert_allclose(_fit_times(t, s, one)[0], [0.3, -0.1, 0.05], atol=1e-12)
 
 
 def test_curve_features_of_a_known_curve():
     ctrl = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 1.0], [1.0, 0.0]])
-    feats = curve_features(ctrl, np.array([0.5, 0.0, 0.0]))
-    assert_allclose(feats, [1, 0, 1, 1, math.pi / 2, -math.pi / 2, 0.5, 0, 0, 0], atol=1e-15)
+    s = np.linspace(0, 1, 30)
+    curves = _fit_curves((bernstein(s) @ ctrl).T, s, Pieces(np.array([0]), np.array([29])))
+    feats = _curve_features(curves, np.array([[0.5, 0.0, 0.0]]))[0]
+    assert_allclose(feats, [1, 0, 1, 1, math.pi / 2, -math.pi / 2, 0.5, 0, 0, 0], atol=1e-12)
 
 
 def _control_points(features: np.ndarray, start: np.ndarray) -> np.ndarray:
@@ -77,3 +85,63 @@ def test_strokes_split_at_the_error_and_length_limits_and_jumps_are_pen_up_curve
         assert curves[:, 9].tolist() == [0.0] * (len(curves) - 2) + [1.0, 0.0]
         assert_allclose(curves[:-2, :2].sum(0), [0, 0], atol=1e-12)  # the circle closes
         assert_allclose(curves[-2, [0, 1, 6]], [2, 0, 1 - 2 * math.pi / 10], atol=1e-12)
+
+
+ANGLES = [4, 5]  # a1, a2: equal modulo 2 pi (pi and -pi are the same direction)
+
+
+def assert_same_curves(new: np.ndarray, old: np.ndarray) -> None:
+    """The same curves, features within 1e-8 or 1e-6 of their size (the time coefficients of
+    an ill-conditioned fit are large: the normal equations solve it now, an SVD before):
+    angles modulo 2 pi, and not compared where
+    the control point sits on its end point (the former fit's angle was 0 or pi there, by
+    the signs of zeros; it is 0 now)."""
+    assert new.shape == old.shape
+    diff = new - old
+    diff[:, ANGLES] = (diff[:, ANGLES] + math.pi) % (2 * math.pi) - math.pi
+    diff[:, ANGLES] *= new[:, [2, 3]] > 0  # the distances d1, d2
+    assert (np.abs(diff) <= 1e-8 + 1e-6 * np.abs(old)).all()
+
+
+def random_ink(rng: np.random.Generator) -> torch.Tensor:
+    """Strokes of random walks (a few repeated points, one-point and two-point strokes)."""
+    parts = []
+    for n in rng.choice([1, 2, 3, 5, 40, 150], size=8):
+        xy = np.cumsum(rng.normal(0, 0.05, (n, 2)), axis=0) + rng.normal(0, 1, 2)
+        xy[rng.random(n) < 0.1] = xy[0]
+        parts.append(_stroke(xy, np.sort(rng.random(n))))
+    return torch.cat(parts)
+
+
+def test_the_vectorised_fit_gives_the_former_curves_on_random_strokes():
+    rng = np.random.default_rng(0)
+    for max_error, max_length in ((0.02, 1.0), (0.005, 0.3), (0.1, 10.0)):
+        new = BezierEncoding(max_error, max_length)
+        old = ReferenceBezierEncoding(max_error, max_length)
+        for _ in range(20):
+            ink = random_ink(rng)
+            assert_same_curves(new(ink).numpy(), old(ink).numpy())
+
+
+def test_the_vectorised_fit_gives_the_former_curves_on_real_lines(shared_corpus, tmp_path):
+    import subprocess
+    import sys
+
+    from seqrec.features.ink_pipeline import InkFeatureConfig, InkPipeline
+    from seqrec.ink import Ink
+
+    source = shared_corpus("iam_ondb")
+    subprocess.run(
+        [sys.executable, str(source / "build.py"), str(tmp_path), "--limit", "8"],
+        check=True,
+        capture_output=True,
+    )
+    lines = sorted(tmp_path.glob("lineStrokes/*/*/*.xml"))
+    assert len(lines) >= 20
+    pipeline = InkPipeline(InkFeatureConfig(encoding="bezier", resample_step=None))
+    pipeline.bezier = None  # the normalised points the encoding takes
+    for line in lines:
+        points = torch.from_numpy(pipeline(Ink.load(line))).double()
+        assert_same_curves(
+            BezierEncoding()(points).numpy(), ReferenceBezierEncoding()(points).numpy()
+        )
