@@ -6,8 +6,9 @@ index for audio, one measuring pass for ink; ``seqrec.data.shards``): shards
 are grouped into fixed windows of ``window_shards`` consecutive shards; window i belongs to
 rank ``i % world_size``. Within a window, utterances are sorted by length into buckets of
 equal count, each with a fixed batch size (``batch_size``, or fewer under the padded
-``max_batch_frames`` budget), so a window makes the same number of batches every epoch while
-their contents are reshuffled. Each epoch shuffles a rank's windows and the batches within a
+``max_batch_frames`` budget), the buckets' remainders pooled into at most one partly filled
+batch per window, so a window makes the same number of batches every epoch while their
+contents are reshuffled. Each epoch shuffles a rank's windows and the batches within a
 window; loader worker w of W takes the rank's windows w, w + W, ...; a rank's batches come
 out in DataLoader order (one from each worker in turn). All ranks stop at the count of the
 rank with fewest batches, so they step equally often.
@@ -166,7 +167,11 @@ class ShardDataset(PassPosition, IterableDataset[Batch]):
         return buckets
 
     def _window_batches(self, window: int) -> int:
-        return sum(math.ceil(len(items) / size) for items, size in self.buckets[window])
+        """How many batches the window makes, in every epoch (see ``_window_plan``)."""
+        full = sum(len(items) // size for items, size in self.buckets[window])
+        tails = [(len(items) % size, size) for items, size in self.buckets[window]]
+        left = sum(n for n, _ in tails)
+        return full + (math.ceil(left / min(size for n, size in tails if n)) if left else 0)
 
     def __len__(self) -> int:
         return self.num_batches
@@ -199,13 +204,27 @@ class ShardDataset(PassPosition, IterableDataset[Batch]):
         return [kept[(w + first) % workers] for w in range(workers)]
 
     def _window_plan(self, epoch: int, window: int) -> list[PlannedBatch]:
+        """The window's batches in ``epoch``: each bucket's shuffled items cut into full
+        batches of its size; what is left of every bucket, in length order, cut into batches
+        of the smallest size among those buckets (that of the longest items, so within the
+        padded budget); all in a shuffled order. So a window makes at most one partly filled
+        batch, however many buckets it has, and as many batches in every epoch."""
         rng = np.random.default_rng(keyed_seeds(self.seed, (epoch, window)))
-        batches = []
+        batches, left, left_size = [], [], None
         for items, size in self.buckets[window]:
-            shuffled = rng.permutation(items)
+            shuffled = [int(i) for i in rng.permutation(items)]
+            full = len(shuffled) // size * size
             batches += [
-                PlannedBatch(window, tuple(int(i) for i in shuffled[b : b + size]))
-                for b in range(0, len(shuffled), size)
+                PlannedBatch(window, tuple(shuffled[b : b + size])) for b in range(0, full, size)
+            ]
+            if full < len(shuffled):
+                left += shuffled[full:]
+                left_size = size if left_size is None else min(left_size, size)
+        if left:
+            left.sort(key=lambda i: self.frames[i])
+            batches += [
+                PlannedBatch(window, tuple(left[b : b + left_size]))
+                for b in range(0, len(left), left_size)
             ]
         return [batches[i] for i in rng.permutation(len(batches))]
 

@@ -96,10 +96,7 @@ def dataset(shards, **options) -> ShardDataset:
         TextNormalizer(),
         frames=lambda n: n // 80 + 1,
         output_frames=lambda n: n // 160 + 1,
-        batch_size=2,
-        num_buckets=2,
-        window_shards=1,
-        **options,
+        **{"batch_size": 2, "num_buckets": 2, "window_shards": 1, **options},
     )
 
 
@@ -123,6 +120,20 @@ def test_ranks_and_workers_read_their_own_shards_and_step_equally(shards):
     assert not windows[0] & windows[1]  # each rank its own shards
     assert len(items) == len(set(items))  # nothing twice in an epoch
     assert data.plan(epoch=3, workers=2) != data.plan(epoch=4, workers=2)  # reshuffled
+
+
+def test_a_window_makes_one_partly_filled_batch_and_as_many_batches_every_epoch(shards):
+    # two windows of 4 shards (16 and 15 utterances), three buckets of 5 or 6 each
+    data = dataset(shards, window_shards=4, batch_size=4, num_buckets=3)
+    counts = [data._window_batches(w) for w in range(len(data.windows))]
+    for epoch in range(3):
+        for window, count in enumerate(counts):
+            plan = data._window_plan(epoch, window)
+            sizes = sorted(len(b.items) for b in plan)
+            assert len(plan) == count
+            assert sizes[1:] == [4] * (len(sizes) - 1)  # buckets of 5 or 6: remainders pooled
+            items = [i for b in plan for i in b.items]
+            assert len(items) == len(set(items)) == sum(len(b) for b, _ in data.buckets[window])
 
 
 def interleaved(streams: list[list]) -> list:
