@@ -53,6 +53,7 @@ class Pieces:
         self.piece = np.repeat(np.arange(len(first)), self.count)
         self.index = np.arange(int(self.end[-1]) + 1 if len(first) else 0)
         self.index += (first - self.start)[self.piece]
+        self.fittable = self.count >= 4  # a cubic's inner points need 4 points
 
     def sum(self, rows: np.ndarray) -> np.ndarray:
         """Per-piece sums (R, K) of per-point ``rows`` (R, M)."""
@@ -103,24 +104,42 @@ def _chord_parameters(xy: np.ndarray, pieces: Pieces) -> np.ndarray:
     return np.where(flat[pieces.piece], even, arc)
 
 
-def _fit_curves(xy: np.ndarray, s: np.ndarray, pieces: Pieces) -> Curves:
+def _ends(xy: np.ndarray, pieces: Pieces) -> tuple[np.ndarray, ...]:
+    """The pieces' first and last points (2, K), and those of each point's piece (2, M)."""
+    p0, p3 = xy[:, pieces.start], xy[:, pieces.end]
+    return p0, p3, p0[:, pieces.piece], p3[:, pieces.piece]
+
+
+def _fit_curves(
+    xy: np.ndarray, s: np.ndarray, pieces: Pieces, ends: tuple[np.ndarray, ...] | None = None
+) -> Curves:
     """Each piece's cubic through its first and last point whose inner control points
-    minimise the squared error to its points ``xy`` (2, M) at parameters ``s`` (M,). With
-    fewer than 4 points, or no unique solution, the inner points sit on the chord."""
+    minimise the squared error to its points ``xy`` (2, M) at parameters ``s`` (M,);
+    ``ends`` (the same for every fit of a round) are the pieces' first and last points
+    (2, K) and those of each point's piece (2, M). With fewer than 4 points, or no unique
+    solution, the inner points sit on the chord."""
+    p0, p3, at0, at3 = ends or _ends(xy, pieces)
     basis = _basis(s)
     b0, b1, b2, b3 = basis
-    p0, p3 = xy[:, pieces.start], xy[:, pieces.end]  # (2, K)
-    rest = xy - b0 * p0[:, pieces.piece] - b3 * p3[:, pieces.piece]
-    rows = np.concatenate([[b1 * b1, b1 * b2, b2 * b2], b1 * rest, b2 * rest])
-    g00, g01, g11, *r = pieces.sum(rows)
-    r1, r2 = np.stack(r[:2]), np.stack(r[2:])
+    rows = np.empty((7, len(s)))
+    np.multiply(b1, b1, out=rows[0])
+    np.multiply(b1, b2, out=rows[1])
+    np.multiply(b2, b2, out=rows[2])
+    rest = xy - b0 * at0 - b3 * at3
+    np.multiply(b1, rest, out=rows[3:5])
+    np.multiply(b2, rest, out=rows[5:7])
+    sums = pieces.sum(rows)
+    g00, g01, g11 = sums[0], sums[1], sums[2]
+    r1, r2 = sums[3:5], sums[5:7]
     det = g00 * g11 - g01 * g01
-    solvable = (pieces.count >= 4) & (det > 1e-12 * np.maximum(1.0, g00 * g11))
-    det = np.where(solvable, det, 1.0)
+    solvable = pieces.fittable & (det > 1e-12 * np.maximum(1.0, g00 * g11))
+    det[~solvable] = 1.0
+    controls = np.empty((2, len(det), 4))
+    controls[..., 0], controls[..., 3] = p0, p3
     third = (p3 - p0) / 3
-    inner1 = np.where(solvable, (g11 * r1 - g01 * r2) / det, p0 + third)
-    inner2 = np.where(solvable, (g00 * r2 - g01 * r1) / det, p3 - third)
-    return Curves(np.stack([p0, inner1, inner2, p3], axis=2), s, basis, pieces.piece)
+    controls[..., 1] = np.where(solvable, (g11 * r1 - g01 * r2) / det, p0 + third)
+    controls[..., 2] = np.where(solvable, (g00 * r2 - g01 * r1) / det, p3 - third)
+    return Curves(controls, s, basis, pieces.piece)
 
 
 def _reparameterize(xy: np.ndarray, curves: Curves, pieces: Pieces) -> np.ndarray:
@@ -136,7 +155,7 @@ def _reparameterize(xy: np.ndarray, curves: Curves, pieces: Pieces) -> np.ndarra
     num, den = (diff * d1).sum(0), (d1 * d1 + diff * d2).sum(0)
     usable = np.abs(den) > 1e-12
     step = np.divide(num, den, out=np.zeros_like(num), where=usable)
-    out = np.clip(s - step, 0.0, 1.0)
+    out = np.minimum(np.maximum(s - step, 0.0), 1.0)
     out[pieces.start] = 0.0
     out[pieces.end] = 1.0
     return out
@@ -149,11 +168,14 @@ def _fit_times(t: np.ndarray, s: np.ndarray, pieces: Pieces) -> np.ndarray:
     take fewer than 4 distinct values (a singular system) gets the minimum-norm solution."""
     out = np.zeros((len(pieces.first), 3))
     out[:, 0] = t[pieces.end] - t[pieces.start]
-    fitted = np.flatnonzero(pieces.count >= 4)
+    fitted = np.flatnonzero(pieces.fittable)
     if len(fitted) == 0:
         return out
-    powers = s ** np.arange(7)[:, None]  # (7, M)
-    moments = pieces.sum(np.vstack([powers, t * powers[:4]]))[:, fitted].T
+    powers = np.empty((11, len(s)))  # s^0 .. s^6, then t s^0 .. t s^3
+    powers[0] = 1.0
+    np.cumprod(np.broadcast_to(s, (6, len(s))), axis=0, out=powers[1:7])
+    np.multiply(t, powers[:4], out=powers[7:])
+    moments = pieces.sum(powers)[:, fitted].T
     gram = moments[:, np.arange(4)[:, None] + np.arange(4)]  # (K, 4, 4): sums of s^(i+j)
     rhs = moments[:, 7:]
     scale = np.sqrt(gram[:, np.arange(4), np.arange(4)])
@@ -162,8 +184,8 @@ def _fit_times(t: np.ndarray, s: np.ndarray, pieces: Pieces) -> np.ndarray:
     regular = ~singular
     solution[regular] = np.linalg.solve(gram[regular], rhs[regular, :, None])[..., 0]
     for k in np.flatnonzero(singular).tolist():
-        rows = pieces.piece == fitted[k]
-        solution[k] = np.linalg.lstsq(powers[:4, rows].T, t[rows], rcond=None)[0]
+        mine = pieces.piece == fitted[k]
+        solution[k] = np.linalg.lstsq(powers[:4, mine].T, t[mine], rcond=None)[0]
     out[fitted] = solution[:, 1:]
     return out
 
@@ -176,23 +198,20 @@ def _angles(reference: np.ndarray, vector: np.ndarray) -> np.ndarray:
     return np.where((vx != 0) | (vy != 0), angle, 0.0)
 
 
-def _curve_features(curves: Curves, time: np.ndarray) -> np.ndarray:
-    """The 10 features (K, 10) (see the module docstring) of drawn curves and their time
-    coefficients (K, 3)."""
-    p0, p1, p2, p3 = np.moveaxis(curves.controls, 2, 0)  # each (2, K)
+def _curve_features(controls: np.ndarray, time: np.ndarray) -> np.ndarray:
+    """The 10 features (K, 10) (see the module docstring) of drawn curves, from their
+    control points (2, K, 4) and time coefficients (K, 3)."""
+    p0, p1, p2, p3 = np.moveaxis(controls, 2, 0)  # each (2, K)
     end, first, second = p3 - p0, p1 - p0, p2 - p3
     reference = np.where(np.hypot(*end) > 0, end, [[1.0], [0.0]])
-    return np.column_stack(
-        [
-            end.T,
-            np.hypot(*first),
-            np.hypot(*second),
-            _angles(reference, first),
-            _angles(-reference, second),
-            time,
-            np.zeros(end.shape[1]),
-        ]
-    )
+    features = np.zeros((end.shape[1], BEZIER_FEATURES))
+    features[:, 0:2] = end.T
+    features[:, 2] = np.hypot(*first)
+    features[:, 3] = np.hypot(*second)
+    features[:, 4] = _angles(reference, first)
+    features[:, 5] = _angles(-reference, second)
+    features[:, 6:9] = time
+    return features
 
 
 class BezierEncoding(nn.Module):
@@ -205,25 +224,24 @@ class BezierEncoding(nn.Module):
         self.max_error = max_error
         self.max_length = max_length
 
-    def _fit(self, coords: np.ndarray, pieces: Pieces) -> tuple[np.ndarray, np.ndarray]:
-        """Features (K, 10) of the curve fitting each piece of ``coords`` (3, P: x, y, t), and
+    def _fit(self, xy: np.ndarray, pieces: Pieces) -> tuple[Curves, np.ndarray]:
+        """The curve fitting each piece of ``xy`` (2, M, gathered piece after piece), and
         where to cut each piece (K,) as a point of the ink, -1 where the curve is within
         ``max_error`` of every point."""
-        xy, t = coords[:2, pieces.index], coords[2, pieces.index]
-        curves = _fit_curves(xy, _chord_parameters(xy, pieces), pieces)
+        ends = _ends(xy, pieces)
+        curves = _fit_curves(xy, _chord_parameters(xy, pieces), pieces, ends)
         error = np.hypot(*(curves.position - xy))
         worst = pieces.max(error)
         for _ in range(REPARAMETERIZATIONS):
-            refit = (pieces.count >= 4) & (worst > self.max_error)
+            refit = pieces.fittable & (worst > self.max_error)
             if not refit.any():
                 break
             # a piece whose parameters stay is fitted to the same curve, bit for bit
             s = np.where(refit[pieces.piece], _reparameterize(xy, curves, pieces), curves.s)
-            curves = _fit_curves(xy, s, pieces)
+            curves = _fit_curves(xy, s, pieces, ends)
             error = np.hypot(*(curves.position - xy))
             worst = pieces.max(error)
-        features = _curve_features(curves, _fit_times(t, curves.s, pieces))
-        return features, self._cuts(error, worst, pieces)
+        return curves, self._cuts(error, worst, pieces)
 
     def _cuts(self, error: np.ndarray, worst: np.ndarray, pieces: Pieces) -> np.ndarray:
         """Per piece (K,), the ink point of its worst inner point (the first of equals), where
@@ -257,16 +275,11 @@ class BezierEncoding(nn.Module):
         target = total[begins][stroke] + length[stroke] * k / count[stroke]
         cuts = np.searchsorted(total, target)
         inside = (cuts > begins[stroke]) & (cuts < ends[stroke] - 1)
-        cuts, stroke = cuts[inside], stroke[inside]
-        keep = np.ones(len(cuts), dtype=bool)
-        keep[1:] = cuts[1:] != cuts[:-1]  # the same point twice (sorted within a stroke)
-        cuts, stroke = cuts[keep], stroke[keep]
-        # each stroke's bounds in order: its first point, its cuts, its last point
-        bounds = np.concatenate([begins, cuts, ends - 1])
-        kind = np.concatenate([np.zeros(len(begins)), np.ones(len(cuts)), np.full(len(ends), 2)])
-        owner = np.concatenate([np.arange(len(begins)), stroke, np.arange(len(ends))])
-        order = np.lexsort((kind, bounds, owner))
-        bounds, kind = bounds[order], kind[order]
+        cuts = np.unique(cuts[inside])  # a point may be the cut of two targets
+        # each stroke's bounds in order: its first point (kind 0), its cuts (1), its last
+        # point (2; the same point as the first in a stroke of one point)
+        keys = np.sort(np.concatenate([3 * begins, 3 * cuts + 1, 3 * (ends - 1) + 2]))
+        bounds, kind = keys // 3, keys % 3
         return Pieces(bounds[kind < 2], bounds[kind > 0])
 
     def forward(self, points: torch.Tensor) -> torch.Tensor:
@@ -278,20 +291,30 @@ class BezierEncoding(nn.Module):
         ends = np.append(begins[1:], len(array))
         begins, ends = begins[ends > begins], ends[ends > begins]
         pieces = self._by_length(coords[:2], begins, ends)
-        starts, curves = [], []
+        # per round, of the pieces that fit: first points, control points, and each of
+        # their points' time and parameter; their features are computed once, at the end
+        starts, controls, counts, times, parameters = [], [], [], [], []
         while len(pieces.first):
-            features, cuts = self._fit(coords, pieces)
+            curves, cuts = self._fit(coords[:2, pieces.index], pieces)
             done = cuts < 0
+            kept = done[pieces.piece]
             starts.append(pieces.first[done])
-            curves.append(features[done])
+            controls.append(curves.controls[:, done])
+            counts.append(pieces.count[done])
+            times.append(coords[2, pieces.index[kept]])
+            parameters.append(curves.s[kept])
             split = ~done
             first, last, cut = pieces.first[split], pieces.last[split], cuts[split]
             pieces = Pieces(np.concatenate([first, cut]), np.concatenate([cut, last]))
+        count = np.concatenate(counts)
+        fitted = Pieces(np.cumsum(count) - count, np.cumsum(count) - 1)  # as gathered
+        t, s = np.concatenate(times), np.concatenate(parameters)
+        drawn = _curve_features(np.concatenate(controls, axis=1), _fit_times(t, s, fitted))
         jumps = np.zeros((len(begins) - 1, BEZIER_FEATURES))
         jump = coords[:, begins[1:]] - coords[:, ends[:-1] - 1]
         jumps[:, 0], jumps[:, 1], jumps[:, 6], jumps[:, 9] = *jump, 1.0
         # in drawing order: a stroke's pieces by their first point, each jump before the
         # stroke it leads to (at its first point, half a point early)
         order = np.concatenate([*starts, begins[1:] - 0.5])
-        curves = np.concatenate([*curves, jumps])[np.argsort(order, kind="stable")]
+        curves = np.concatenate([drawn, jumps])[np.argsort(order, kind="stable")]
         return torch.from_numpy(curves).to(points.dtype)

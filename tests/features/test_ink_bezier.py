@@ -42,7 +42,7 @@ def test_curve_features_of_a_known_curve():
     ctrl = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 1.0], [1.0, 0.0]])
     s = np.linspace(0, 1, 30)
     curves = _fit_curves((bernstein(s) @ ctrl).T, s, Pieces(np.array([0]), np.array([29])))
-    feats = _curve_features(curves, np.array([[0.5, 0.0, 0.0]]))[0]
+    feats = _curve_features(curves.controls, np.array([[0.5, 0.0, 0.0]]))[0]
     assert_allclose(feats, [1, 0, 1, 1, math.pi / 2, -math.pi / 2, 0.5, 0, 0, 0], atol=1e-12)
 
 
