@@ -1,27 +1,6 @@
 """The Bézier-curve encoding as seqrec had it before it was vectorised (commit 6fbcd36), one
-piece at a time: the reference the vectorised ``seqrec.features.ink_bezier`` is tested against.
-
-Bézier-curve encoding of ink (Carbune et al. 2020, arXiv 1902.10525, section 3.1.2).
-
-Each pen-down stroke is cut into pieces of at most about ``max_length``, split further at
-the worst-fitting point until one cubic Bézier curve fits each within ``max_error``; each
-gap between strokes is one straight pen-up curve; every curve becomes 10 features:
-
-  0-1  ex, ey   vector from the curve's start to its end
-  2    d1       distance from the start to the first control point
-  3    d2       distance from the end to the second control point
-  4    a1       signed angle between the end vector and the first control point's vector
-  5    a2       signed angle between the reversed end vector and the second control point's
-  6-8  g1-g3    time along the curve, t(s) = t0 + g1 s + g2 s^2 + g3 s^3
-  9    pen_up   1 for the jump between strokes, 0 for drawn curves
-
-Distances are in normalised-height units rather than relative to the end distance, so a
-closed loop (end on start) stays finite. The curve parameter s of each point starts as
-its normalised arc length along the piece and is refined by Newton steps towards the
-nearest curve point before a piece is split (Schneider 1990).
-
-The fitting works on float64 NumPy arrays (a few microseconds per operation, where small
-torch operations cost ten times more); the module takes and returns tensors.
+piece at a time: the reference the vectorised ``seqrec.features.ink_bezier`` is tested and
+benchmarked against (its module docstring describes the method and the features).
 
 Dimensions: P points, N points of one piece, S curves.
 """
