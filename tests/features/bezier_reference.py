@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import numpy as np
 import torch
-from torch import nn
 
 from seqrec.features.ink import START, T, X, Y, stroke_spans
-from seqrec.features.ink_bezier import BEZIER_FEATURES
+from seqrec.features.ink_bezier import BEZIER_FEATURES, BezierEncoding
 
 REPARAMETERIZATIONS = 2  # Newton refinements of the point parameters before splitting
 
@@ -100,15 +99,9 @@ def curve_features(ctrl: np.ndarray, time: np.ndarray) -> np.ndarray:
     )
 
 
-class ReferenceBezierEncoding(nn.Module):
-    """Points (P, 4) of one ink -> curve features (S, 10); see the module docstring."""
-
-    def __init__(self, max_error: float = 0.02, max_length: float = 1.0) -> None:
-        super().__init__()
-        if max_error <= 0 or max_length <= 0:
-            raise ValueError("bezier max_error and max_length must be positive")
-        self.max_error = max_error
-        self.max_length = max_length
+class ReferenceBezierEncoding(BezierEncoding):
+    """Points (P, 4) of one ink -> curve features (S, 10), one piece at a time (the settings
+    are ``BezierEncoding``'s; every method is the former one)."""
 
     def _fit(self, piece: np.ndarray) -> tuple[np.ndarray, int | None]:
         """Features (10,) of the curve fitting a piece (N, 3), and where to cut the piece when
