@@ -78,7 +78,8 @@ def write_shards(
         raise ValueError(f"shard size must be >= 1, got {shard_size}")
     kinds = {e.kind for e in entries}
     if len(kinds) > 1:
-        raise ValueError("the manifest lists both audio and ink files; a shard set holds one")
+        source = entries[0].manifest or "the manifest"
+        raise ValueError(f"{source}: lists both audio and ink files; a shard set holds one")
     modality = kinds.pop() if kinds else "audio"
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)

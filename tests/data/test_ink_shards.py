@@ -124,3 +124,12 @@ def test_an_ink_model_trains_from_shards(ink_shards, tmp_path):
     cer = [float(r["valid_cer"]) for r in rows if r.get("valid_cer")]
     assert np.mean(loss[-3:]) < 0.2 * np.mean(loss[:3])
     assert cer[0] >= 0.5 and cer[-1] <= 0.1
+
+
+def test_a_manifest_of_audio_and_ink_is_refused_naming_it(tmp_path):
+    manifest = tmp_path / "mixed.jsonl"
+    manifest.write_text(
+        '{"audio_filepath": "a.wav", "text": "x"}\n{"ink_filepath": "b.json", "text": "y"}\n'
+    )
+    with pytest.raises(SystemExit, match=f"{manifest}: lists both audio and ink"):
+        main(["shard", str(manifest), str(tmp_path / "out")])
