@@ -13,7 +13,7 @@ Dimensions: S samples (audio), P points or curves and C channels (ink).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Protocol
 
 import torch
@@ -78,18 +78,10 @@ class AudioReader:
         self.channel = channel
 
     def __call__(self, item: CheckedEntry, index: int, epoch: int = 0) -> torch.Tensor:
-        for augmentation in (self.perturb, self.channel):
-            if augmentation is not None:
-                augmentation.reseed(epoch, index)
-        factor = 1.0 if self.perturb is None else self.perturb.draw()
-        signal = None if self.cache is None else self.cache.get((index, factor))
-        if signal is None:
-            signal = torch.from_numpy(load_signal(item.entry, self.sample_rate))
-            if self.perturb is not None:
-                signal = self.perturb.apply(signal, factor)
-            if self.cache is not None:
-                self.cache.put((index, factor), signal)
-        return signal if self.channel is None else self.channel(signal)
+        def load() -> torch.Tensor:
+            return torch.from_numpy(load_signal(item.entry, self.sample_rate))
+
+        return self._read(load, index, epoch, self.cache)
 
     def lengths(self, shards: Sequence[Shard]) -> tuple[list[int], dict[int, str]]:
         """From the shards' index, without reading them (see ``ShardReader``)."""
@@ -98,12 +90,28 @@ class AudioReader:
     def decode(self, data: bytes, number: int, epoch: int, where: str) -> torch.Tensor:
         """A shard's audio member, speed-perturbed and through the channel effects as
         ``__call__`` (no cache: a shard is read once per epoch)."""
+
+        def load() -> torch.Tensor:
+            return torch.from_numpy(decode_audio(data, self.sample_rate, where))
+
+        return self._read(load, number, epoch, None)
+
+    def _read(
+        self, load: Callable[[], torch.Tensor], index: int, epoch: int, cache: AudioCache | None
+    ) -> torch.Tensor:
+        """Item ``index``'s clean audio from ``load`` (or ``cache``), at the speed and through
+        the effects drawn for (epoch, index)."""
         for augmentation in (self.perturb, self.channel):
             if augmentation is not None:
-                augmentation.reseed(epoch, number)
-        signal = torch.from_numpy(decode_audio(data, self.sample_rate, where))
-        if self.perturb is not None:
-            signal = self.perturb(signal)
+                augmentation.reseed(epoch, index)
+        factor = 1.0 if self.perturb is None else self.perturb.draw()
+        signal = None if cache is None else cache.get((index, factor))
+        if signal is None:
+            signal = load()
+            if self.perturb is not None:
+                signal = self.perturb.apply(signal, factor)
+            if cache is not None:
+                cache.put((index, factor), signal)
         return signal if self.channel is None else self.channel(signal)
 
 

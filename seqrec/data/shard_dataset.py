@@ -123,20 +123,21 @@ class ShardDataset(PassPosition, IterableDataset[Batch]):
         usable, bad = set(), []
         for s, shard in enumerate(self.shards):
             for j, item in enumerate(shard.items):
+                number = int(self.first_item[s]) + j
                 text = self.normalizer(item.text)
                 where = f"{shard.path}: member {item.key}"
-                if int(self.first_item[s]) + j in unreadable:
-                    bad.append(unreadable[int(self.first_item[s]) + j])
+                if number in unreadable:
+                    bad.append(unreadable[number])
                     continue
                 if self.tokenizer.unknown(text):
                     bad.append(f"{where}: characters not in the vocabulary: {text!r}")
                     continue
                 need = ctc_min_frames(self.tokenizer.encode(text))
-                have = output_frames[int(self.first_item[s]) + j]
+                have = output_frames[number]
                 if need > have:
                     bad.append(f"{where}: transcript needs {need} CTC frames, signal gives {have}")
                     continue
-                usable.add(int(self.first_item[s]) + j)
+                usable.add(number)
         if bad and self.on_bad_input == "fail":
             raise ShardError("\n".join(bad))
         if bad:

@@ -87,9 +87,9 @@ def write_shards(
     problems: list[str] = []
     pending: list[tuple[ShardItem, str, bytes]] = []
     number = 0
+    stored = _stored_ink if modality == "ink" else _stored_audio
     for entry in tqdm(entries, desc="sharding", unit="utt", disable=not progress):
         try:
-            stored = _stored_ink if modality == "ink" else _stored_audio
             item, ext, data = stored(entry, f"{number:09d}")
         except (AudioError, InkError) as err:
             problems.append(f"{entry.where}: {err}")
