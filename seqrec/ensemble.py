@@ -97,6 +97,7 @@ class Ensemble:
 
     @property
     def normalizer(self) -> TextNormalizer:
+        """The members' text normaliser (they all normalise alike; ``__init__`` checks)."""
         return self.members[0].normalizer
 
     @property

@@ -25,9 +25,15 @@ class InkError(ValueError):
 class Ink:
     """Strokes of float arrays (N, 3) holding x, y, t; t in seconds, y grows downward.
 
-    ``time_source`` says where t came from: ``recorded`` (the device's clock), ``rate``
-    (point index over the file's points-per-second) or ``index`` (point index, one
-    unit per point, when the file gives no rate).
+    Attributes:
+        strokes: one (N, 3) array of x, y, t per pen-down stroke, in writing order.
+        time_source: where t came from: ``recorded`` (the device's clock), ``rate`` (point
+            index over the file's points-per-second) or ``index`` (point index, one unit
+            per point, when the file gives no rate).
+        source: the file the ink was read from; None for ink built in memory.
+
+    Raises:
+        InkError: for an unknown ``time_source`` or a stroke that is not an (N, 3) array.
 
     Example:
         >>> import numpy as np
@@ -64,6 +70,7 @@ class Ink:
 
     @property
     def num_points(self) -> int:
+        """The number of points over all strokes."""
         return sum(len(s) for s in self.strokes)
 
     @property

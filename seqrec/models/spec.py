@@ -97,7 +97,18 @@ class EncoderSpec:
 
 @dataclass(frozen=True)
 class ModelSpec:
-    """Text, front end and encoder of a network; ``to_dict``/``from_dict`` for checkpoints."""
+    """Text, front end and encoder of a network; ``to_dict``/``from_dict`` for checkpoints.
+
+    Attributes:
+        text: the characters the network writes and how transcripts are normalised.
+        front_end: the modality and its feature settings (log-mel or ink pipeline).
+        encoder: the recurrent encoder, subsampling and CTC head.
+
+    Example:
+        >>> spec = ModelSpec(TextSpec(tuple("abc ")))  # doctest: +SKIP
+        >>> spec.modality  # doctest: +SKIP
+        'audio'
+    """
 
     text: TextSpec
     front_end: FrontEndSpec = field(default_factory=FrontEndSpec)
@@ -105,6 +116,7 @@ class ModelSpec:
 
     @property
     def modality(self) -> str:
+        """The input the network reads: "audio" or "ink" (``front_end.modality``)."""
         return self.front_end.modality
 
     def to_dict(self) -> dict[str, Any]:
