@@ -11,7 +11,12 @@ baseline in the same process, interleaved with it:
   (randomly initialised; speed does not depend on training) against the bare CTCModel
   forward on pre-prepared, pre-padded, length-sorted batches.
 
-    python benchmarks/bench_ink.py [--quick]
+With ``--model EXP --manifest M`` the lines are the first ``--lines`` files of an ink
+manifest (e.g. IAM-OnDB's testset_t) and the model is the one trained in EXP, with its own
+feature settings; where EXP holds the ``decoding.json`` its recipe tuned (beam search with
+LMs), transcription with that decoder is timed too, interleaved with the other two.
+
+    python benchmarks/bench_ink.py [--quick] [--model EXP --manifest M]
 """
 
 from __future__ import annotations
@@ -30,15 +35,18 @@ import yaml
 
 import seqrec
 from seqrec.data.dataset import pad_signals
+from seqrec.data.manifest import read_manifest
+from seqrec.decoding.config import DECODING_FILE, DecoderConfig
 from seqrec.features.ink_pipeline import InkFeatureConfig, InkPipeline
 from seqrec.ink import Ink
 from seqrec.synth.ink_corpus import FONTS, InkSpec, random_text, render
 
 INK_CONFIG = C.REPO / "conf" / "ink_demo.yaml"
 FLOOR = "numpy stack + diff (floor)"
-PIPELINE = "InkPipeline (ink_demo features)"
+PIPELINE = "InkPipeline (the model's features)"
 BARE = "bare model forward (pre-prepared, pre-padded)"
-FILES = "transcribe(ink JSON files)"
+FILES = "transcribe(ink files), greedy"
+TUNED = "transcribe(ink files), the recipe's decoding.json"
 
 
 def line_inks(count: int, seed: int = 0) -> list[Ink]:
@@ -67,6 +75,24 @@ def ink_demo_model() -> tuple[dict, seqrec.Recognizer]:
     torch.manual_seed(0)
     module = SeqRecModule(text=text, modality="ink", ink=features, **model)
     return features, seqrec.Recognizer(module.model, module.spec)
+
+
+def trained_model(
+    exp: Path, manifest: Path, count: int
+) -> tuple[InkFeatureConfig, seqrec.Recognizer, list[Path], seqrec.Recognizer | None]:
+    """The model trained in ``exp``, the first ``count`` files of ``manifest``, and the model
+    again with ``exp``'s tuned decoder (None where ``exp`` has no decoding.json)."""
+    rec = seqrec.Recognizer.load(exp)
+    if rec.spec.modality != "ink":
+        raise SystemExit(f"{exp}: not an ink model")
+    paths = [entry.path for entry in read_manifest(manifest)[:count]]
+    decoding = exp / DECODING_FILE
+    tuned = (
+        seqrec.Recognizer.load(exp, decoding=DecoderConfig.load(decoding))
+        if decoding.is_file()
+        else None
+    )
+    return rec.spec.front_end.features, rec, paths, tuned
 
 
 def floor(inks: list[Ink]) -> Callable[[], None]:
@@ -110,14 +136,24 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--batch-size", type=int, default=16)
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--model", type=Path, help="a training folder (an ink model)")
+    parser.add_argument("--manifest", type=Path, help="ink files to read (with --model)")
     args = parser.parse_args(argv)
     if args.quick:
         args.lines, args.repeats = 24, 2
+    if (args.model is None) != (args.manifest is None):
+        parser.error("--model and --manifest go together")
     C.set_threads(args.threads)
 
-    inks = line_inks(args.lines)
+    tuned, files = None, None
+    if args.model is not None:
+        features, rec, files, tuned = trained_model(args.model, args.manifest, args.lines)
+        inks = [Ink.load(path) for path in files]
+        args.lines = len(inks)
+    else:
+        inks = line_inks(args.lines)
+        features, rec = ink_demo_model()
     points = sum(ink.num_points for ink in inks)
-    features, rec = ink_demo_model()
     prepare = InkPipeline(features)
     groups = [inks[g : g + 50] for g in range(0, len(inks), 50)]
     feature_times = C.interleaved_chunks(
@@ -130,26 +166,26 @@ def main(argv: list[str] | None = None) -> int:
 
     bs = args.batch_size
     with tempfile.TemporaryDirectory(prefix="seqrec-bench-ink-") as tmp:
-        paths = []
-        for i, ink in enumerate(inks):
+        paths = files or []
+        for i, ink in enumerate(inks if files is None else []):
             paths.append(Path(tmp) / f"line{i:04d}.json")
             ink.save(paths[-1])
         signals = [prepare(ink) for ink in inks]
         chunks = range(0, len(inks), 4 * bs)
-        transcribe_times = C.interleaved_chunks(
-            {
-                BARE: [bare_forward(rec, signals[g : g + 4 * bs], bs) for g in chunks],
-                FILES: [
-                    partial(rec.transcribe, paths[g : g + 4 * bs], batch_size=bs) for g in chunks
-                ],
-            },
-            args.repeats,
-        )
+        runs = {
+            BARE: [bare_forward(rec, signals[g : g + 4 * bs], bs) for g in chunks],
+            FILES: [partial(rec.transcribe, paths[g : g + 4 * bs], batch_size=bs) for g in chunks],
+        }
+        if tuned is not None:
+            runs[TUNED] = [
+                partial(tuned.transcribe, paths[g : g + 4 * bs], batch_size=bs) for g in chunks
+            ]
+        transcribe_times = C.interleaved_chunks(runs, args.repeats)
         errors = [r.error for r in rec.transcribe(paths, batch_size=bs) if r.error]
 
     print(
         f"{args.lines} lines, {points} recorded points ({points / args.lines:.0f} per line), "
-        f"{np.mean([len(s) for s in signals]):.0f} prepared points per line; {C.machine()}"
+        f"{np.mean([len(s) for s in signals]):.0f} prepared frames per line; {C.machine()}"
     )
     print(f"median of {args.repeats} repetitions, interleaved; transcribe errors: {len(errors)}\n")
     floor_s = C.median(feature_times[FLOOR])
@@ -165,11 +201,14 @@ def main(argv: list[str] | None = None) -> int:
     ]
     print(C.table(["transcription", "median s", "range s", "lines/s", "time vs bare"], rows))
     pipe_s, files_s = C.median(feature_times[PIPELINE]), C.median(transcribe_times[FILES])
+    tuned_rate = ""
+    if TUNED in transcribe_times:
+        tuned_rate = f"; {args.lines / C.median(transcribe_times[TUNED]):.1f} lines/s with the LMs"
     C.result(
         "ink",
         f"features {points / pipe_s / 1e6:.2f}M points/s ({pipe_s / floor_s:.0f}x the numpy "
-        f"floor); transcription {args.lines / files_s:.0f} lines/s from JSON files "
-        f"(API {100 * (files_s / bare_s - 1):+.0f}% over the bare forward)",
+        f"floor); transcription {args.lines / files_s:.0f} lines/s from files, greedy "
+        f"(API {100 * (files_s / bare_s - 1):+.0f}% over the bare forward){tuned_rate}",
         "recorded",
     )
     return 0

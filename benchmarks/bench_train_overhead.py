@@ -12,8 +12,12 @@ arithmetic; the difference is Lightning, the DataLoader and its worker (audio de
 perturbation, padding) running beside the training.
 
 Options the script does not know are passed to ``seqrec train``, e.g. ``--data.num_workers 0``.
+``--config YAML --manifest M`` trains another recipe's config on the first ``--num-train``
+entries of its manifest instead (e.g. conf/iam_ondb.yaml on IAM-OnDB's train.jsonl: ink
+preparation and pen augmentation then run beside the training).
 
     python benchmarks/bench_train_overhead.py [--quick] [--corpus-dir DIR] [seqrec train options]
+    python benchmarks/bench_train_overhead.py --config YAML --manifest M [seqrec train options]
 """
 
 from __future__ import annotations
@@ -34,6 +38,7 @@ import torch
 from torch import nn
 
 from seqrec.data.dataset import Batch
+from seqrec.data.manifest import read_manifest, write_manifest
 from seqrec.models.build import build_ctc_model
 from seqrec.models.checkpoint import read_checkpoint
 from seqrec.models.spec import ModelSpec
@@ -180,11 +185,11 @@ class InterleavedTimer(L.Callback):
 
 
 def seqrec_train_args(
-    manifests: dict[str, Path], root: Path, epochs: int, extra: list[str]
+    config: Path, manifests: dict[str, Path], root: Path, epochs: int, extra: list[str]
 ) -> list[str]:
-    """``seqrec train`` arguments: the demo config on the synthetic corpus, validation off."""
+    """``seqrec train`` arguments: ``config`` on ``manifests``, validation off."""
     return [
-        "--config", str(C.DEMO_CONFIG),
+        "--config", str(config),
         "--data.train_manifest", str(manifests["train"]),
         "--data.valid_manifest", str(manifests["valid"]),
         "--data.test_manifest", str(manifests["test"]),
@@ -236,19 +241,28 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timed-epochs", type=int, default=8, help="R; 1 + R epochs run")
     parser.add_argument("--corpus-dir", type=Path, help="reuse/keep the corpus here")
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--config", type=Path, default=C.DEMO_CONFIG, help="seqrec train config")
+    parser.add_argument("--manifest", type=Path, help="train on its first --num-train entries")
     args, extra = parser.parse_known_args(argv)  # unknown options go to seqrec train
     if args.quick:
         args.num_train, args.timed_epochs = 64, 1
     C.set_threads(args.threads)
 
     with tempfile.TemporaryDirectory(prefix="seqrec-bench-") as tmp:
-        corpus = args.corpus_dir or Path(tmp) / "corpus"
         start = time.perf_counter()
-        manifests = C.build_corpus(corpus, args.num_train, 20, 20)
-        print(f"corpus: {args.num_train} train utterances in {corpus} ", end="")
-        print(f"({time.perf_counter() - start:.0f} s to build)")
+        if args.manifest is not None:
+            subset = write_manifest(
+                Path(tmp) / "train.jsonl", read_manifest(args.manifest)[: args.num_train]
+            )
+            manifests = dict.fromkeys(("train", "valid", "test"), subset)
+            print(f"corpus: the first {args.num_train} entries of {args.manifest}")
+        else:
+            corpus = args.corpus_dir or Path(tmp) / "corpus"
+            manifests = C.build_corpus(corpus, args.num_train, 20, 20)
+            print(f"corpus: {args.num_train} train utterances in {corpus} ", end="")
+            print(f"({time.perf_counter() - start:.0f} s to build)")
         root = Path(tmp) / "exp"
-        train(seqrec_train_args(manifests, root, 1 + args.timed_epochs, extra))
+        train(seqrec_train_args(args.config, manifests, root, 1 + args.timed_epochs, extra))
         records = InterleavedTimer.records
         saved_spec = read_checkpoint(root / "checkpoints" / "last.ckpt").spec
         same_spec = saved_spec == InterleavedTimer.spec

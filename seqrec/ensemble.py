@@ -160,6 +160,11 @@ class Ensemble:
             A ``Transcription`` per input: the candidate of highest mean CTC log-likelihood
             over the members (plus the LM when decoding has one), or the error of a member
             that could not read the input.
+
+        Example:
+            >>> ens = Ensemble([Recognizer.load(m) for m in ("exp/s0", "exp/s1")])  # doctest: +SKIP
+            >>> [r.text for r in ens.transcribe(["a.wav", "b.wav"])]  # doctest: +SKIP
+            ['three one four', 'yes no']
         """
         if timestamps:
             raise ValueError("an ensemble gives text only, no timestamps")

@@ -1,4 +1,5 @@
-"""Every name ``seqrec`` exports documents what it takes and what it gives back."""
+"""Every name ``seqrec`` exports documents what it takes and what it gives back, with an
+example."""
 
 from __future__ import annotations
 
@@ -30,7 +31,7 @@ def _documented(name: str, obj: object) -> list[str]:
         return [f"{name}: no docstring"]
     signature = inspect.signature(obj.__init__ if inspect.isclass(obj) else obj)
     parameters = [p for p in signature.parameters if p not in ("self", "cls")]
-    problems = []
+    problems = [] if "Example:" in doc else [f"{name}: no Example"]
     if inspect.isclass(obj):
         if issubclass(obj, BaseException):
             return problems
@@ -64,6 +65,7 @@ def test_the_check_finds_a_missing_section():
         return path
 
     assert _documented("undocumented", undocumented) == [
+        "undocumented: no Example",
         "undocumented: takes ['path'] without Args",
         "undocumented: returns str without Returns",
     ]

@@ -18,7 +18,15 @@ TIME_SOURCES = ("recorded", "rate", "index")
 
 
 class InkError(ValueError):
-    """Ink that cannot be read or used; the message names the file and the problem."""
+    """Ink that cannot be read or used; the message names the file and the problem.
+
+    Example:
+        >>> try:  # doctest: +SKIP
+        ...     Ink.load("broken.xml")
+        ... except InkError as error:
+        ...     print(error)
+        broken.xml: malformed XML (unclosed token: line 3, column 0)
+    """
 
 
 @dataclass(eq=False)
