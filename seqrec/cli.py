@@ -23,8 +23,19 @@ VERBS = ("train", "transcribe", "evaluate", "compare", "export", "serve", "synth
 
 def load_recognizer(args: argparse.Namespace) -> Transcriber[Any]:
     """``Recognizer.load(args.model)`` with the decoder of ``args`` (an ``Ensemble`` of it
-    and the ``--ensemble`` models when given); a lexicon or LM that does not fit the model
-    exits with its message instead of a traceback."""
+    and the ``--ensemble`` models when given).
+
+    Args:
+        args: the parsed command line: ``model``, ``ensemble``, ``nbest``, ``device``,
+            ``verb`` and the decoder options (``add_decoder_options``).
+
+    Returns:
+        The recognizer, or the ensemble of the models.
+
+    Raises:
+        SystemExit: with the message, prefixed by the verb, when a model is missing or a
+            lexicon or LM does not fit the model (instead of a traceback).
+    """
     from seqrec.lm.arpa import LMError
     from seqrec.recognizer import Recognizer
 
@@ -416,7 +427,18 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of the ``seqrec`` console script."""
+    """Entry point of the ``seqrec`` console script.
+
+    Args:
+        argv: the arguments after the program name (None: ``sys.argv[1:]``); ``train``
+            hands the rest to the training command line.
+
+    Returns:
+        The exit status: 0 on success, 1 when ``transcribe`` failed on an input.
+
+    Raises:
+        SystemExit: with a message naming the verb, for bad arguments or inputs.
+    """
     argv = sys.argv[1:] if argv is None else argv
     if argv and argv[0] == "train":
         from seqrec.data.manifest import ManifestError

@@ -19,14 +19,30 @@ from seqrec.report.scoring import Scores, score
 
 @dataclass
 class Evaluation:
-    """Corpus summary, one row per manifest line, and the per-utterance counts behind them."""
+    """Corpus summary, one row per manifest line, and the per-utterance counts behind them.
+
+    Attributes:
+        summary: corpus counts and rates (``"wer"``, ``"cer"``, ``"words"``, ``"chars"``,
+            utterances failed, silent and clipped); ``evaluate`` adds the manifest, decoder
+            settings, gain and timing.
+        utterances: one JSON-ready row per manifest line: source, line, reference,
+            hypothesis, rates, counts, alignment, error, warnings and level.
+        scores: the per-utterance edit counts and alignments.
+    """
 
     summary: dict[str, Any]
     utterances: list[dict[str, Any]]
     scores: Scores = field(repr=False)
 
     def write(self, report_dir: str | Path) -> Path:
-        """Write ``summary.json`` and ``utterances.jsonl`` into ``report_dir``."""
+        """Write ``summary.json`` and ``utterances.jsonl`` into ``report_dir``.
+
+        Args:
+            report_dir: the folder to write into; created with its parents.
+
+        Returns:
+            ``report_dir`` as a ``Path``.
+        """
         out = Path(report_dir)
         out.mkdir(parents=True, exist_ok=True)
         (out / "summary.json").write_text(json.dumps(self.summary, indent=2) + "\n")
@@ -36,7 +52,16 @@ class Evaluation:
         return out
 
     def table(self) -> str:
-        """A plain-text summary table."""
+        """A plain-text summary table.
+
+        Returns:
+            Rate and S/D/I/reference counts for words and characters, then a line of
+            utterance counts, input gain, decoding time and real-time factor.
+
+        Raises:
+            KeyError: when the summary lacks ``"decode_seconds"``, which ``evaluate`` adds
+                (``score_transcripts`` alone does not).
+        """
         s = self.summary
         w, c = s["words"], s["chars"]
         lines = [
@@ -54,7 +79,14 @@ class Evaluation:
 
 
 def real_time_factor_note(summary: dict) -> str:
-    """The text ", real-time factor R" for inputs with durations (audio); empty for ink."""
+    """The text ", real-time factor R" for inputs with durations (audio); empty for ink.
+
+    Args:
+        summary: an ``Evaluation.summary``.
+
+    Returns:
+        The note, or "" when the summary has no ``"real_time_factor"`` (or it is None).
+    """
     factor = summary.get("real_time_factor")
     return f", real-time factor {factor:.4f}" if factor is not None else ""
 
@@ -71,6 +103,23 @@ def evaluate(
 
     An unreadable input is reported in its row and scored as an empty hypothesis, and so is a
     silent one (with its warning).
+
+    Args:
+        recognizer: a ``Recognizer`` (or an ``Ensemble``, which takes no gain) with its
+            decoder set.
+        manifest: the JSONL manifest to score.
+        batch_size: inputs run through the model together.
+        progress: show a progress bar.
+        gain_db: scale audio by this gain first (then clip to [-1, 1]).
+
+    Returns:
+        The ``Evaluation``, its summary with the manifest, decoder settings, gain, decoding
+        and signal seconds and the real-time factor (None without durations).
+
+    Raises:
+        ManifestError: when the manifest cannot be read.
+        ValueError: when ``gain_db`` is not zero for an ensemble, or for a model that reads
+            ink.
     """
     entries = read_manifest(manifest)
     start = time.perf_counter()
@@ -114,7 +163,19 @@ def score_transcripts(
     entries: Sequence[ManifestEntry], refs: Sequence[str], results: Sequence[Transcription]
 ) -> Evaluation:
     """Score ``results`` against the normalised references ``refs`` of ``entries``: the
-    corpus counts and one row per entry (summary without timing or decoder settings)."""
+    corpus counts and one row per entry (summary without timing or decoder settings).
+
+    Args:
+        entries: the manifest entries, for each row's source and line.
+        refs: their normalised reference transcripts, one per entry.
+        results: the transcriptions, one per entry (an error or silence scores as "").
+
+    Returns:
+        The ``Evaluation``: corpus summary, one row per entry, and the scores.
+
+    Raises:
+        ValueError: when ``entries``, ``refs`` and ``results`` differ in length.
+    """
     hyps = [r.text for r in results]
     scores = score(refs, hyps)
     rows = []

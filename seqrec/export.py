@@ -37,14 +37,31 @@ OUTPUTS = ("log_probs", "out_lengths")
 
 
 def exportable(model: CTCModel, modality: Modality) -> CTCModel:
-    """A copy of ``model`` in eval mode whose front end exports to ONNX."""
+    """A copy of ``model`` in eval mode whose front end exports to ONNX.
+
+    Args:
+        model: the trained network; left as it is.
+        modality: the model's modality, which gives the traceable front end.
+
+    Returns:
+        The copy, on the CPU in eval mode.
+    """
     twin = copy.deepcopy(model)
     twin.frontend = modality.onnx_frontend(twin.frontend)
     return twin.cpu().eval()
 
 
 def runtime_config(spec: ModelSpec, model: CTCModel) -> dict[str, Any]:
-    """The JSON-ready settings an ONNX runtime needs around the graph (``seqrec.json``)."""
+    """The JSON-ready settings an ONNX runtime needs around the graph (``seqrec.json``).
+
+    Args:
+        spec: the network's settings, as its checkpoint stores them.
+        model: the network, whose front end gives the modality's runtime settings.
+
+    Returns:
+        The settings: format and version, modality and front end, encoder subsampling,
+        blank class, tokenizer, normaliser and a description of the outputs.
+    """
     return {
         "format": "seqrec-onnx",
         "version": 1,
@@ -66,7 +83,16 @@ def runtime_config(spec: ModelSpec, model: CTCModel) -> dict[str, Any]:
 
 def export_onnx(model: CTCModel, spec: ModelSpec, out_dir: str | Path) -> Path:
     """Write ``out_dir/model.onnx`` (TorchScript exporter, opset 17) and ``out_dir/seqrec.json``
-    for ``model`` with its checkpoint's ``spec``; returns the graph's path."""
+    for ``model`` with its checkpoint's ``spec``.
+
+    Args:
+        model: the trained network; a copy is exported, the network is left as it is.
+        spec: the network's settings, as its checkpoint stores them.
+        out_dir: the folder to write, made when missing.
+
+    Returns:
+        The path of ``model.onnx``.
+    """
     modality = modality_for(spec)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -99,9 +125,21 @@ def export_onnx(model: CTCModel, spec: ModelSpec, out_dir: str | Path) -> Path:
 def max_difference(
     model: CTCModel, onnx_path: str | Path, signals: torch.Tensor, lengths: torch.Tensor
 ) -> float:
-    """Largest |onnxruntime - PyTorch| log-prob over the valid frames of a padded batch
-    (B, S) or (B, S, C) with lengths (B,), ``model`` on the CPU; raises ValueError if the
-    output lengths differ."""
+    """Largest |onnxruntime - PyTorch| log-prob over the valid frames of a padded batch.
+
+    Args:
+        model: the PyTorch network, on the CPU; put in eval mode here.
+        onnx_path: its exported graph.
+        signals: the padded batch (B, S), or (B, S, C) for ink.
+        lengths: valid samples (B,) of each signal.
+
+    Returns:
+        The largest absolute log-prob difference over the valid output frames.
+
+    Raises:
+        ValueError: when the graph's output lengths differ from the network's.
+        ImportError: when onnxruntime (the ``onnx`` extra) is missing.
+    """
     ort = require("onnx", "onnxruntime")
 
     session = ort.InferenceSession(str(onnx_path), providers=["CPUExecutionProvider"])

@@ -11,8 +11,19 @@ EXTRAS = ("synth", "report", "onnx", "lm", "serve")
 
 
 def require(extra: str, module: str) -> ModuleType:
-    """Import ``module``, which seqrec's ``extra`` installs; ImportError naming both if it is
-    missing."""
+    """Import ``module``, which seqrec's ``extra`` installs.
+
+    Args:
+        extra: the extra that brings ``module``, one of ``EXTRAS``.
+        module: the module's import name.
+
+    Returns:
+        The imported module.
+
+    Raises:
+        ValueError: when ``extra`` is not one of ``EXTRAS``.
+        ImportError: naming the module and the extra, when the module is missing.
+    """
     if extra not in EXTRAS:
         raise ValueError(f"unknown extra {extra!r}; seqrec has {EXTRAS}")
     try:

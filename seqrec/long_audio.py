@@ -50,8 +50,15 @@ LONG_PAUSE_S = 0.3
 
 @dataclass(frozen=True)
 class Window:
-    """A window over output frames [start, stop) of the recording that contributes the
-    frames [keep_start, keep_stop) to the stitched output."""
+    """A window over output frames of the recording and the frames it contributes to the
+    stitched output.
+
+    Attributes:
+        start: the first output frame the window covers.
+        stop: the frame after the last one it covers.
+        keep_start: the first frame it contributes (start <= keep_start).
+        keep_stop: the frame after the last one it contributes (keep_stop <= stop).
+    """
 
     start: int
     stop: int
@@ -59,16 +66,38 @@ class Window:
     keep_stop: int
 
     def kept(self, log_probs: torch.Tensor) -> torch.Tensor:
-        """This window's share (keep_stop - keep_start, V) of its log-probs (T'_w, V)."""
+        """This window's share of its log-probs.
+
+        Args:
+            log_probs: the window's log-probs (T'_w, V), frame 0 at ``start``.
+
+        Returns:
+            The rows (keep_stop - keep_start, V) of the frames it contributes.
+        """
         return log_probs[self.keep_start - self.start : self.keep_stop - self.start]
 
 
 def plan_windows(
     total_frames: int, window_frames: int, hop_frames: int, align: int = 1
 ) -> list[Window]:
-    """Windows of ``window_frames`` every ``hop_frames`` (multiples of ``align``) over
-    ``total_frames`` output frames; the last one ends at the end (starting earlier than the
-    hop would put it, so it is a full window). Joins lie in the middle of each overlap."""
+    """Windows of ``window_frames`` every ``hop_frames`` over ``total_frames`` output frames;
+    the last one ends at the end (starting earlier than the hop would put it, so it is a
+    full window). Joins lie in the middle of each overlap.
+
+    Args:
+        total_frames: T', the output frames of the recording.
+        window_frames: output frames per window, a multiple of ``align``.
+        hop_frames: frames from one window's start to the next's, a multiple of ``align``.
+        align: every window starts on a multiple of this.
+
+    Returns:
+        The windows in order; their kept frames tile [0, total_frames). One window, shorter
+        than ``window_frames``, when the recording is.
+
+    Raises:
+        ValueError: unless 0 < ``hop_frames`` <= ``window_frames``, both multiples of
+            ``align``.
+    """
     if not 0 < hop_frames <= window_frames:
         raise ValueError(f"need 0 < hop <= window, got hop {hop_frames}, window {window_frames}")
     if hop_frames % align or window_frames % align:
@@ -89,8 +118,20 @@ def plan_windows(
 
 
 def stitch(windows: Sequence[Window], outputs: Iterable[torch.Tensor]) -> torch.Tensor:
-    """The recording's log-probs (T', V) from each window's own log-probs (T'_w, V), copied
-    into one buffer as they come (no pieces are kept, so the heap does not fragment)."""
+    """The recording's log-probs (T', V) from each window's own log-probs, copied into one
+    buffer as they come (no pieces are kept, so the heap does not fragment).
+
+    Args:
+        windows: the windows, as ``plan_windows`` returns them.
+        outputs: each window's log-probs (T'_w, V), in the order of ``windows``.
+
+    Returns:
+        The stitched log-probs (T', V), T' the last window's ``keep_stop``; empty for no
+        windows.
+
+    Raises:
+        ValueError: when ``outputs`` and ``windows`` differ in number.
+    """
     stitched = torch.empty(0)
     for i, (w, out) in enumerate(zip(windows, outputs, strict=True)):
         if i == 0:
@@ -103,7 +144,20 @@ def read_windows(
     path: str | Path, windows: Sequence[Window], sample_rate: int, frame_samples: int
 ) -> Iterator[np.ndarray]:
     """Each window's mono signal (S_w,) at ``sample_rate``, read from ``path`` one window at
-    a time and resampled on its own; raises AudioError naming the file."""
+    a time and resampled on its own.
+
+    Args:
+        path: the audio file, at any rate.
+        windows: the windows to read, in output frames.
+        sample_rate: the model's rate, in Hz.
+        frame_samples: samples per output frame at ``sample_rate``.
+
+    Yields:
+        The signal (S_w,) float32 of each window, in order.
+
+    Raises:
+        AudioError: naming the file, when soundfile cannot decode it.
+    """
     try:
         with sf.SoundFile(str(path)) as sound:
             scale = sound.samplerate / sample_rate
@@ -117,7 +171,18 @@ def read_windows(
 
 
 def model_samples(path: str | Path, sample_rate: int) -> tuple[int, int]:
-    """Samples of ``path`` once resampled to ``sample_rate``, and the file's own rate."""
+    """Samples of ``path`` once resampled to ``sample_rate``, and the file's own rate.
+
+    Args:
+        path: the audio file.
+        sample_rate: the model's rate, in Hz.
+
+    Returns:
+        The samples at ``sample_rate`` (rounded up) and the file's rate.
+
+    Raises:
+        AudioError: naming the file, when it is missing, undecodable or empty.
+    """
     info = audio_info(path)
     if info.frames == 0:
         raise AudioError(f"{path}: empty audio (0 samples)")
@@ -131,7 +196,13 @@ class FrontendLevel:
     """The active level of a whole file as a level-normalising ``frontend`` (a ``LogMel``)
     measures it, fed the file's mono blocks (S_i,) one at a time at their own rate: the
     mean power of the loudest frames of the file, kept as 4 bytes per frame. Every window
-    of the file is then normalised with it, as one pass over the file would be."""
+    of the file is then normalised with it, as one pass over the file would be.
+
+    Args:
+        frontend: the model's level-normalising front end (``frame_lengths``, ``mel_power``).
+        sample_rate: the model's rate, in Hz.
+        peak: the file's limiter threshold, at which samples are clipped (None: not clipped).
+    """
 
     def __init__(
         self, frontend: torch.nn.Module, sample_rate: int, peak: float | None = None
@@ -141,8 +212,12 @@ class FrontendLevel:
 
     @torch.inference_mode()
     def add(self, block: np.ndarray, rate: int) -> None:
-        """Measure the next block (S_i,) of the file, at the file's ``rate`` (clipped at
-        ``peak``, the file's limiter threshold, when set)."""
+        """Measure the next block (S_i,) of the file (clipped at ``peak`` when set).
+
+        Args:
+            block: the next mono samples (S_i,) of the file.
+            rate: the file's rate, in Hz; the block is resampled to the model's.
+        """
         wave = torch.from_numpy(to_model_rate(block, rate, self.sample_rate))
         if self.peak is not None:
             wave = wave.clamp(-self.peak, self.peak)
@@ -150,7 +225,11 @@ class FrontendLevel:
         self.powers.append(frame_powers(self.frontend.mel_power(wave[None]), frames)[0])
 
     def level(self) -> torch.Tensor:
-        """The level (1,) of everything added."""
+        """The level (1,) of everything added.
+
+        Returns:
+            The mean power (1,) of the loudest frames added, as level normalisation takes it.
+        """
         power = torch.cat(self.powers)[None]
         return loudest_mean(power, torch.tensor([power.shape[1]]))
 
@@ -160,7 +239,12 @@ class PeakQuantile:
     blocks (S_i,) one at a time: the threshold a front end's limiter (``limit_peaks``) puts
     on the file in one pass, from a histogram of ``PEAK_BINS`` bins over [0, 1] (an error
     under 1/``PEAK_BINS`` of full scale; magnitudes above full scale share the last bin, and
-    a threshold among them is the largest seen)."""
+    a threshold among them is the largest seen).
+
+    Args:
+        sample_rate: the model's rate, in Hz.
+        quantile: the quantile of the magnitudes, as the front end's ``limiter`` sets it.
+    """
 
     def __init__(self, sample_rate: int, quantile: float) -> None:
         self.sample_rate, self.quantile = sample_rate, quantile
@@ -168,7 +252,12 @@ class PeakQuantile:
         self.largest = 0.0
 
     def add(self, block: np.ndarray, rate: int) -> None:
-        """Count the next block (S_i,) of the file, at the file's ``rate``."""
+        """Count the next block (S_i,) of the file.
+
+        Args:
+            block: the next mono samples (S_i,) of the file.
+            rate: the file's rate, in Hz; the block is resampled to the model's.
+        """
         magnitudes = np.abs(to_model_rate(block, rate, self.sample_rate))
         if magnitudes.size:
             self.largest = max(self.largest, float(magnitudes.max()))
@@ -176,7 +265,11 @@ class PeakQuantile:
         self.counts += np.bincount(bins, minlength=PEAK_BINS + 1)
 
     def threshold(self) -> float:
-        """The magnitude at rank floor(quantile x (N - 1)) of the N counted, to the bin."""
+        """The magnitude at rank floor(quantile x (N - 1)) of the N counted, to the bin.
+
+        Returns:
+            The bin's upper edge, at most the largest magnitude seen (0 when none counted).
+        """
         total = int(self.counts.sum())
         rank = math.floor(self.quantile * max(total - 1, 0))
         index = int(np.searchsorted(np.cumsum(self.counts), rank + 1))
@@ -193,8 +286,21 @@ def frontend_level(
     peak: float | None = None,
 ) -> torch.Tensor:
     """The active level (1,) of the whole file ``path`` as ``frontend`` measures it
-    (``FrontendLevel``, its samples clipped at ``peak`` when given), from blocks of
-    ``block_s`` seconds read one at a time; raises AudioError naming the file."""
+    (``FrontendLevel``), from blocks of ``block_s`` seconds read one at a time.
+
+    Args:
+        path: the audio file, at any rate.
+        frontend: the model's level-normalising front end.
+        sample_rate: the model's rate, in Hz.
+        block_s: seconds read at a time.
+        peak: the limiter threshold the samples are clipped at (None: not clipped).
+
+    Returns:
+        The level (1,) that level normalisation uses for every window of the file.
+
+    Raises:
+        AudioError: naming the file, when it is missing, undecodable or empty.
+    """
     measured = FrontendLevel(frontend, sample_rate, peak)
     file_level(path, measured.add, block_s)
     return measured.level()
@@ -211,10 +317,27 @@ def stitched_log_probs(
     batch_size: int = 8,
     progress: bool = False,
 ) -> torch.Tensor:
-    """Log-probs (T', V) of the whole audio file ``path``, from windows of ``window_s``
-    seconds overlapping by ``overlap_s``, run ``batch_size`` at a time through ``forward``.
-    ``output_frames(S)`` is the model's output length for S samples and ``frame_samples``
-    the samples per output frame, at the model's ``sample_rate``."""
+    """Log-probs (T', V) of the whole audio file ``path``, from overlapping windows read and
+    run through the model a batch at a time.
+
+    Args:
+        path: the audio file, at any rate.
+        forward: runs a batch of model-rate signals through the model (``Forward``).
+        output_frames: the model's output length for S samples at ``sample_rate``.
+        sample_rate: the model's rate, in Hz.
+        frame_samples: samples per output frame at ``sample_rate``.
+        window_s: seconds per window (rounded to the frame grid).
+        overlap_s: seconds two neighbouring windows share.
+        batch_size: windows run through ``forward`` at a time.
+        progress: show a progress bar over the windows.
+
+    Returns:
+        The stitched log-probs (T', V), on the CPU.
+
+    Raises:
+        ValueError: unless 0 <= ``overlap_s`` < ``window_s``.
+        AudioError: naming the file, when it is missing, undecodable or empty.
+    """
     if not 0 <= overlap_s < window_s:
         raise ValueError(f"need 0 <= overlap_s < window_s, got {overlap_s} and {window_s}")
     samples, file_rate = model_samples(path, sample_rate)
@@ -243,8 +366,18 @@ def window_log_probs(
     batch_size: int,
     done: Callable[[int], object],
 ) -> Iterator[torch.Tensor]:
-    """Each window's log-probs (T'_w, V) on the CPU, running ``forward`` on ``batch_size``
-    windows' ``signals`` at a time and calling ``done(count)`` after each batch."""
+    """Each window's log-probs (T'_w, V) on the CPU, a batch of windows at a time.
+
+    Args:
+        windows: the windows, in order.
+        signals: each window's model-rate signal (S_w,), in the same order.
+        forward: runs a batch of signals through the model (``Forward``).
+        batch_size: windows run through ``forward`` at a time.
+        done: called with the batch's window count after each batch.
+
+    Yields:
+        Each window's valid log-probs (T'_w, V), float32, in order.
+    """
     for b in range(0, len(windows), batch_size):
         count = min(batch_size, len(windows) - b)
         log_probs, lengths = forward([next(signals) for _ in range(count)])
@@ -262,7 +395,18 @@ def pause_pieces(
     the word ``delimiter`` (any such run when None; CTC spikes within one word can be a
     pause apart). Each piece ends at the last pause within ``max_frames`` of its start;
     speech with no pause that soon runs on to the next pause. A cut inside a blank run
-    changes no greedy transcript (no token spans it)."""
+    changes no greedy transcript (no token spans it).
+
+    Args:
+        log_probs: the stitched log-probs (T', V), class 0 the blank.
+        max_frames: the longest piece where pauses allow, in frames.
+        min_pause: the shortest blank run a piece may end in, in frames.
+        delimiter: the class of the word delimiter (space) a pause must touch; None: any
+            blank run counts.
+
+    Returns:
+        The pieces (start, stop) in order, covering [0, T') without gaps.
+    """
     total = len(log_probs)
     best_path = log_probs.argmax(-1).cpu().numpy()
     cuts = [
@@ -289,7 +433,15 @@ def pause_pieces(
 
 
 class LongAudioRecognizer(Protocol):
-    """What ``transcribe_file`` needs of a recognizer (``seqrec.Recognizer`` has it)."""
+    """What ``transcribe_file`` needs of a recognizer (``seqrec.Recognizer`` has it).
+
+    Attributes:
+        model: the CTC network, whose front end gives the hop, limiter and level settings.
+        decoder: turns log-probs (B, T', V) and lengths (B,) into transcripts.
+        tokenizer: the model's characters (the space gives the word delimiter).
+        sample_rate: the model's rate, in Hz.
+        spec: the network's settings (the encoder's subsampling factor).
+    """
 
     model: CTCModel
     decoder: Decoder
@@ -298,14 +450,28 @@ class LongAudioRecognizer(Protocol):
     spec: ModelSpec
 
     @property
-    def frame_seconds(self) -> float: ...
+    def frame_seconds(self) -> float:
+        """Seconds between the model's output frames."""
+        ...
 
     def forward_signals(
         self,
         signals: list[np.ndarray],
         level: torch.Tensor | None = None,
         peak: float | None = None,
-    ) -> tuple[torch.Tensor, torch.Tensor]: ...
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Log-probs (B, T', V) and output lengths (B,) of model-rate signals.
+
+        Args:
+            signals: B waveforms (S_i,) at the model's rate.
+            level: one active level (1,) that level normalisation uses for every signal
+                (None: each signal's own).
+            peak: one limiter threshold for every signal (None: each signal's own).
+
+        Returns:
+            Log-probs (B, T', V) and output lengths (B,).
+        """
+        ...
 
 
 def transcribe_file(
@@ -320,7 +486,25 @@ def transcribe_file(
 ) -> Transcription:
     """``Recognizer.transcribe_long``: the file's level measured in a streaming pass, then
     windows stitched (``stitched_log_probs``) and decoded once, or with ``timestamps`` piece
-    by piece between pauses (``_timed_pieces``); errors and silence as in its docstring."""
+    by piece between pauses (``_timed_pieces``); errors and silence as in its docstring.
+
+    Args:
+        rec: the recognizer (``LongAudioRecognizer``).
+        path: the audio file, at any rate.
+        window_s: seconds per window.
+        overlap_s: seconds two neighbouring windows share.
+        batch_size: windows run together.
+        progress: show a progress bar over the windows.
+        timestamps: also fill ``.words`` and ``.chars``, in seconds from the file's start.
+
+    Returns:
+        One ``Transcription`` of the file, with its level, clipped share and warnings;
+        ``.error`` set when the file is unreadable (or its timestamps fail), text "" for a
+        silent file.
+
+    Raises:
+        ValueError: unless 0 <= ``overlap_s`` < ``window_s``.
+    """
     frontend = rec.model.frontend
     limiter = PeakQuantile(rec.sample_rate, frontend.limiter) if frontend.limiter else None
     normalizing = FrontendLevel(frontend, rec.sample_rate) if frontend.level_normalization else None

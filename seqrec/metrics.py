@@ -17,7 +17,14 @@ from rapidfuzz.distance import Levenshtein
 
 @dataclass
 class ErrorCounts:
-    """Edit operations of hypotheses against references, for words or characters."""
+    """Edit operations of hypotheses against references, for words or characters.
+
+    Attributes:
+        substitutions: reference units replaced by another.
+        deletions: reference units missing from the hypothesis.
+        insertions: hypothesis units with no reference unit.
+        hits: reference units matched.
+    """
 
     substitutions: int = 0
     deletions: int = 0
@@ -26,10 +33,12 @@ class ErrorCounts:
 
     @property
     def reference_length(self) -> int:
+        """Units in the references: substitutions, deletions and hits."""
         return self.substitutions + self.deletions + self.hits
 
     @property
     def errors(self) -> int:
+        """Substitutions, deletions and insertions together."""
         return self.substitutions + self.deletions + self.insertions
 
     @property
@@ -40,6 +49,11 @@ class ErrorCounts:
         return self.errors / self.reference_length
 
     def to_dict(self) -> dict[str, Any]:
+        """The counts as one JSON-ready row.
+
+        Returns:
+            The four counts by name, plus ``"reference_length"`` and ``"rate"``.
+        """
         return {**asdict(self), "reference_length": self.reference_length, "rate": self.rate}
 
 
@@ -54,12 +68,27 @@ _SPACES = re.compile(r"\s\s+")
 def utterance_errors(
     unit: str, refs: Sequence[str], hyps: Sequence[str]
 ) -> tuple[np.ndarray, list[list[Chunk]]]:
-    """Edit counts (N, 4), columns as ``COUNT_COLUMNS``, and the alignment chunks of every
-    pair, for ``unit`` "word" or "char": jiwer's tokenisation and its Levenshtein opcodes
-    (rapidfuzz, as ``jiwer.process_words``/``process_characters`` compute them; a test pins
-    them equal) without jiwer's per-sentence objects, which cost twice the alignment. An
-    empty reference is allowed: its hypothesis counts as insertions (words split on spaces;
-    every character, spaces too)."""
+    """Edit counts (N, 4) and the alignment chunks of every pair, for ``unit`` "word" or "char".
+
+    jiwer's tokenisation and its Levenshtein opcodes (rapidfuzz, as
+    ``jiwer.process_words``/``process_characters`` compute them; a test pins them equal),
+    without jiwer's per-sentence objects, which cost twice the alignment.
+
+    Args:
+        unit: "word" (runs of whitespace collapsed, then split at spaces, as jiwer does) or
+            "char" (the stripped texts' characters, spaces included); any other value counts
+            characters.
+        refs: reference transcripts; an empty (or blank) one counts its hypothesis as
+            insertions (its words, or every character, spaces too).
+        hyps: hypotheses, one per reference.
+
+    Returns:
+        The edit counts (N, 4), columns as ``COUNT_COLUMNS``, and per pair its alignment
+        chunks (``Chunk``: type, reference tokens, hypothesis tokens), in order.
+
+    Raises:
+        ValueError: when ``refs`` and ``hyps`` differ in length.
+    """
     if len(refs) != len(hyps):
         raise ValueError(f"{len(refs)} references but {len(hyps)} hypotheses")
     counts = [[0, 0, 0, 0] for _ in refs]
@@ -88,12 +117,34 @@ def _words(text: str) -> list[str]:
 
 
 def word_errors(refs: Sequence[str], hyps: Sequence[str]) -> ErrorCounts:
-    """Word-level S/D/I/hit counts over the corpus (empty references allowed)."""
+    """Word-level S/D/I/hit counts over the corpus (empty references allowed).
+
+    Args:
+        refs: reference transcripts (an empty one counts its hypothesis as insertions).
+        hyps: hypotheses, one per reference.
+
+    Returns:
+        The word counts summed over all pairs.
+
+    Raises:
+        ValueError: when ``refs`` and ``hyps`` differ in length.
+    """
     return ErrorCounts(*(int(x) for x in utterance_errors("word", refs, hyps)[0].sum(0)))
 
 
 def char_errors(refs: Sequence[str], hyps: Sequence[str]) -> ErrorCounts:
-    """Character-level S/D/I/hit counts over the corpus (spaces count as characters)."""
+    """Character-level S/D/I/hit counts over the corpus (spaces count as characters).
+
+    Args:
+        refs: reference transcripts (an empty one counts its hypothesis as insertions).
+        hyps: hypotheses, one per reference.
+
+    Returns:
+        The character counts summed over all pairs.
+
+    Raises:
+        ValueError: when ``refs`` and ``hyps`` differ in length.
+    """
     return ErrorCounts(*(int(x) for x in utterance_errors("char", refs, hyps)[0].sum(0)))
 
 

@@ -24,7 +24,17 @@ ort = require("onnx", "onnxruntime")
 
 def resample(wave: np.ndarray, rate: int, new_rate: int) -> np.ndarray:
     """Resample (S,) from ``rate`` to ``new_rate`` Hz with torchaudio's default filter
-    (Hann-windowed sinc, 6 zero crossings, rolloff 0.99), as seqrec does in PyTorch."""
+    (Hann-windowed sinc, 6 zero crossings, rolloff 0.99), as seqrec does in PyTorch.
+
+    Args:
+        wave: the waveform (S,).
+        rate: the rate of ``wave``, in Hz.
+        new_rate: the rate to resample to, in Hz.
+
+    Returns:
+        The resampled waveform (S',) float32, S' = ceil(S x new_rate / rate); ``wave``
+        itself when the rates are equal.
+    """
     if rate == new_rate:
         return wave
     zeros, rolloff = 6, 0.99
@@ -47,7 +57,18 @@ def resample(wave: np.ndarray, rate: int, new_rate: int) -> np.ndarray:
 
 
 def read_audio(path: str | Path, sample_rate: int) -> np.ndarray:
-    """A file as float32 mono (S,) at ``sample_rate``; raises ValueError naming the file."""
+    """A file as float32 mono (S,) at ``sample_rate``.
+
+    Args:
+        path: the audio file; several channels are averaged to mono.
+        sample_rate: the rate to resample to, in Hz.
+
+    Returns:
+        The waveform (S,).
+
+    Raises:
+        ValueError: naming the file, when it is missing or cannot be decoded.
+    """
     try:
         data, rate = sf.read(str(path), dtype="float32", always_2d=True)
     except (sf.LibsndfileError, OSError) as err:
@@ -58,8 +79,18 @@ def read_audio(path: str | Path, sample_rate: int) -> np.ndarray:
 def greedy_texts(
     log_probs: np.ndarray, lengths: np.ndarray, characters: Sequence[str], blank: int = 0
 ) -> list[str]:
-    """Best-path CTC transcripts of log-probs (B, T', V) with valid lengths (B,): repeats
-    merged, blanks dropped, class i > 0 read as ``characters[i - 1]``, spaces collapsed."""
+    """Best-path CTC transcripts: repeats merged, blanks dropped, class i > 0 read as
+    ``characters[i - 1]``, spaces collapsed.
+
+    Args:
+        log_probs: log-probs (B, T', V).
+        lengths: valid frames (B,) of each row.
+        characters: the tokenizer's characters, class i + 1 for character i.
+        blank: the blank class.
+
+    Returns:
+        One transcript per row.
+    """
     texts = []
     for best, n in zip(log_probs.argmax(-1), lengths, strict=True):
         path = best[:n]
@@ -76,6 +107,13 @@ class OnnxRecognizer:
     inks prepared as in training, (P, C) float32 arrays; ink files and ``seqrec.Ink``
     objects are prepared here by seqrec's ``InkPipeline``, which needs seqrec (and torch)
     installed.
+
+    Args:
+        folder: the folder ``seqrec export`` wrote (``model.onnx`` and ``seqrec.json``).
+        providers: onnxruntime execution providers, in order of preference.
+
+    Raises:
+        FileNotFoundError: when ``folder`` has no ``seqrec.json``.
     """
 
     def __init__(self, folder: str | Path, providers: Sequence[str] = ("CPUExecutionProvider",)):
@@ -91,8 +129,14 @@ class OnnxRecognizer:
         self._ink_pipeline = None
 
     def log_probs(self, signals: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-        """Log-probs (B, T', V) and output lengths (B,) of signals padded here: mono
-        waveforms (S_i,) at the model's rate, or prepared inks (P_i, C)."""
+        """Log-probs (B, T', V) and output lengths (B,) of signals, zero-padded here.
+
+        Args:
+            signals: B mono waveforms (S_i,) at the model's rate, or prepared inks (P_i, C).
+
+        Returns:
+            Log-probs (B, T', V) float32 and output lengths (B,) int64.
+        """
         lengths = np.array([len(x) for x in signals], dtype=np.int64)
         padded = np.zeros((len(signals), int(lengths.max()), *signals[0].shape[1:]), np.float32)
         for row, signal in zip(padded, signals, strict=True):
@@ -103,9 +147,20 @@ class OnnxRecognizer:
         return log_probs, out_lengths
 
     def transcribe(self, inputs: Sequence[object], batch_size: int = 16) -> list[str]:
-        """One transcript per input, in order. Audio: files (any rate, mixed to mono) or
-        float waveforms (S,) / (S, C) at the model's rate. Ink: prepared inks (P, C), ink
-        files or ``seqrec.Ink`` objects."""
+        """One transcript per input, in order, greedy-decoded.
+
+        Args:
+            inputs: audio: files (any rate, mixed to mono) or float waveforms (S,) / (S, C)
+                at the model's rate; ink: prepared inks (P, C), ink files or ``seqrec.Ink``
+                objects.
+            batch_size: inputs run through the graph at a time.
+
+        Returns:
+            One transcript per input.
+
+        Raises:
+            ValueError: naming the file, when an audio file cannot be read.
+        """
         read = self._wave if self.modality == "audio" else self._ink
         texts: list[str] = []
         for start in range(0, len(inputs), batch_size):

@@ -31,8 +31,13 @@ from seqrec.models.spec import ModelSpec
 
 @dataclass(frozen=True)
 class Prepared:
-    """One input ready for the model: its index in the call's inputs, its source as the
-    modality read it (``Modality.read``) and its signal (gain applied)."""
+    """One input ready for the model.
+
+    Attributes:
+        index: its index in the call's inputs.
+        source: the input as the modality read it (``Modality.read``).
+        signal: its signal as the model takes it (gain applied).
+    """
 
     index: int
     source: Any
@@ -226,6 +231,9 @@ class Recognizer:
             A ``Transcription`` per input: ``.text``, or ``.error`` naming the input when it
             is unusable (it never costs the others their results), plus level and warnings.
 
+        Raises:
+            ValueError: when ``gain_db`` is not zero for a model that reads ink.
+
         Example:
             >>> rec = Recognizer.load("exp/speech_demo")  # doctest: +SKIP
             >>> rec.transcribe(["a.wav", waveform], batch_size=8)[0].text  # doctest: +SKIP
@@ -293,6 +301,10 @@ class Recognizer:
 
         Returns:
             One ``Transcription`` of the whole file (``.error`` set when it is unreadable).
+
+        Raises:
+            TypeError: when the model does not read audio.
+            ValueError: unless 0 <= ``overlap_s`` < ``window_s``.
 
         Example:
             >>> rec.transcribe_long("meeting.flac", timestamps=True).words[0]  # doctest: +SKIP

@@ -44,19 +44,27 @@ EPS = 1e-12
 class ChannelAugmentConfig:
     """Which channel effects a training example gets, each with its own probability (0, the
     default, turns it off) and range; values are drawn uniformly from the ranges. Applied in
-    this order:
+    the order reverb, noise, telephone, gain.
 
-    - ``reverb_prob``: room reverberation, an exponentially decaying noise impulse response
-      with a direct path, RT60 (seconds to decay 60 dB) from ``reverb_rt60``; the output keeps
-      the input's length and RMS;
-    - ``noise_prob``: additive noise at an SNR (dB, over the whole clip) from
-      ``noise_snr_db``, of a source drawn uniformly from ``noise_types`` (``white``, ``pink``,
-      ``brown``) and, when ``noise_manifest`` is given (a JSONL manifest of noise files, e.g.
-      MUSAN, or the babble of ``seqrec synth noise``), its files: a random excerpt of a random
-      file, looped when shorter than the example;
-    - ``telephone_prob``: a telephone channel: resampled to 8 kHz, band-passed 300-3400 Hz,
-      8-bit mu-law coded, resampled back;
-    - ``gain_prob``: gain (dB) from ``gain_db``, then clipping to [-1, 1].
+    Attributes:
+        noise_prob: probability of additive noise.
+        noise_snr_db: (min, max) SNR in dB, over the whole clip, of the added noise.
+        noise_types: generated noise sources to draw from (``white``, ``pink``, ``brown``).
+        noise_manifest: a JSONL manifest of noise files (e.g. MUSAN, or the babble of
+            ``seqrec synth noise``), one more source: a random excerpt of a random file,
+            looped when shorter than the example; None: generated noise only.
+        reverb_prob: probability of room reverberation, an exponentially decaying noise
+            impulse response with a direct path; the output keeps the input's length and RMS.
+        reverb_rt60: (min, max) RT60, seconds to decay 60 dB, positive.
+        telephone_prob: probability of a telephone channel: resampled to 8 kHz, band-passed
+            300-3400 Hz, 8-bit mu-law coded, resampled back.
+        gain_prob: probability of a gain, then clipping to [-1, 1].
+        gain_db: (min, max) gain in dB.
+
+    Raises:
+        ValueError: for a probability outside [0, 1], a range that is not (min, max) of
+            finite numbers with min <= max, an RT60 that is not positive, an unknown noise
+            type, or ``noise_prob`` > 0 with neither noise types nor a manifest.
     """
 
     noise_prob: float = 0.0
@@ -112,8 +120,20 @@ def power(wave: torch.Tensor) -> float:
 
 def mix_at_snr(speech: torch.Tensor, noise: torch.Tensor, snr_db: float) -> torch.Tensor:
     """``speech`` (S,) plus ``noise`` (S,) scaled so that 10 log10 of the speech power over the
-    scaled noise power, over the whole clip, is ``snr_db``. Silent speech or noise: the
-    speech unchanged (no scale reaches the SNR)."""
+    scaled noise power, over the whole clip, is ``snr_db``.
+
+    Args:
+        speech: the waveform (S,).
+        noise: the noise (S,), scaled here.
+        snr_db: the signal-to-noise ratio to reach, in dB.
+
+    Returns:
+        The mix (S,), in ``speech``'s dtype; ``speech`` unchanged when it or the noise is
+        silent (no scale reaches the SNR).
+
+    Raises:
+        ValueError: when ``noise`` and ``speech`` differ in shape.
+    """
     if noise.shape != speech.shape:
         raise ValueError(f"noise {tuple(noise.shape)} and speech {tuple(speech.shape)} differ")
     speech_power, noise_power = power(speech), power(noise)
@@ -165,7 +185,19 @@ def _spectral_shape(exponent: float, size: int) -> np.ndarray:
 def colored_noise(kind: str, length: int, generator: torch.Generator) -> torch.Tensor:
     """Gaussian noise (S,) float32 of unit RMS whose power spectrum falls as 1 / f**e: e = 0
     ``white``, 1 ``pink``, 2 ``brown``. Coloured noise is drawn as a complex Gaussian
-    spectrum, shaped and inverse-transformed (one FFT); it has no DC component."""
+    spectrum, shaped and inverse-transformed (one FFT); it has no DC component.
+
+    Args:
+        kind: ``white``, ``pink`` or ``brown``.
+        length: S, the samples to draw.
+        generator: the source of the random draws.
+
+    Returns:
+        The noise (S,); empty when ``length`` is not positive.
+
+    Raises:
+        ValueError: for an unknown ``kind``.
+    """
     if kind not in NOISE_EXPONENT:
         raise ValueError(f"unknown noise type {kind!r}; choose from {NOISE_KINDS}")
     if length <= 0:
@@ -184,7 +216,19 @@ def colored_noise(kind: str, length: int, generator: torch.Generator) -> torch.T
 def exponential_rir(rt60: float, sample_rate: int, generator: torch.Generator) -> torch.Tensor:
     """A room impulse response (L,) float32 of unit energy, L = 1.2 RT60 seconds: a direct-path
     impulse at t = 0 and Gaussian noise shaped by exp(-6.91 t / RT60), whose energy is 60 dB
-    down at ``rt60`` seconds, with as much energy as the direct path (0 dB)."""
+    down at ``rt60`` seconds, with as much energy as the direct path (0 dB).
+
+    Args:
+        rt60: seconds for the tail to decay 60 dB.
+        sample_rate: the rate of the response, in Hz.
+        generator: the source of the tail's noise.
+
+    Returns:
+        The impulse response (L,), at least 2 samples.
+
+    Raises:
+        ValueError: when ``rt60`` is not positive.
+    """
     if rt60 <= 0:
         raise ValueError(f"rt60 must be positive, got {rt60}")
     length = max(2, math.ceil(RIR_LENGTH * rt60 * sample_rate))
@@ -198,7 +242,15 @@ def exponential_rir(rt60: float, sample_rate: int, generator: torch.Generator) -
 
 
 def reverberate(wave: torch.Tensor, rir: torch.Tensor) -> torch.Tensor:
-    """``wave`` (S,) convolved with ``rir`` (L,), cut to S samples, rescaled to its RMS."""
+    """``wave`` (S,) convolved with ``rir`` (L,), cut to S samples, rescaled to its RMS.
+
+    Args:
+        wave: the waveform (S,).
+        rir: the room impulse response (L,).
+
+    Returns:
+        The reverberant waveform (S,), in ``wave``'s dtype; ``wave`` itself when empty.
+    """
     if wave.numel() == 0:
         return wave
     size = fast_length(wave.numel() + rir.numel() - 1)  # linear, not circular: no wrap-around
@@ -224,6 +276,12 @@ class TelephoneChannel:
     other, with the same bin spacing. So nothing is left above 3400 Hz (no coding noise, no
     resampling images: a torchaudio ``Resample`` leaves its images at about -36 dB), and a
     call is 4 FFTs; the band masks are computed once per FFT size.
+
+    Args:
+        sample_rate: the rate of the waveforms, in Hz; at or below 8 kHz no resampling.
+
+    Raises:
+        ValueError: when ``sample_rate`` is not positive.
     """
 
     def __init__(self, sample_rate: int) -> None:
@@ -235,7 +293,14 @@ class TelephoneChannel:
         self.step = self.rate // math.gcd(self.rate, sample_rate)
 
     def sizes(self, length: int) -> tuple[int, int]:
-        """FFT sizes at 8 kHz and at the model rate, same bin spacing, covering ``length``."""
+        """FFT sizes at 8 kHz and at the model rate, same bin spacing, covering ``length``.
+
+        Args:
+            length: S, the samples of the waveform at the model rate.
+
+        Returns:
+            The FFT size at the telephone rate and the one at ``sample_rate``.
+        """
         narrow = math.ceil(length * self.rate / self.sample_rate / self.step)
         size = self.step * fast_length(narrow)
         return size, size * self.sample_rate // self.rate
@@ -261,12 +326,31 @@ def _telephone(sample_rate: int) -> TelephoneChannel:
 
 def telephone_channel(wave: torch.Tensor, sample_rate: int) -> torch.Tensor:
     """``wave`` (S,) at ``sample_rate`` through a telephone line (``TelephoneChannel``, built
-    once per rate and process)."""
+    once per rate and process).
+
+    Args:
+        wave: the waveform (S,).
+        sample_rate: the rate of ``wave``, in Hz.
+
+    Returns:
+        The waveform (S,) as the line passes it, in ``wave``'s dtype.
+
+    Raises:
+        ValueError: when ``sample_rate`` is not positive.
+    """
     return _telephone(sample_rate)(wave)
 
 
 def apply_gain(wave: torch.Tensor, gain_db: float) -> torch.Tensor:
-    """``wave`` (S,) times ``gain_db`` dB, clipped to [-1, 1]."""
+    """``wave`` (S,) times ``gain_db`` dB, clipped to [-1, 1].
+
+    Args:
+        wave: the waveform (S,).
+        gain_db: the gain in dB.
+
+    Returns:
+        The scaled, clipped waveform (S,).
+    """
     return (wave * 10 ** (gain_db / 20)).clamp(-1.0, 1.0)
 
 
@@ -283,9 +367,19 @@ class NoiseFile:
 
 def read_noise_manifest(path: str | Path) -> list[NoiseFile]:
     """The audio files of a JSONL noise manifest (``audio_filepath``, optional ``offset`` and
-    ``duration``; ``text`` may be absent), each opened once to check it: a missing or
-    unreadable file, or a line that is not a manifest object, raises ValueError naming the
-    manifest line and the file."""
+    ``duration``; ``text`` may be absent), each opened once to check it.
+
+    Args:
+        path: the manifest; relative audio paths are taken from its folder.
+
+    Returns:
+        One ``NoiseFile`` per non-blank line, in order.
+
+    Raises:
+        ValueError: naming the manifest line and the file, for a missing manifest, a line
+            that is not a manifest object or lists ink, a missing or unreadable file, one
+            with no audio in its [offset, duration], or a manifest that lists no files.
+    """
     path = Path(path)
     if not path.is_file():
         raise ValueError(f"{path}: noise manifest not found")
@@ -359,6 +453,15 @@ class ChannelAugmentation:
     in a data-loader worker by the worker's seed too, so workers draw differently and still
     reproducibly; ``seed=None``: fresh entropy). The noise manifest is read, and every file
     it names opened, here: a bad line fails when the augmentation is built.
+
+    Args:
+        config: the effects and their probabilities and ranges.
+        sample_rate: the rate of the waveforms, in Hz.
+        seed: seeds the draws and ``reseed``; None: fresh entropy.
+
+    Raises:
+        ValueError: when ``sample_rate`` is not positive, or the noise manifest has a bad line
+            or file (``read_noise_manifest``).
     """
 
     def __init__(
@@ -396,8 +499,13 @@ class ChannelAugmentation:
         return self._rng, self._generator
 
     def reseed(self, *key: int) -> None:
-        """Draw from now on from generators keyed by ``seed`` and ``key`` (say epoch and item
-        index), in this process or worker alike; nothing changes when ``seed`` is None."""
+        """Draw from now on from generators keyed by ``seed`` and ``key``, in this process or
+        worker alike.
+
+        Args:
+            key: integers naming the draw, say epoch and item index; ignored when ``seed`` is
+                None.
+        """
         if self.seed is None:
             return
         python_seed, torch_seed = keyed_seeds(self.seed, key, 2)
@@ -407,7 +515,19 @@ class ChannelAugmentation:
         self._worker_seed = None if info is None else info.seed
 
     def noise(self, length: int, rng: random.Random, generator: torch.Generator) -> torch.Tensor:
-        """Noise (S,) = ``length`` samples from a source drawn uniformly."""
+        """Noise (S,) = ``length`` samples from a source drawn uniformly.
+
+        Args:
+            length: S, the samples to return.
+            rng: draws the source (and a manifest file and its excerpt).
+            generator: draws generated noise.
+
+        Returns:
+            The noise (S,): generated noise of unit RMS, or a manifest file's excerpt.
+
+        Raises:
+            ValueError: naming the manifest line, when a noise file cannot be read.
+        """
         source = rng.choice(self.noise_sources)
         if source == MANIFEST_SOURCE:
             return noise_excerpt(rng.choice(self.noise_files), length, self.sample_rate, rng)

@@ -15,8 +15,17 @@ class AudioError(ValueError):
 
 
 def audio_info(path: str | Path) -> sf._SoundFileInfo:
-    """The header of an audio file (rate, frames, channels); raises AudioError naming the
-    file when it is missing or soundfile cannot decode it."""
+    """The header of an audio file (rate, frames, channels).
+
+    Args:
+        path: the audio file.
+
+    Returns:
+        soundfile's info for the file (``.samplerate``, ``.frames``, ``.channels``, ...).
+
+    Raises:
+        AudioError: naming the file, when it is missing or soundfile cannot decode it.
+    """
     path = Path(path)
     if not path.is_file():
         raise AudioError(f"{path}: file not found")
@@ -34,7 +43,18 @@ def load_audio(
 ) -> np.ndarray:
     """Read ``path`` as float32 mono at ``sample_rate``, from ``offset`` for ``duration`` seconds.
 
-    Returns shape (S,). Raises AudioError naming the file for missing or undecodable files.
+    Args:
+        path: the audio file; several channels are averaged to mono.
+        sample_rate: the rate to resample to.
+        offset: seconds into the file to start reading at.
+        duration: seconds to read (None: to the end).
+
+    Returns:
+        The waveform (S,), float32 at ``sample_rate``.
+
+    Raises:
+        AudioError: naming the file, when it is missing or undecodable, or ``offset`` is past
+            its end.
     """
     path = Path(path)
     if not path.is_file():
@@ -55,7 +75,19 @@ def load_audio(
 
 
 def to_model_rate(waveform: np.ndarray, rate: int, sample_rate: int) -> np.ndarray:
-    """Mix a (S,) or (S, C) waveform down to mono and resample ``rate`` -> ``sample_rate``."""
+    """Mix a (S,) or (S, C) waveform down to mono and resample ``rate`` -> ``sample_rate``.
+
+    Args:
+        waveform: samples (S,) or (S, C); channels are averaged.
+        rate: the rate of ``waveform``.
+        sample_rate: the rate to resample to.
+
+    Returns:
+        The mono waveform (S',), contiguous float32 at ``sample_rate``.
+
+    Raises:
+        AudioError: when ``waveform`` is neither (S,) nor (S, C).
+    """
     wave = np.asarray(waveform, dtype=np.float32)
     if wave.ndim == 2:
         wave = wave.mean(axis=1)
@@ -67,7 +99,14 @@ def to_model_rate(waveform: np.ndarray, rate: int, sample_rate: int) -> np.ndarr
 
 
 def audio_problem(wave: np.ndarray) -> str | None:
-    """Why a decoded waveform is unusable (empty, non-finite, all zero), or None if it is fine."""
+    """Why a decoded waveform is unusable (empty, non-finite, all zero), or None if it is fine.
+
+    Args:
+        wave: the decoded samples.
+
+    Returns:
+        The problem in words, or None when ``wave`` is usable.
+    """
     if wave.size == 0:
         return "empty audio (0 samples)"
     if not np.isfinite(wave).all():

@@ -34,7 +34,12 @@ BLOCK_S = 10.0  # audio measured at a time (bounds the memory of a measurement)
 class LevelMeter:
     """Active level and clipped share of a mono signal fed in consecutive chunks (S_i,) at
     ``sample_rate``. It keeps one float32 power per hop (400 bytes a second at 10 ms), not
-    the signal, and measures ``BLOCK_S`` seconds at a time."""
+    the signal, and measures ``BLOCK_S`` seconds at a time.
+
+    Args:
+        sample_rate: the rate of the signal, in Hz.
+        threshold: |x| at or above this counts as at full scale (clipped).
+    """
 
     def __init__(self, sample_rate: int, threshold: float = CLIP_THRESHOLD) -> None:
         self.frame = max(1, round(FRAME_S * sample_rate))
@@ -47,7 +52,14 @@ class LevelMeter:
         self._rest = np.zeros(0)  # samples not yet in a whole frame
 
     def add(self, chunk: np.ndarray) -> None:
-        """Measure the next ``chunk`` (S_i,) of the signal."""
+        """Measure the next ``chunk`` (S_i,) of the signal.
+
+        Args:
+            chunk: the next samples (S_i,) of the mono signal.
+
+        Raises:
+            ValueError: when ``chunk`` is not one-dimensional.
+        """
         if np.ndim(chunk) != 1:
             raise ValueError(f"level: need a mono waveform (S,), got shape {np.shape(chunk)}")
         for start in range(0, np.size(chunk), self.block):
@@ -64,7 +76,14 @@ class LevelMeter:
         self._rest = buffer[count * self.hop :]
 
     def level_dbfs(self) -> float:
-        """The active level in dBFS of everything added so far (``MIN_DBFS`` at the least)."""
+        """The active level in dBFS of everything added so far (``MIN_DBFS`` at the least).
+
+        Returns:
+            The active level in dBFS; with less than a frame added, that of all samples.
+
+        Raises:
+            ValueError: when nothing has been added.
+        """
         if self.samples == 0:
             raise ValueError("no samples: the level of an empty signal is undefined")
         powers = (
@@ -75,20 +94,43 @@ class LevelMeter:
         return max(MIN_DBFS, 10 * float(np.log10(power))) if power > 0 else MIN_DBFS
 
     def clipped_share(self) -> float:
-        """The share of samples added so far with |x| >= the threshold."""
+        """The share of samples added so far with |x| >= the threshold.
+
+        Returns:
+            The share in [0, 1]; 0 when nothing has been added.
+        """
         return self.clipped / self.samples if self.samples else 0.0
 
 
 def level_dbfs(wave: np.ndarray, sample_rate: int) -> float:
     """The active level in dBFS of a mono waveform (S,) at ``sample_rate`` (see the module
-    docstring); ``MIN_DBFS`` for digital silence. Raises ValueError for an empty one."""
+    docstring).
+
+    Args:
+        wave: the mono waveform (S,).
+        sample_rate: the rate of ``wave``, in Hz.
+
+    Returns:
+        The active level in dBFS; ``MIN_DBFS`` for digital silence.
+
+    Raises:
+        ValueError: when ``wave`` is empty or not one-dimensional.
+    """
     meter = LevelMeter(sample_rate)
     meter.add(wave)
     return meter.level_dbfs()
 
 
 def clipped_share(wave: np.ndarray, threshold: float = CLIP_THRESHOLD) -> float:
-    """The share of the samples of ``wave`` (S,) with |x| >= ``threshold`` (0 when empty)."""
+    """The share of the samples of ``wave`` (S,) with |x| >= ``threshold``.
+
+    Args:
+        wave: the waveform (S,).
+        threshold: |x| at or above this counts as at full scale.
+
+    Returns:
+        The share in [0, 1]; 0 when ``wave`` is empty.
+    """
     return float(np.mean(np.abs(wave) >= threshold)) if np.size(wave) else 0.0
 
 
@@ -98,9 +140,20 @@ def file_level(
     block_s: float = BLOCK_S,
 ) -> tuple[float, float]:
     """Active level (dBFS) and clipped share of an audio file's mono mix at its own rate,
-    read ``block_s`` seconds at a time (memory: ``LevelMeter``'s), each block (S_i,) also
-    handed with the file's rate to ``each_block`` when given (another measurement of the
-    same pass). Raises AudioError naming the file when it is missing, undecodable or empty."""
+    read ``block_s`` seconds at a time (memory: ``LevelMeter``'s).
+
+    Args:
+        path: the audio file.
+        each_block: called with each mono block (S_i,) and the file's rate, when given
+            (another measurement of the same pass).
+        block_s: seconds read at a time.
+
+    Returns:
+        The active level in dBFS and the clipped share.
+
+    Raises:
+        AudioError: naming the file, when it is missing, undecodable or empty.
+    """
     path = Path(path)
     if not path.is_file():
         raise AudioError(f"{path}: file not found")
@@ -122,8 +175,15 @@ def file_level(
 
 
 def apply_gain(wave: np.ndarray, gain_db: float) -> np.ndarray:
-    """``wave`` (S,) scaled by 10 ** (gain_db / 20) and clipped to [-1, 1], as float32;
-    returned unchanged for a gain of 0 dB."""
+    """``wave`` (S,) scaled by 10 ** (gain_db / 20) and clipped to [-1, 1], as float32.
+
+    Args:
+        wave: the waveform (S,).
+        gain_db: the gain in dB.
+
+    Returns:
+        The scaled waveform (S,); ``wave`` itself, unchanged, for a gain of 0 dB.
+    """
     if gain_db == 0:
         return wave
     scaled = np.asarray(wave, dtype=np.float32) * np.float32(10 ** (gain_db / 20))
@@ -131,9 +191,16 @@ def apply_gain(wave: np.ndarray, gain_db: float) -> np.ndarray:
 
 
 def level_warnings(level: float, clipped: float) -> list[str]:
-    """The warnings for an input of active level ``level`` dBFS with a share ``clipped`` of
-    its samples at full scale: silent (below ``SILENT_DBFS``) and clipped (over
-    ``CLIPPED_SHARE``)."""
+    """The warnings for an input: silent (below ``SILENT_DBFS``) and clipped (over
+    ``CLIPPED_SHARE``).
+
+    Args:
+        level: the input's active level in dBFS.
+        clipped: the share of its samples at full scale.
+
+    Returns:
+        The warnings in words, none, one or both.
+    """
     warnings = []
     if level <= MIN_DBFS:
         warnings.append(
@@ -150,5 +217,12 @@ def level_warnings(level: float, clipped: float) -> list[str]:
 
 
 def is_silent(level: float) -> bool:
-    """Whether an input of active level ``level`` dBFS is too quiet to transcribe."""
+    """Whether an input is too quiet to transcribe.
+
+    Args:
+        level: the input's active level in dBFS.
+
+    Returns:
+        True when ``level`` is below ``SILENT_DBFS``.
+    """
     return level < SILENT_DBFS

@@ -17,6 +17,14 @@ class SpeedPerturbation:
     Each factor's resampling filter is built once (``torchaudio.transforms.Resample``), not
     on every call as ``torchaudio.functional.resample`` does, which makes each call several
     times cheaper (benchmarks/RESULTS.md).
+
+    Args:
+        factors: the speeds to draw from, each positive (1 leaves a waveform as it is).
+        sample_rate: the rate of the waveforms, in Hz.
+        seed: seeds the draws and ``reseed``; None: fresh entropy.
+
+    Raises:
+        ValueError: when ``factors`` is empty or has a factor that is not positive.
     """
 
     def __init__(self, factors: Sequence[float], sample_rate: int, seed: int | None = None):
@@ -32,17 +40,36 @@ class SpeedPerturbation:
         }
 
     def reseed(self, *key: int) -> None:
-        """Draw from now on from a generator keyed by ``seed`` and ``key`` (say epoch and item
-        index); nothing changes when ``seed`` is None (fresh entropy)."""
+        """Draw from now on from a generator keyed by ``seed`` and ``key``.
+
+        Args:
+            key: integers naming the draw, say epoch and item index; ignored when ``seed`` is
+                None (fresh entropy).
+        """
         if self.seed is not None:
             self.rng = random.Random(keyed_seeds(self.seed, key)[0])
 
     def draw(self) -> float:
-        """A speed factor, drawn uniformly from ``factors``."""
+        """A speed factor, drawn uniformly from ``factors``.
+
+        Returns:
+            One of ``factors``.
+        """
         return self.rng.choice(self.factors)
 
     def apply(self, wave: torch.Tensor, factor: float) -> torch.Tensor:
-        """``wave`` (S,) played at ``factor`` (one of ``factors``): deterministic."""
+        """``wave`` (S,) played at ``factor``: deterministic.
+
+        Args:
+            wave: the waveform (S,).
+            factor: one of ``factors``.
+
+        Returns:
+            The waveform (S',), about S / ``factor`` samples; ``wave`` itself for factor 1.
+
+        Raises:
+            KeyError: when ``factor`` is not one of ``factors``.
+        """
         return wave if factor == 1 else self.resamplers[factor](wave)
 
     def __call__(self, wave: torch.Tensor) -> torch.Tensor:

@@ -12,7 +12,15 @@ Segment = tuple[float, float]
 
 def otsu_threshold(values: np.ndarray, bins: int = 100) -> float:
     """The threshold splitting ``values`` (N,) into two classes of maximal between-class
-    variance (Otsu 1979)."""
+    variance (Otsu 1979).
+
+    Args:
+        values: the values (N,) to split.
+        bins: histogram bins the threshold is chosen among.
+
+    Returns:
+        The upper edge of the bin that ends the lower class.
+    """
     counts, edges = np.histogram(values, bins)
     centres = (edges[:-1] + edges[1:]) / 2
     below = np.cumsum(counts)
@@ -24,7 +32,14 @@ def otsu_threshold(values: np.ndarray, bins: int = 100) -> float:
 
 
 def runs(mask: np.ndarray) -> list[tuple[int, int]]:
-    """[start, end) index pairs of the runs of True in ``mask`` (N,)."""
+    """[start, end) index pairs of the runs of True in ``mask`` (N,).
+
+    Args:
+        mask: booleans (N,).
+
+    Returns:
+        One (start, end) pair per run of True, in order.
+    """
     padded = np.concatenate([[False], mask, [False]]).astype(np.int8)
     edges = np.flatnonzero(np.diff(padded))
     return list(zip(edges[::2].tolist(), edges[1::2].tolist(), strict=True))
@@ -44,6 +59,18 @@ def speech_segments(
     Frames of ``hop_seconds`` are quiet below the Otsu threshold of their energy in dB; a loud
     run under ``min_speech`` counts as quiet, and a quiet run under ``min_pause`` away from the
     ends as speech.
+
+    Args:
+        wave: the waveform (S,).
+        sample_rate: the rate of ``wave``, in Hz.
+        hop_seconds: the length of the energy frames.
+        min_pause: quiet runs shorter than this (seconds), not at either end, count as speech.
+        min_speech: loud runs shorter than this (seconds) count as quiet.
+        min_contrast_db: the least mean difference between loud and quiet frames, in dB.
+
+    Returns:
+        (start, end) seconds of each speech stretch, or None when ``wave`` has under two
+        frames, is all loud or all quiet, or lacks ``min_contrast_db`` of contrast.
     """
     hop = max(1, round(hop_seconds * sample_rate))
     frames = len(wave) // hop

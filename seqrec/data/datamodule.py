@@ -34,49 +34,79 @@ class SeqRecDataModule(L.LightningDataModule):
     checks every line (``on_bad_input``: skip or fail) and serves bucketed batches.
 
     The modality (audio or ink) comes from the manifests' keys; all must hold the same one.
-    ``max_batch_frames`` bounds padded feature frames per batch (10 ms frames for audio, points
-    or curves for ink); ``speed_perturb`` (e.g. ``[0.9, 1.0, 1.1]``) resamples training audio
-    at a random speed; ``ink_augment`` randomly distorts training ink. With ``num_workers: 0``,
-    ``prefetch_batches: N`` builds the next N batches in a background thread while the step
-    runs (default 0: in the main process, between steps). Off by default: on 2 CPU cores it
-    gains nothing, the cores being busy with the step (benchmarks/RESULTS.md); it is meant for
-    GPU training, where the CPU waits on the device (see ``seqrec.data.prefetch``).
+    The validation and test manifests are read and checked in ``setup``, against the model of
+    the trainer's Lightning module.
 
-    Running speech (audio; off by default), for models that will transcribe long recordings:
-    ``silence_pad`` ``[lo, hi]`` seconds (e.g. ``[0.0, 1.0]``) puts quiet noise (-60 to -35
-    dBFS, white to pink) of a uniform random length in [lo, hi] before and, independently,
-    after every training example; ``concat_prob`` (e.g. 0.3) is the probability that a
-    training batch is regrouped into examples of 2 or 3 of its utterances (texts joined by a
-    space, audio by 0.1-0.8 s pauses of the same noise), each lasting at most
-    ``concat_max_seconds`` before padding. Whole batches are regrouped, so every utterance is
+    Running speech (audio; off by default, see ``seqrec.data.running_speech``) is for models
+    that will transcribe long recordings. Whole batches are regrouped, so every utterance is
     still seen once per epoch and padding stays low; the training batches are bucketed and
     held to ``max_batch_frames`` by each utterance's longest possible augmented length (both
-    pads, plus a pause when joining). See ``seqrec.data.running_speech``.
+    pads, plus a pause when joining).
 
-    ``cache_audio_mb`` (audio; default 0, off): each loader (train, valid) keeps decoded
-    audio in memory, after speed perturbation (one copy per factor drawn), up to this many
-    MB per process, as int16 with a scale per clip; epochs after the first then skip
-    reading and resampling what it holds (``seqrec.data.audio_cache``). ``cache_ink_mb``
-    (ink; default 512): the same for parsed ink files, kept as parsed, before augmentation
-    (``seqrec.data.ink_cache``; 0 turns it off).
+    Args:
+        train_manifest: the training JSONL manifest; None (or not read): with
+            ``train_shards``.
+        valid_manifest: the validation manifest.
+        test_manifest: the test manifest; None: there is no test loader.
+        sample_rate: the rate audio is read at.
+        batch_size: the most utterances in a batch.
+        max_batch_frames: bounds padded feature frames per batch (10 ms frames for audio,
+            points or curves for ink).
+        num_buckets: the length buckets batches are drawn from.
+        num_workers: data loader worker processes per loader.
+        prefetch_batches: with ``num_workers: 0``, the batches a background thread builds
+            ahead while the step runs; 0 (the default): in the main process, between steps.
+            It gains nothing where the cores are busy with the step (benchmarks/RESULTS.md);
+            it is meant for GPU training, where the CPU waits on the device (see
+            ``seqrec.data.prefetch``).
+        on_bad_input: "skip" (log unusable lines and leave them out) or "fail" (raise).
+        lowercase: the text normaliser lowercases transcripts.
+        remove_punctuation: the text normaliser removes punctuation.
+        vocabulary: the tokenizer's characters; None: those of the normalised training
+            transcripts.
+        speed_perturb: speed factors (e.g. ``[0.9, 1.0, 1.1]``) training audio is resampled
+            at, one drawn per example; None: none.
+        ink_augment: random distortion of training ink; None: none.
+        silence_pad: running speech: ``[lo, hi]`` seconds (e.g. ``[0.0, 1.0]``) of quiet noise
+            (-60 to -35 dBFS, white to pink), its length uniform in [lo, hi], before and,
+            independently, after every training example; None: none.
+        concat_prob: running speech: the probability (e.g. 0.3) that a training batch is
+            regrouped into examples of 2 or 3 of its utterances (texts joined by a space,
+            audio by 0.1-0.8 s pauses of the same noise); 0: never.
+        concat_max_seconds: the longest a joined example lasts before padding.
+        cache_audio_mb: audio; each loader (train, valid) keeps decoded audio in memory,
+            after speed perturbation (one copy per factor drawn), up to this many MB per
+            process, as int16 with a scale per clip; epochs after the first then skip reading
+            and resampling what it holds (``seqrec.data.audio_cache``). 0: off.
+        cache_ink_mb: ink; the same for parsed ink files, kept as parsed, before augmentation
+            (``seqrec.data.ink_cache``). 0: off.
+        channel_augment: audio; channel effects on each training example after speed
+            perturbation and the cache (which keeps the clean audio), drawn anew every epoch,
+            each with its own probability (0 = off) and range: ``reverb_prob`` /
+            ``reverb_rt60`` (room reverberation), ``noise_prob`` / ``noise_snr_db`` /
+            ``noise_types`` (white, pink, brown) / ``noise_manifest`` (a JSONL manifest of
+            noise files, e.g. the babble of ``seqrec synth noise``; its files are checked
+            here), ``telephone_prob`` (8 kHz, 300-3400 Hz, mu-law) and ``gain_prob`` /
+            ``gain_db`` (then clipping to [-1, 1]); see
+            ``seqrec.audio.augment.ChannelAugmentConfig``. None: off.
+        train_shards: a pattern of tar shards written by ``seqrec shard`` to train from
+            instead of ``train_manifest`` (which is then not read), e.g.
+            ``DIR/shard-{000000..000099}.tar``: read in order, batched by length within
+            windows, each rank and loader worker on its own shards
+            (``seqrec.data.shard_dataset``). Speed perturbation, channel effects, running
+            speech and ink augmentation apply as for manifests; the audio and ink caches do
+            not (each shard is read once per epoch). Ink shards are read once more before
+            training, to measure each line's prepared length.
+        shard_window: consecutive shards per window of ``train_shards``.
+        seed: seeds the batch order and the augmentations' draws (plus the rank).
 
-    ``channel_augment`` (audio; default None, off): channel effects on each training example
-    after speed perturbation and the cache (which keeps the clean audio), drawn anew every
-    epoch, each with its own probability (0 = off) and range: ``reverb_prob`` /
-    ``reverb_rt60`` (room reverberation), ``noise_prob`` / ``noise_snr_db`` / ``noise_types``
-    (white, pink, brown) / ``noise_manifest`` (a JSONL manifest of noise files, e.g. the
-    babble of ``seqrec synth noise``), ``telephone_prob`` (8 kHz, 300-3400 Hz, mu-law) and
-    ``gain_prob`` / ``gain_db`` (then clipping to [-1, 1]); see
-    ``seqrec.audio.augment.ChannelAugmentConfig``. The noise manifest's files are checked
-    when the data module is built.
-
-    ``train_shards`` (audio or ink): train from tar shards written by ``seqrec shard`` instead
-    of ``train_manifest`` (which is then not read), e.g. ``DIR/shard-{000000..000099}.tar``:
-    read in order, batched by length within windows of ``shard_window`` consecutive shards,
-    each rank and loader worker on its own shards (``seqrec.data.shard_dataset``). Speed
-    perturbation, channel effects, running speech and ink augmentation apply as for
-    manifests; the audio and ink caches do not (each shard is read once per epoch). Ink
-    shards are read once more before training, to measure each line's prepared length.
+    Raises:
+        ValueError: for an unknown ``on_bad_input``, a negative ``prefetch_batches`` or cache
+            size, neither ``train_manifest`` nor ``train_shards``, bad running speech
+            settings, a bad noise manifest, or running speech or channel effects with ink.
+        ManifestError: when the training manifest cannot be read or mixes audio and ink.
+        ShardError: when ``train_shards`` names no shards, or shards missing from disk or
+            from their index, or the index cannot be read.
     """
 
     def __init__(
@@ -193,6 +223,18 @@ class SeqRecDataModule(L.LightningDataModule):
         return InkPipeline(front_end.features, augment) if front_end.modality == "ink" else None
 
     def setup(self, stage: str) -> None:
+        """Read and check the manifests the stage uses (the training one unless from shards).
+
+        Args:
+            stage: "fit" (train and valid), "validate" (valid) or "test" (test); others
+                check nothing.
+
+        Raises:
+            ManifestError: when a manifest cannot be read or mixes audio and ink.
+            ValueError: when a manifest holds the other modality, has no usable line or is
+                not configured (test).
+            BadInputError: under ``on_bad_input="fail"``, listing the unusable lines.
+        """
         splits = {"fit": ["train", "valid"], "validate": ["valid"], "test": ["test"]}
         for split in splits.get(stage, []):
             if not (split == "train" and self.train_shards):
@@ -304,13 +346,41 @@ class SeqRecDataModule(L.LightningDataModule):
         return AudioReader(self.sample_rate, perturb, cache, channel)
 
     def transfer_batch_to_device(self, batch: Batch, device: torch.device, dataloader_idx: int):
+        """The batch with its tensors on ``device`` (``Batch.to``).
+
+        Args:
+            batch: the batch.
+            device: where to move it.
+            dataloader_idx: the loader it came from (unused).
+
+        Returns:
+            The moved batch.
+        """
         return batch.to(device)
 
     def train_dataloader(self) -> PrefetchDataLoader:
+        """The training loader: shuffled, augmented, resuming mid-epoch where the run does.
+
+        Returns:
+            A loader over the checked training manifest, or over ``train_shards``.
+        """
         return self._loader("train", shuffle=True)
 
     def val_dataloader(self) -> PrefetchDataLoader:
+        """The validation loader: bucketed batches in length order, not augmented.
+
+        Returns:
+            A loader over the checked validation manifest.
+        """
         return self._loader("valid", shuffle=False)
 
     def test_dataloader(self) -> PrefetchDataLoader:
+        """The test loader: bucketed batches in length order, not augmented.
+
+        Returns:
+            A loader over the checked test manifest.
+
+        Raises:
+            ValueError: if no ``test_manifest`` was given.
+        """
         return self._loader("test", shuffle=False)

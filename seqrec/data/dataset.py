@@ -19,6 +19,15 @@ from seqrec.text.tokenizer import CharTokenizer
 
 @dataclass
 class Example:
+    """One training example, as a data set returns it and ``collate`` takes it.
+
+    Attributes:
+        signal: audio (S,) or ink (S, C).
+        tokens: the transcript's token ids (U,).
+        text: the transcript.
+        key: the (epoch, item index) it was read for; augmentations key their draws by it.
+    """
+
     signal: torch.Tensor  # (S,) audio, (S, C) ink
     tokens: torch.Tensor  # (U,)
     text: str
@@ -27,7 +36,15 @@ class Example:
 
 @dataclass
 class Batch:
-    """Padded signals (B, S) or (B, S, C) and targets (B, U), their lengths (B,), the texts."""
+    """Padded signals (B, S) or (B, S, C) and targets (B, U), their lengths (B,), the texts.
+
+    Attributes:
+        signals: audio (B, S) or ink (B, S, C), zero-padded.
+        signal_lengths: each signal's length S_i (B,).
+        targets: token ids (B, U), zero-padded.
+        target_lengths: each transcript's length in tokens U_i (B,).
+        texts: the transcripts, one per example.
+    """
 
     signals: torch.Tensor
     signal_lengths: torch.Tensor
@@ -36,6 +53,14 @@ class Batch:
     texts: list[str]
 
     def to(self, device: torch.device | str) -> Batch:
+        """The batch with its tensors on ``device``.
+
+        Args:
+            device: where to move the tensors.
+
+        Returns:
+            A new Batch (the texts shared).
+        """
         return Batch(
             self.signals.to(device),
             self.signal_lengths.to(device),
@@ -49,7 +74,13 @@ class SignalDataset(Dataset[Example]):
     """Checked entries as examples: each signal from ``reader`` (an ``AudioReader`` or
     ``InkReader``, with the modality's augmentation and cache), its transcript as token ids,
     on access. Indexed by item index, or by ``(epoch, index)``: the reader keys its random
-    draws by both, so an example reads the same in its epoch wherever it is computed."""
+    draws by both, so an example reads the same in its epoch wherever it is computed.
+
+    Args:
+        items: the checked entries, one per example.
+        tokenizer: encodes each normalised transcript.
+        reader: reads each entry's signal (an ``AudioReader`` or ``InkReader``).
+    """
 
     def __init__(
         self, items: Sequence[CheckedEntry], tokenizer: CharTokenizer, reader: ExampleReader
@@ -69,23 +100,52 @@ class SignalDataset(Dataset[Example]):
 
 
 def pad_signals(signals: Sequence[torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
-    """Right-pad signals (S_i, ...) with zeros to (B, S_max, ...); also returns lengths (B,)."""
+    """Right-pad signals (S_i, ...) with zeros to (B, S_max, ...).
+
+    Args:
+        signals: B tensors (S_i, ...), alike but in their first dimension.
+
+    Returns:
+        The padded signals (B, S_max, ...) and their lengths S_i (B,).
+    """
     lengths = torch.tensor([len(s) for s in signals], dtype=torch.long)
     return torch.nn.utils.rnn.pad_sequence(list(signals), batch_first=True), lengths
 
 
 class BatchAugmentation(Protocol):
     """Changes a batch's examples as a whole (``RunningSpeech``: it may regroup them), its
-    draws reseeded by a key first."""
+    draws reseeded by a key first. A protocol: it is not built but called, as
+    ``augment(examples)``.
 
-    def reseed(self, *key: int) -> None: ...
+    Args:
+        examples: (to the call) a batch's examples.
+
+    Returns:
+        (from the call) the examples to pad into the batch; they may differ in number.
+    """
+
+    def reseed(self, *key: int) -> None:
+        """Draw from now on from a generator keyed by ``key``.
+
+        Args:
+            key: integers naming the draws, e.g. the batch's first (epoch, index).
+        """
+        ...
 
     def __call__(self, examples: Sequence[Example]) -> Sequence[Example]: ...
 
 
 def collate(examples: Sequence[Example], augment: BatchAugmentation | None = None) -> Batch:
-    """Pad a list of examples into a Batch, after ``augment`` if given, its draws keyed by the
-    first example's (epoch, index): the same batch is augmented alike wherever it is built."""
+    """Pad a list of examples into a Batch, after ``augment`` if given.
+
+    Args:
+        examples: the batch's examples.
+        augment: changes them first, its draws keyed by the first example's (epoch, index),
+            so that the same batch is augmented alike wherever it is built; None: no change.
+
+    Returns:
+        The padded batch.
+    """
     if augment is not None and examples:
         augment.reseed(*examples[0].key)
         examples = augment(examples)

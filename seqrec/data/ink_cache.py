@@ -23,17 +23,35 @@ class InkCache(BoundedCache[Ink | np.ndarray]):
     megabytes are held; later ones are not stored. Cached values are shared, so their users
     must not change them in place (the ink pipeline copies strokes; batches copy signals).
     The limit is per process: each data loader worker holds its own cache.
+
+    Args:
+        max_mb: the most megabytes held (an ink counts its strokes' bytes); 0 stores nothing.
+
+    Raises:
+        ValueError: if ``max_mb`` is negative.
     """
 
     def __init__(self, max_mb: float) -> None:
         super().__init__(max_mb, "ink")
 
     def get(self, key: Hashable) -> Ink | np.ndarray | None:
-        """The ink or signal stored under ``key``, or None."""
+        """The ink or signal stored under ``key``, or None.
+
+        Args:
+            key: what the value was stored under.
+
+        Returns:
+            The stored ``Ink`` or signal (P, C), shared (not copied), or None.
+        """
         return self.lookup(key)
 
     def put(self, key: Hashable, value: Ink | np.ndarray) -> None:
-        """Store an ink or a prepared signal under ``key`` if it fits in what is left."""
+        """Store an ink or a prepared signal under ``key`` if it fits in what is left.
+
+        Args:
+            key: what to store it under; a key already stored is left as it is.
+            value: parsed ``Ink`` (sized by its strokes' bytes) or a prepared signal (P, C).
+        """
         if isinstance(value, Ink):
             size = sum(stroke.nbytes for stroke in value.strokes)
         else:

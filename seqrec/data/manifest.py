@@ -17,7 +17,18 @@ class ManifestError(ValueError):
 
 @dataclass
 class ManifestEntry:
-    """One manifest line: a signal file (audio or ink), its transcript and where it came from."""
+    """One manifest line: a signal file (audio or ink), its transcript and where it came from.
+
+    Attributes:
+        path: the signal file (``audio_filepath`` or ``ink_filepath``).
+        text: the transcript.
+        kind: "audio" or "ink", from the path's key.
+        offset: seconds into the audio file where the utterance starts.
+        duration: the utterance's length in seconds; None: to the end of the file.
+        manifest: the manifest file the line was read from; None if not read from one.
+        line: the line's number in ``manifest`` (from 1; 0 if not read from one).
+        extra: the line's other keys, written back by ``to_dict``.
+    """
 
     path: Path
     text: str
@@ -34,7 +45,12 @@ class ManifestEntry:
         return f"{self.manifest}:{self.line}" if self.manifest else str(self.path)
 
     def to_dict(self) -> dict[str, Any]:
-        """The NeMo-style JSON object of this entry (path left as stored)."""
+        """The NeMo-style JSON object of this entry (path left as stored).
+
+        Returns:
+            The path under ``audio_filepath`` or ``ink_filepath``, ``offset`` (when nonzero),
+            ``duration`` (when known), ``text`` and the ``extra`` keys.
+        """
         key = "ink_filepath" if self.kind == "ink" else "audio_filepath"
         out: dict[str, Any] = {key: str(self.path)}
         if self.offset:
@@ -47,7 +63,19 @@ class ManifestEntry:
 
     @classmethod
     def from_dict(cls, obj: dict[str, Any], base_dir: Path | None = None) -> ManifestEntry:
-        """Build an entry from a manifest object; relative paths resolve against ``base_dir``."""
+        """Build an entry from a manifest object.
+
+        Args:
+            obj: one manifest line's JSON object.
+            base_dir: what relative paths resolve against; None: leave them as they are.
+
+        Returns:
+            The entry, its ``manifest`` and ``line`` unset.
+
+        Raises:
+            ManifestError: if ``obj`` has not exactly one of ``audio_filepath`` and
+                ``ink_filepath``, or no string ``text``.
+        """
         keys = [k for k in SIGNAL_KEYS if k in obj]
         if len(keys) != 1:
             raise ManifestError(f"needs exactly one of {SIGNAL_KEYS}, got keys {sorted(obj)}")
@@ -70,7 +98,17 @@ class ManifestEntry:
 
 
 def read_manifest(path: str | Path) -> list[ManifestEntry]:
-    """Read a JSONL manifest; a line that is not a valid object raises ManifestError naming it."""
+    """Read a JSONL manifest, skipping blank lines.
+
+    Args:
+        path: the manifest file; relative signal paths resolve against its folder.
+
+    Returns:
+        One entry per non-blank line, in order, each with its ``manifest`` and ``line``.
+
+    Raises:
+        ManifestError: if the file is missing, or naming the line that is not a valid object.
+    """
     path = Path(path)
     if not path.is_file():
         raise ManifestError(f"{path}: manifest not found")
@@ -92,7 +130,18 @@ def read_manifest(path: str | Path) -> list[ManifestEntry]:
 
 
 def manifest_modality(entries: Sequence[ManifestEntry], name: str | Path) -> str:
-    """The one modality ("audio" or "ink") of a manifest's entries; mixing both is an error."""
+    """The one modality ("audio" or "ink") of a manifest's entries.
+
+    Args:
+        entries: the manifest's entries.
+        name: the manifest, named in the error.
+
+    Returns:
+        The entries' kind; "audio" when there are none.
+
+    Raises:
+        ManifestError: if the entries mix audio and ink, naming the first line of each.
+    """
     first_line: dict[str, int] = {}
     for entry in entries:
         first_line.setdefault(entry.kind, entry.line)
@@ -105,7 +154,15 @@ def manifest_modality(entries: Sequence[ManifestEntry], name: str | Path) -> str
 
 
 def write_manifest(path: str | Path, rows: Iterable[dict[str, Any] | ManifestEntry]) -> Path:
-    """Write manifest rows (dicts or entries) as JSONL; creates the parent folder."""
+    """Write manifest rows as JSONL (UTF-8, not ASCII-escaped); creates the parent folder.
+
+    Args:
+        path: the file to write (overwritten).
+        rows: JSON objects, or entries (written with ``ManifestEntry.to_dict``).
+
+    Returns:
+        ``path`` as a Path.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", encoding="utf-8") as f:

@@ -38,8 +38,19 @@ def prefetch(iterator: Iterator[Any], depth: int) -> Iterator[Any]:
     """Yield the items of ``iterator``, computed up to ``depth`` ahead in a daemon thread that
     starts with the first item asked for.
 
-    An exception in the iterator is re-raised here at the item where it happened. Closing the
-    generator early (a consumer that stops mid-epoch) stops the thread."""
+    Closing the generator early (a consumer that stops mid-epoch) stops the thread.
+
+    Args:
+        iterator: what to read ahead; only the thread calls it, on one torch intra-op thread.
+        depth: the most items computed but not yet taken.
+
+    Returns:
+        A generator of the items of ``iterator``, in order; an exception in the iterator is
+        re-raised from it at the item where it happened.
+
+    Raises:
+        ValueError: if ``depth`` is below 1.
+    """
     if depth < 1:
         raise ValueError(f"prefetch depth must be >= 1, got {depth}")
     return _prefetched(iterator, depth)
@@ -95,6 +106,13 @@ class PrefetchDataLoader(DataLoader):
     batch sampler (one with ``set_epoch`` and ``set_start``, as ``BucketBatchSampler``), or an
     iterable data set that plans its own batches (``ShardDataset``), is set to that epoch and
     starts after those batches, which are never read.
+
+    Args:
+        *args: passed to DataLoader (the data set first).
+        prefetch_batches: batches the thread prepares ahead without workers; 0: none.
+        position: called when a pass starts, returning the epoch and the batches of it
+            already trained on; None: the sampler or data set is not positioned.
+        **kwargs: passed to DataLoader.
     """
 
     def __init__(
@@ -110,11 +128,19 @@ class PrefetchDataLoader(DataLoader):
 
     def state_dict(self) -> dict[str, Any]:
         """Nothing: the position in the epoch is the training loop's own progress, which
-        Lightning saves and restores; having these tells it this loader resumes mid-epoch."""
+        Lightning saves and restores; having these tells it this loader resumes mid-epoch.
+
+        Returns:
+            An empty dict.
+        """
         return {}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
-        """See ``state_dict``."""
+        """Restore nothing (see ``state_dict``).
+
+        Args:
+            state: what ``state_dict`` returned; ignored.
+        """
 
     def __iter__(self) -> Iterator[Any]:
         return self._pass()

@@ -39,23 +39,61 @@ from seqrec.ink import InkError
 
 class ExampleReader(Protocol):
     """Reads entry ``index`` of a data set (``item``) as a training signal in ``epoch``, its
-    random draws keyed by both; raises SignalError naming the file when it cannot."""
+    random draws keyed by both. A protocol: it is not built but called, as
+    ``reader(item, index, epoch)``.
+
+    Args:
+        item: (to the call) the checked entry to read.
+        index: (to the call) its index in the data set; keys the draws and the cache.
+        epoch: (to the call) the epoch it is read for; keys the draws.
+
+    Returns:
+        (from the call) the signal: audio (S,) or prepared ink (P, C).
+
+    Raises:
+        SignalError: (from the call) naming the file when it cannot be read.
+    """
 
     def __call__(self, item: CheckedEntry, index: int, epoch: int = 0) -> torch.Tensor: ...
 
 
 class ShardReader(Protocol):
-    """What ``ShardDataset`` reads shards through."""
+    """What ``ShardDataset`` reads shards through. A protocol: it is not built; readers
+    (``AudioReader``, ``InkReader``) have these methods.
+
+    Attributes:
+        lengths: plans batches: every utterance's signal length.
+        decode: reads one stored utterance as its training signal.
+    """
 
     def lengths(self, shards: Sequence[Shard]) -> tuple[list[int], dict[int, str]]:
-        """Every utterance's signal length (S samples or P prepared points), numbered through
-        the shards in order, and the problems of those that cannot be used (number ->
-        message naming shard and member)."""
+        """Every utterance's signal length, numbered through the shards in order.
+
+        Args:
+            shards: the shards, as their index lists them.
+
+        Returns:
+            The lengths (S samples or P prepared points; 0 for an unusable one), and the
+            problems of those that cannot be used (number -> message naming shard and
+            member).
+        """
         ...
 
     def decode(self, data: bytes, number: int, epoch: int, where: str) -> torch.Tensor:
-        """Utterance ``number``'s stored bytes as its training signal in ``epoch``; raises
-        ShardError naming ``where`` (shard and member) when it cannot."""
+        """Utterance ``number``'s stored bytes as its training signal in ``epoch``.
+
+        Args:
+            data: the stored member's bytes.
+            number: the utterance's number through the shards; keys the draws.
+            epoch: the epoch it is read for; keys the draws.
+            where: the shard and member, for errors.
+
+        Returns:
+            The signal: audio (S,) or prepared ink (P, C).
+
+        Raises:
+            ShardError: naming ``where`` when the bytes cannot be used.
+        """
         ...
 
 
@@ -63,7 +101,14 @@ class AudioReader:
     """Audio (S,) at ``sample_rate``: speed-perturbed by ``perturb``, kept by ``cache`` (keyed
     by entry and speed factor, so later epochs skip reading and resampling), then passed
     through the ``channel`` effects (the cache keeps clean audio); the speed and the effects
-    are drawn for (epoch, index), so the same item reads the same in the same epoch."""
+    are drawn for (epoch, index), so the same item reads the same in the same epoch.
+
+    Args:
+        sample_rate: the rate audio is read at.
+        perturb: speed perturbation; None: none.
+        cache: keeps the speed-perturbed audio, before the channel effects; None: none.
+        channel: channel effects applied on every read; None: none.
+    """
 
     def __init__(
         self,
@@ -84,12 +129,32 @@ class AudioReader:
         return self._read(load, index, epoch, self.cache)
 
     def lengths(self, shards: Sequence[Shard]) -> tuple[list[int], dict[int, str]]:
-        """From the shards' index, without reading them (see ``ShardReader``)."""
+        """From the shards' index, without reading them (see ``ShardReader``).
+
+        Args:
+            shards: the shards, as their index lists them.
+
+        Returns:
+            Every utterance's length in samples at ``sample_rate``, and no problems.
+        """
         return [item.num_samples(self.sample_rate) for s in shards for item in s.items], {}
 
     def decode(self, data: bytes, number: int, epoch: int, where: str) -> torch.Tensor:
         """A shard's audio member, speed-perturbed and through the channel effects as
-        ``__call__`` (no cache: a shard is read once per epoch)."""
+        ``__call__`` (no cache: a shard is read once per epoch).
+
+        Args:
+            data: the stored audio bytes.
+            number: the utterance's number through the shards; keys the draws.
+            epoch: the epoch it is read for; keys the draws.
+            where: the shard and member, for errors.
+
+        Returns:
+            The audio (S,) at ``sample_rate``.
+
+        Raises:
+            ShardError: naming ``where`` when the bytes do not decode to usable audio.
+        """
 
         def load() -> torch.Tensor:
             return torch.from_numpy(decode_audio(data, self.sample_rate, where))
@@ -124,7 +189,16 @@ class InkReader:
     For shards, ``measure`` is the same preparation without augmentation: the prepared
     lengths depend on the model's ink settings, so ``lengths`` reads every shard once, in
     order, through it (its ``stats`` then count what preparing them did), as a manifest's
-    ink is measured when its lines are checked."""
+    ink is measured when its lines are checked.
+
+    Args:
+        prepare: the per-item preparation (P, C), e.g. an InkPipeline.
+        cache: keeps parsed ink (with ``augmentation``) or prepared signals (without); None:
+            none.
+        augmentation: the ink augmentation inside ``prepare``, reseeded per read; None: none.
+        measure: the preparation without augmentation, for ``lengths``; None: ``prepare``.
+        progress: show a progress bar while measuring shards.
+    """
 
     def __init__(
         self,
@@ -157,7 +231,15 @@ class InkReader:
         return torch.from_numpy(prepare_ink(ink, self.prepare))
 
     def lengths(self, shards: Sequence[Shard]) -> tuple[list[int], dict[int, str]]:
-        """One measuring pass over the shards (see ``ShardReader``)."""
+        """One measuring pass over the shards (see ``ShardReader``).
+
+        Args:
+            shards: the shards, as their index lists them.
+
+        Returns:
+            Every utterance's prepared length P (0 for an unusable one), and the problems
+            of those that cannot be used: unreadable, missing from the shard or unusable ink.
+        """
         lengths: list[int] = []
         problems: dict[int, str] = {}
         for shard in tqdm(shards, desc="measuring ink", unit="shard", disable=not self.progress):
@@ -185,7 +267,20 @@ class InkReader:
             return str(err)
 
     def decode(self, data: bytes, number: int, epoch: int, where: str) -> torch.Tensor:
-        """A shard's ink member, prepared with the augmentation as ``__call__`` (no cache)."""
+        """A shard's ink member, prepared with the augmentation as ``__call__`` (no cache).
+
+        Args:
+            data: the stored JSON ink bytes.
+            number: the utterance's number through the shards; keys the draws.
+            epoch: the epoch it is read for; keys the draws.
+            where: the shard and member, for errors.
+
+        Returns:
+            The prepared ink (P, C).
+
+        Raises:
+            ShardError: naming ``where`` when the ink cannot be read or prepared.
+        """
         if self.augmentation is not None:
             self.augmentation.reseed(epoch, number)
         try:

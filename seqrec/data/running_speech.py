@@ -30,8 +30,18 @@ CONCAT_SIZES = (2, 3)  # utterances per concatenation, drawn per batch
 def quiet_noise(
     length: int, level_dbfs: float, colour: float, rng: np.random.Generator
 ) -> np.ndarray:
-    """Noise (S,) float32 whose RMS is ``level_dbfs`` below full scale (1.0), with a power
-    spectrum falling as 1 / f**colour: 0 white, 1 pink, in between pinkish."""
+    """Noise (S,) float32 at a given RMS level, white to pink.
+
+    Args:
+        length: S, the samples wanted; 0 or less gives an empty array.
+        level_dbfs: the RMS in dB relative to full scale (1.0), e.g. -40.
+        colour: the power spectrum falls as 1 / f**colour: 0 white, 1 pink, in between
+            pinkish.
+        rng: the generator the noise is drawn from.
+
+    Returns:
+        The noise (S,) float32.
+    """
     if length <= 0:
         return np.zeros(0, dtype=np.float32)
     size = 1 << max(length - 1, 1).bit_length()  # a power of two keeps the FFT fast
@@ -48,17 +58,30 @@ def quiet_noise(
 class RunningSpeech:
     """Turns a batch of training examples (audio) into a list of examples for ``collate``.
 
-    ``silence_pad`` ``(lo, hi)`` seconds: every output example gets leading and trailing quiet
-    noise, each side's length uniform in [lo, hi], drawn independently. ``concat_prob``: the
-    probability that a batch is regrouped into concatenations of k of its examples (k = 2 or
-    3, drawn per batch; groups as equal as possible), texts joined by one space, audio by
-    pauses of 0.1-0.8 s of the same noise. Regrouping whole batches keeps each utterance once
-    per epoch and the padded batch about as large as before (a batch mixing single and joined
-    utterances would be padded to the joined length); the bucketed batch members are random
-    utterances of similar length. k shrinks so that the joined utterances and pauses last at
-    most ``concat_max_seconds``. The noise of an example has one random level (-60 to -35
-    dBFS RMS) and colour (white to pink). Draws come from a generator seeded by ``seed`` (and
-    in a data-loader worker by its seed too; ``seed=None``: fresh entropy).
+    Every output example may get leading and trailing quiet noise, and a batch may be
+    regrouped into concatenations of k of its examples (k = 2 or 3, drawn per batch; groups
+    as equal as possible), texts joined by one space, audio by pauses of 0.1-0.8 s of the
+    same noise. Regrouping whole batches keeps each utterance once per epoch and the padded
+    batch about as large as before (a batch mixing single and joined utterances would be
+    padded to the joined length); the bucketed batch members are random utterances of
+    similar length. The noise of an example has one random level (-60 to -35 dBFS RMS) and
+    colour (white to pink).
+
+    Args:
+        sample_rate: the examples' sample rate.
+        tokenizer: the vocabulary; encodes the space that joins texts.
+        silence_pad: ``(lo, hi)`` seconds of noise before and after every output example,
+            each side's length uniform in [lo, hi], drawn independently; None: no padding.
+        concat_prob: the probability that a batch is regrouped; 0: never.
+        concat_max_seconds: k shrinks so that the joined utterances and pauses last at most
+            this long.
+        seed: seeds the draws (in a data-loader worker, with the worker's seed too); None:
+            fresh entropy.
+
+    Raises:
+        ValueError: for a ``silence_pad`` that is not ``(lo, hi)`` with 0 <= lo <= hi, a
+            ``concat_prob`` outside [0, 1], a ``concat_max_seconds`` that is not positive, or
+            ``concat_prob > 0`` with a vocabulary that lacks the space.
     """
 
     def __init__(
@@ -95,6 +118,7 @@ class RunningSpeech:
 
     @property
     def enabled(self) -> bool:
+        """Whether it changes anything: it pads, or may join utterances."""
         return self.silence_pad is not None or self.concat_prob > 0
 
     @property
@@ -122,8 +146,12 @@ class RunningSpeech:
         return self._rng
 
     def reseed(self, *key: int) -> None:
-        """Draw from now on from a generator keyed by ``seed`` and ``key`` (say epoch and the
-        batch's first item index); nothing changes when ``seed`` is None."""
+        """Draw from now on from a generator keyed by ``seed`` and ``key``.
+
+        Args:
+            key: integers naming the draws, say epoch and the batch's first item index;
+                ignored when ``seed`` is None (nothing changes).
+        """
         if self.seed is None:
             return
         self._rng = np.random.default_rng(keyed_seeds(self.seed, key)[0])

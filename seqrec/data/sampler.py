@@ -12,18 +12,35 @@ ItemKey = tuple[int, int]  # (epoch, item index)
 
 
 class PassPosition:
-    """Where the passes of a batch plan of ``num_batches`` batches start: the ``epoch`` they
-    plan for and the batch ``start`` they begin at (nonzero in a run resumed mid-epoch)."""
+    """Where the passes of a batch plan start; a mixin for batch planners.
+
+    Attributes:
+        num_batches: how many batches a pass plans (set by the planner).
+        epoch: the epoch the passes plan for.
+        start: the batch they begin at (nonzero in a run resumed mid-epoch).
+    """
 
     num_batches: int
     epoch: int = 0
     start: int = 0
 
     def set_epoch(self, epoch: int) -> None:
+        """Plan the passes from now on for ``epoch``.
+
+        Args:
+            epoch: the epoch; a planner's draws depend on it.
+        """
         self.epoch = epoch
 
     def set_start(self, batches: int) -> None:
-        """Start passes at their batch ``batches`` (0: from the first), until set again."""
+        """Start passes at their batch ``batches``, until set again.
+
+        Args:
+            batches: how many batches of the pass to skip (0: start from the first).
+
+        Raises:
+            ValueError: if ``batches`` is negative or more than ``num_batches``.
+        """
         if not 0 <= batches <= self.num_batches:
             raise ValueError(f"cannot skip {batches} of {self.num_batches} batches")
         self.start = batches
@@ -41,6 +58,22 @@ class BucketBatchSampler(PassPosition, Sampler[list[int] | list[ItemKey]]):
     With ``keyed`` a batch lists ``(epoch, index)`` pairs, so that a data set can key its
     random draws by them. ``set_start(n)`` starts passes at their batch ``n`` (a run resumed
     mid-epoch), without the batches before it being read, until it is set again.
+
+    Args:
+        lengths: each item's length, e.g. in samples.
+        batch_size: the most items in a batch.
+        max_batch_length: the padded-length budget of a batch (items x longest item);
+            None or 0: only ``batch_size`` limits it.
+        num_buckets: the most length buckets (never more than full batches).
+        shuffle: reshuffle bucket contents and batch order every epoch (seeded by ``seed``
+            plus the epoch); False: batches in length order.
+        seed: the shuffling seed.
+        num_replicas: the distributed ranks sharing the batches.
+        rank: this rank, from 0.
+        keyed: batches list ``(epoch, index)`` pairs instead of indices.
+
+    Raises:
+        ValueError: if ``lengths`` is empty.
     """
 
     def __init__(

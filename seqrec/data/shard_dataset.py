@@ -47,22 +47,51 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class PlannedBatch:
-    """One batch of a window: the global item numbers in it."""
+    """One batch of a window: the global item numbers in it.
+
+    Attributes:
+        window: the window's index.
+        items: the utterances' numbers through all the shards.
+    """
 
     window: int
     items: tuple[int, ...]
 
 
 class ShardDataset(PassPosition, IterableDataset[Batch]):
-    """Padded training batches from ``shards`` (see the module docstring), each member
-    decoded by ``reader`` (``seqrec.data.readers``).
+    """Padded training batches from ``shards`` (see the module docstring).
 
-    ``frames`` maps signal lengths to the model's feature frames (the padded budget is in
-    frames, as for manifests) and ``output_frames`` to its output frames, each over a (N,)
-    tensor of lengths, called once for all utterances; ``extra_samples`` is what
-    ``batch_augment`` may add to an utterance. The reader draws from keys (epoch, item) and
-    ``batch_augment`` from (epoch, first item of the batch), so the same batch reads alike in
-    any worker or resumed run."""
+    The reader draws from keys (epoch, item) and ``batch_augment`` from (epoch, first item of
+    the batch), so the same batch reads alike in any worker or resumed run. Building it
+    measures every utterance (``reader.lengths``) and checks its transcript.
+
+    Args:
+        shards: the shards, as their index lists them (``read_index``).
+        reader: decodes each member (``seqrec.data.readers``).
+        tokenizer: the vocabulary the normalised transcripts must fit.
+        normalizer: applied to each transcript.
+        frames: signal lengths (N,) -> the model's feature frames (N,), called once for all
+            utterances; the padded budget is in frames, as for manifests.
+        output_frames: signal lengths (N,) -> the model's output frames (N,), called once
+            for all utterances, to check what CTC can emit.
+        batch_size: the most utterances in a batch.
+        max_batch_frames: the padded budget of a batch (utterances x longest, in frames);
+            None or 0: only ``batch_size`` limits it.
+        num_buckets: the most length buckets per window.
+        window_shards: consecutive shards per window.
+        seed: seeds the window and batch order.
+        rank: this distributed rank, from 0.
+        world_size: the distributed ranks.
+        batch_augment: changes each batch's examples before padding (``RunningSpeech``);
+            None: none.
+        extra_samples: what ``batch_augment`` may add to an utterance, budgeted for.
+        on_bad_input: "skip" (log unusable utterances and leave them out) or "fail" (raise).
+
+    Raises:
+        ValueError: if ``window_shards`` is below 1, or the shards make fewer windows than
+            ``world_size``.
+        ShardError: under ``on_bad_input="fail"``, listing the unusable utterances.
+    """
 
     def __init__(
         self,
@@ -182,7 +211,15 @@ class ShardDataset(PassPosition, IterableDataset[Batch]):
         ``len(self)`` batches in DataLoader order (one from each worker in turn, a worker that
         has run out dropping out) after the first ``start``. A resumed pass hands worker w
         the rest of the stream of worker (w + r) mod W, r being the one whose batch comes
-        next, so that the DataLoader, which starts with worker 0, keeps the order."""
+        next, so that the DataLoader, which starts with worker 0, keeps the order.
+
+        Args:
+            epoch: the epoch planned; with the seed, it keys the shuffling.
+            workers: W, the loader's worker processes (1 without workers).
+
+        Returns:
+            W lists of batches, one per worker.
+        """
         rng = np.random.default_rng(keyed_seeds(self.seed, (epoch, self.rank)))
         mine = list(range(self.rank, len(self.windows), self.world_size))
         order = [mine[i] for i in rng.permutation(len(mine))]

@@ -46,8 +46,14 @@ class ShardError(ValueError):
 
 @dataclass(frozen=True)
 class ShardItem:
-    """One utterance of a shard: its key (member name without extension), transcript, and
-    length as stored (``frames`` at ``sample_rate``; for ink, points and 0)."""
+    """One utterance of a shard, as ``shards.json`` lists it.
+
+    Attributes:
+        key: its member name without extension.
+        text: its transcript.
+        sample_rate: the stored audio's rate; 0 for ink.
+        frames: its length as stored: samples at ``sample_rate``, or ink points.
+    """
 
     key: str
     text: str
@@ -55,13 +61,26 @@ class ShardItem:
     frames: int
 
     def num_samples(self, sample_rate: int) -> int:
-        """Its length in samples at ``sample_rate`` (what resampling gives)."""
+        """Its length in samples at another rate (what resampling gives); audio only.
+
+        Args:
+            sample_rate: the rate it is resampled to.
+
+        Returns:
+            ``frames`` scaled to ``sample_rate``, rounded.
+        """
         return int(round(self.frames * sample_rate / self.sample_rate))
 
 
 @dataclass(frozen=True)
 class Shard:
-    """One tar shard: its path, the utterances in it, and their modality (audio or ink)."""
+    """One tar shard and the utterances in it.
+
+    Attributes:
+        path: the tar file.
+        items: its utterances, in member order.
+        modality: "audio" or "ink".
+    """
 
     path: Path
     items: tuple[ShardItem, ...]
@@ -72,8 +91,21 @@ def write_shards(
     entries: Sequence[ManifestEntry], out_dir: str | Path, shard_size: int, progress: bool = True
 ) -> tuple[list[Shard], list[str]]:
     """Write the audio or ink ``entries`` into ``out_dir/shard-NNNNNN.tar`` of ``shard_size``
-    utterances each, and ``out_dir/shards.json``. Entries that cannot be read are left out and
-    returned as problems (file and reason); returns the shards written and the problems."""
+    utterances each, and ``out_dir/shards.json``.
+
+    Args:
+        entries: the manifest's entries, all audio or all ink.
+        out_dir: the folder to write to (created if missing).
+        shard_size: utterances per shard (the last may hold fewer).
+        progress: show a progress bar.
+
+    Returns:
+        The shards written, and the entries left out because they cannot be read (each as
+        the entry's ``where`` and the reason).
+
+    Raises:
+        ValueError: if ``shard_size`` is below 1, or the entries mix audio and ink.
+    """
     if shard_size < 1:
         raise ValueError(f"shard size must be >= 1, got {shard_size}")
     kinds = {e.kind for e in entries}
@@ -156,8 +188,16 @@ def _add(tar: tarfile.TarFile, name: str, data: bytes) -> None:
 
 
 def expand_pattern(pattern: str) -> list[Path]:
-    """Paths of a shard pattern: ``DIR/shard-{000000..000099}.tar`` (the brace range of
-    WebDataset and bash), a single path, or several joined by ``::``."""
+    """Paths of a shard pattern.
+
+    Args:
+        pattern: ``DIR/shard-{000000..000099}.tar`` (the brace range of WebDataset and bash,
+            zero-padded to the first number's width), a single path, or several joined by
+            ``::``.
+
+    Returns:
+        The paths, in the order the pattern names them (not checked to exist).
+    """
     paths = []
     for part in pattern.split("::"):
         match = re.search(r"\{(\d+)\.\.(\d+)\}", part)
@@ -172,9 +212,19 @@ def expand_pattern(pattern: str) -> list[Path]:
 
 
 def read_index(paths: Sequence[Path]) -> list[Shard]:
-    """The shards of ``paths`` as ``shards.json`` beside them lists them, in that order;
-    raises ShardError naming the index or the shard that is missing from it or from disk, or
-    the shards when they mix audio and ink."""
+    """The shards of ``paths`` as ``shards.json`` beside them lists them.
+
+    Args:
+        paths: shard files, e.g. from ``expand_pattern``; each folder's index is read once.
+
+    Returns:
+        The shards, in the order of ``paths``.
+
+    Raises:
+        ShardError: naming the index that is missing, unreadable or of another version, or
+            the shard that is missing from it or from disk; also when ``paths`` is empty or
+            the shards mix audio and ink.
+    """
     indexes: dict[Path, tuple[str, dict[str, list[ShardItem]]]] = {}
     shards = []
     for path in paths:
@@ -208,9 +258,19 @@ def _read_index_file(path: Path) -> tuple[str, dict[str, list[ShardItem]]]:
 
 
 def read_members(shard: Path) -> Iterator[tuple[str, str, bytes]]:
-    """``(key, extension, bytes)`` of each member of a shard, read in one pass; raises
-    ShardError naming the shard (and the member, where it is known) when the tar is
-    truncated or corrupt."""
+    """The file members of a shard, read in one pass.
+
+    Args:
+        shard: the tar file.
+
+    Yields:
+        ``(key, extension, bytes)`` of each file member, in order; the extension is what
+        follows the first dot of its name (``ink.json`` for ``KEY.ink.json``).
+
+    Raises:
+        ShardError: naming the shard (and the member, where it is known) when the tar is
+            missing, truncated or corrupt.
+    """
     member = "its first member"
     try:
         with tarfile.open(shard, "r|") as tar:
@@ -226,8 +286,20 @@ def read_members(shard: Path) -> Iterator[tuple[str, str, bytes]]:
 
 
 def decode_audio(data: bytes, sample_rate: int, where: str) -> np.ndarray:
-    """Stored audio bytes as float32 mono (S,) at ``sample_rate``; raises ShardError naming
-    ``where`` (shard and member) when they do not decode to finite, non-empty audio."""
+    """Stored audio bytes as float32 mono at ``sample_rate``.
+
+    Args:
+        data: a shard's audio member (any format soundfile reads).
+        sample_rate: the rate to resample to; several channels are averaged.
+        where: the shard and member, for errors.
+
+    Returns:
+        The waveform (S,) float32.
+
+    Raises:
+        ShardError: naming ``where`` when the bytes do not decode to finite, non-empty,
+            not all-zero audio.
+    """
     try:
         wave, rate = sf.read(io.BytesIO(data), dtype="float32", always_2d=True)
     except (sf.LibsndfileError, RuntimeError) as err:
@@ -240,8 +312,18 @@ def decode_audio(data: bytes, sample_rate: int, where: str) -> np.ndarray:
 
 
 def decode_ink(data: bytes, where: str) -> Ink:
-    """A stored JSON ink member as ``Ink``; raises ShardError naming ``where`` (shard and
-    member) when it is not seqrec ink."""
+    """A stored JSON ink member as ``Ink``.
+
+    Args:
+        data: a shard's ``KEY.ink.json`` member (``Ink.to_dict`` as JSON).
+        where: the shard and member, for errors.
+
+    Returns:
+        The parsed ink.
+
+    Raises:
+        ShardError: naming ``where`` when it is not seqrec JSON ink.
+    """
     try:
         return Ink.from_dict(json.loads(data), where)
     except (UnicodeDecodeError, json.JSONDecodeError) as err:

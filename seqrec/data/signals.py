@@ -20,12 +20,20 @@ class SignalError(ValueError):
 def load_signal(
     entry: ManifestEntry, sample_rate: int, ink: InkPreparation | None = None
 ) -> np.ndarray:
-    """The entry's signal as the model consumes it: audio (S,) float32 at ``sample_rate``,
-    or for an ink model (``ink``: its per-item preparation, e.g. an InkPipeline) the
-    prepared ink (P, C) float32.
+    """The entry's signal as the model consumes it.
 
-    Raises SignalError naming the file when it is missing, unreadable, empty, non-finite or of
-    the other modality than the model's.
+    Args:
+        entry: the manifest entry (audio read from its ``offset`` for its ``duration``).
+        sample_rate: the rate audio is resampled to (unused for ink).
+        ink: an ink model's per-item preparation, e.g. an InkPipeline; None: the model reads
+            audio.
+
+    Returns:
+        Audio (S,) float32 at ``sample_rate``, or the prepared ink (P, C) float32.
+
+    Raises:
+        SignalError: naming the file when it is missing, unreadable, empty, non-finite, all
+            zero (audio) or of the other modality than the model's.
     """
     if entry.kind == "ink":
         if ink is None:
@@ -44,7 +52,17 @@ def load_signal(
 
 
 def read_entry_ink(entry: ManifestEntry) -> Ink:
-    """The parsed ink of an ink entry; raises SignalError naming the file when unreadable."""
+    """The parsed ink of an ink entry.
+
+    Args:
+        entry: an entry whose ``path`` is an ink file.
+
+    Returns:
+        The ink read from ``entry.path``.
+
+    Raises:
+        SignalError: naming the file when it cannot be read.
+    """
     try:
         return Ink.load(entry.path)
     except InkError as err:
@@ -52,8 +70,18 @@ def read_entry_ink(entry: ManifestEntry) -> Ink:
 
 
 def prepare_ink(ink: Ink, prepare: InkPreparation) -> np.ndarray:
-    """``prepare(ink)``, e.g. an InkPipeline: (P, C) float32; raises SignalError naming the
-    file when the ink cannot be used."""
+    """``prepare(ink)``, with its ink errors as SignalError.
+
+    Args:
+        ink: the parsed ink.
+        prepare: the per-item preparation, e.g. an InkPipeline.
+
+    Returns:
+        The prepared signal (P, C) float32.
+
+    Raises:
+        SignalError: naming the file when the ink cannot be used.
+    """
     try:
         return prepare(ink)
     except InkError as err:

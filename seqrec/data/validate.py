@@ -19,7 +19,12 @@ ON_BAD_INPUT = ("skip", "fail")
 
 @dataclass(frozen=True)
 class BadInput:
-    """One unusable manifest line: where it is and why."""
+    """One unusable manifest line: where it is and why.
+
+    Attributes:
+        where: ``manifest:line`` (``ManifestEntry.where``).
+        reason: why it cannot be used.
+    """
 
     where: str
     reason: str
@@ -34,7 +39,13 @@ class BadInputError(ValueError):
 
 @dataclass(frozen=True)
 class CheckedEntry:
-    """A usable entry with its normalised text and its length in signal samples."""
+    """A usable entry with its normalised text and its length in signal samples.
+
+    Attributes:
+        entry: the manifest entry.
+        text: its transcript, normalised.
+        num_samples: its signal's length: S audio samples, or P prepared ink points.
+    """
 
     entry: ManifestEntry
     text: str
@@ -42,7 +53,14 @@ class CheckedEntry:
 
 
 def ctc_min_frames(tokens: Sequence[int]) -> int:
-    """Frames CTC needs to emit ``tokens``: one per token plus a blank between repeats."""
+    """Frames CTC needs to emit ``tokens``: one per token plus a blank between repeats.
+
+    Args:
+        tokens: the token ids (U,).
+
+    Returns:
+        The fewest output frames that can emit ``tokens``.
+    """
     return len(tokens) + sum(a == b for a, b in zip(tokens, tokens[1:], strict=False))
 
 
@@ -57,8 +75,21 @@ def check_entries(
 ) -> tuple[list[CheckedEntry], list[BadInput]]:
     """Split entries into usable ones and problems (missing, unreadable, empty, all-zero or NaN
     signal; characters outside the vocabulary; transcript longer than CTC can emit in the
-    ``output_frames(num_samples)`` frames the model produces). Ink models pass their per-item
-    preparation as ``ink``; an ink's length is then its prepared length (after resampling)."""
+    ``output_frames(num_samples)`` frames the model produces).
+
+    Args:
+        entries: the manifest's entries.
+        sample_rate: the rate audio is read at.
+        tokenizer: the vocabulary the normalised transcripts must fit.
+        normalizer: applied to each transcript first.
+        output_frames: the model's output frames for a signal of that many samples.
+        progress: show a progress bar.
+        ink: an ink model's per-item preparation; an ink's length is then its prepared length
+            (after resampling). None: the model reads audio.
+
+    Returns:
+        The usable entries and the unusable lines, each in manifest order.
+    """
     good, bad = [], []
     for entry in tqdm(entries, desc="checking inputs", unit="utt", disable=not progress):
         text = normalizer(entry.text)
@@ -86,7 +117,18 @@ def check_entries(
 
 
 def apply_policy(bad: Sequence[BadInput], policy: str, name: str, total: int) -> None:
-    """Log or raise the problems found in manifest ``name`` according to ``policy``."""
+    """Log or raise the problems found in manifest ``name`` according to ``policy``.
+
+    Args:
+        bad: the unusable lines; none: nothing happens.
+        policy: "skip" (log a warning listing them) or "fail" (raise).
+        name: the manifest, named in the message.
+        total: how many lines it has, for the message.
+
+    Raises:
+        ValueError: for a ``policy`` not in ``ON_BAD_INPUT``.
+        BadInputError: under "fail" when there are bad lines, listing every one.
+    """
     if policy not in ON_BAD_INPUT:
         raise ValueError(f"on_bad_input must be one of {ON_BAD_INPUT}, got {policy!r}")
     if not bad:

@@ -16,7 +16,15 @@ from seqrec.text.tokenizer import CharTokenizer
 
 @dataclass(frozen=True)
 class Span:
-    """``label`` emitted over output frames [start, end); ``score`` is its mean probability."""
+    """``label`` emitted over output frames [start, end); ``score`` is its mean probability.
+
+    Attributes:
+        label: a character, or a word of them.
+        start: the first output frame.
+        end: one past the last output frame.
+        score: the mean posterior over its frames (a character), or the geometric mean of
+            its characters' scores (a word); in [0, 1].
+    """
 
     label: str
     start: int
@@ -24,14 +32,31 @@ class Span:
     score: float
 
     def seconds(self, frame_seconds: float) -> tuple[float, float]:
-        """(start, end) in seconds for frames of ``frame_seconds``."""
+        """(start, end) in seconds for frames of ``frame_seconds``.
+
+        Args:
+            frame_seconds: seconds between output frames (``Recognizer.frame_seconds``).
+
+        Returns:
+            ``start`` and ``end`` times ``frame_seconds``.
+        """
         return self.start * frame_seconds, self.end * frame_seconds
 
 
 def align_tokens(log_probs: torch.Tensor, text: str, tokenizer: CharTokenizer) -> list[Span]:
     """Viterbi CTC alignment of ``text`` to log-probs (T, V): one Span per character.
 
-    Raises ValueError when the text needs more frames than T (repeats need a blank between).
+    Args:
+        log_probs: one utterance's log-probs (T, V), blank at 0; any device.
+        text: the transcript to align, spaces included, in the tokenizer's characters.
+        tokenizer: the model's tokenizer.
+
+    Returns:
+        One ``Span`` per character of ``text`` (spaces too), in order; empty for "".
+
+    Raises:
+        KeyError: when ``text`` has a character outside the tokenizer.
+        ValueError: when the text needs more frames than T (repeats need a blank between).
     """
     tokens = tokenizer.encode(text)
     if not tokens:
@@ -46,7 +71,15 @@ def align_tokens(log_probs: torch.Tensor, text: str, tokenizer: CharTokenizer) -
 
 
 def split_words(char_spans: list[Span], delimiter: str = " ") -> list[list[Span]]:
-    """Character spans grouped into words at ``delimiter`` (delimiters dropped)."""
+    """Character spans grouped into words at ``delimiter`` (delimiters dropped).
+
+    Args:
+        char_spans: character spans in order, as ``align_tokens`` returns them.
+        delimiter: the label that separates words.
+
+    Returns:
+        Per word, its character spans; no empty words.
+    """
     words: list[list[Span]] = [[]]
     for span in char_spans:
         if span.label != delimiter:
@@ -57,13 +90,31 @@ def split_words(char_spans: list[Span], delimiter: str = " ") -> list[list[Span]
 
 
 def geometric_mean(scores: list[float]) -> float:
-    """exp(mean(log score)), scores floored at 1e-12."""
+    """exp(mean(log score)), scores floored at 1e-12.
+
+    Args:
+        scores: probabilities, at least one.
+
+    Returns:
+        Their geometric mean.
+
+    Raises:
+        ZeroDivisionError: for no scores.
+    """
     return math.exp(sum(math.log(max(s, 1e-12)) for s in scores) / len(scores))
 
 
 def word_spans(char_spans: list[Span], delimiter: str = " ") -> list[Span]:
     """Group character spans into words at ``delimiter``; a word's score is the geometric
-    mean of its characters' scores."""
+    mean of its characters' scores.
+
+    Args:
+        char_spans: character spans in order, as ``align_tokens`` returns them.
+        delimiter: the label that separates words.
+
+    Returns:
+        One ``Span`` per word, from its first character's start to its last one's end.
+    """
     return [
         Span(
             "".join(s.label for s in word),

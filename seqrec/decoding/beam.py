@@ -33,7 +33,12 @@ _NO_SPACE = -1e9  # log-prob of the delimiter column added for tokenizers withou
 
 class Candidate(NamedTuple):
     """A transcript the beam proposes and its score (natural log: path log-prob plus the
-    weighted LM and word scores)."""
+    weighted LM and word scores).
+
+    Attributes:
+        text: the transcript, words separated by single spaces.
+        score: its score; higher is better.
+    """
 
     text: str
     score: float
@@ -42,11 +47,25 @@ class Candidate(NamedTuple):
 class BeamSearchDecoder:
     """Log-probs (B, T, V) and lengths (B,) -> one transcript per utterance, by beam search.
 
-    ``lexicon``: the words decoding may produce (None: any character sequence). ``lm``: an
-    ARPA file, scored in log10 and weighted by ``lm_weight``. ``word_score``: a bonus added per
-    word (lexicon decoding only). ``beam_size`` hypotheses survive each frame, and only those
-    within ``beam_threshold`` of the best. ``blank_penalty`` is subtracted from the blank's
-    log-prob in every frame before the search (``penalise_blank``).
+    Args:
+        tokenizer: the model's tokenizer; its space becomes the word delimiter ``▁``, which
+            it must not contain.
+        lexicon: the words decoding may produce (None: any character sequence).
+        lm: an ARPA file, scored in log10: a character LM without a lexicon, a word LM with
+            one; None: no LM.
+        lm_weight: the weight of the LM's score.
+        word_score: a bonus added per word (lexicon decoding only).
+        beam_size: hypotheses that survive each frame.
+        beam_threshold: only hypotheses within this of the best survive.
+        nbest: candidates kept per utterance (``candidates``).
+        blank_penalty: subtracted from the blank's log-prob in every frame before the
+            search (``penalise_blank``).
+
+    Raises:
+        ValueError: when the tokenizer contains ``▁``, ``word_score`` is given without a
+            lexicon, or a lexicon entry is not one word of the tokenizer's characters.
+        LMError: when the LM cannot be read, is of the wrong unit for the lexicon (or its
+            absence), or uses characters outside the tokenizer.
     """
 
     def __init__(
@@ -116,7 +135,18 @@ class BeamSearchDecoder:
 
     def candidates(self, log_probs: torch.Tensor, lengths: torch.Tensor) -> list[list[Candidate]]:
         """Up to ``nbest`` candidates per utterance, best first; a candidate's score adds the
-        best path's log-prob and the weighted LM and word scores."""
+        best path's log-prob and the weighted LM and word scores.
+
+        Args:
+            log_probs: log-probs (B, T, V), blank at 0; any device and float type.
+            lengths: valid frames (B,) of each utterance.
+
+        Returns:
+            Per utterance, its ``Candidate`` transcripts, best first (possibly none).
+
+        Raises:
+            ValueError: when ``lengths`` does not match the batch or exceeds T.
+        """
         emissions = penalise_blank(log_probs.detach().to("cpu", torch.float32), self.blank_penalty)
         lengths = lengths.detach().cpu().to(torch.int64)
         if len(lengths) != len(emissions) or bool((lengths > emissions.shape[1]).any()):
@@ -189,7 +219,11 @@ def _check_lm(path: Path, tokenizer: CharTokenizer, lexicon: Sequence[str] | Non
 
 @contextlib.contextmanager
 def quiet_stderr() -> Iterator[None]:
-    """Silence KenLM's progress bar, which it writes to file descriptor 2 while loading."""
+    """Silence KenLM's progress bar, which it writes to file descriptor 2 while loading.
+
+    Yields:
+        None, while file descriptor 2 writes to ``os.devnull``; it is restored on exit.
+    """
     saved = os.dup(2)
     try:
         with open(os.devnull, "w") as null:

@@ -10,7 +10,12 @@ from seqrec.decoding.config import DECODERS, ENSEMBLE_NBEST, DecoderConfig
 
 
 def add_decoder_options(parser: argparse.ArgumentParser, ensemble: bool = True) -> None:
-    """``--decoder greedy|beam`` and the beam-search settings (and ``--ensemble``)."""
+    """``--decoder greedy|beam`` and the beam-search settings (and ``--ensemble``).
+
+    Args:
+        parser: the verb's parser; the options go into a new "decoding" group of it.
+        ensemble: also add ``--ensemble`` and ``--nbest`` (``add_ensemble_options``).
+    """
     group = parser.add_argument_group("decoding")
     group.add_argument("--decoder", choices=DECODERS, help="default greedy")
     group.add_argument(
@@ -45,7 +50,11 @@ def add_decoder_options(parser: argparse.ArgumentParser, ensemble: bool = True) 
 
 
 def add_ensemble_options(group: Any) -> None:
-    """``--ensemble MODEL`` (repeatable) and ``--nbest``."""
+    """``--ensemble MODEL`` (repeatable) and ``--nbest``.
+
+    Args:
+        group: the parser or argument group to add them to.
+    """
     group.add_argument(
         "--ensemble",
         action="append",
@@ -63,7 +72,19 @@ def add_ensemble_options(group: Any) -> None:
 
 def decoder_config(args: argparse.Namespace) -> DecoderConfig:
     """The DecoderConfig of parsed ``add_decoder_options`` arguments: read from
-    ``--decoding-file`` when given (ValueError when ``--decoder`` is given too)."""
+    ``--decoding-file`` when given.
+
+    Args:
+        args: the parsed arguments of a parser with ``add_decoder_options``.
+
+    Returns:
+        The settings of ``--decoding-file``, or else of the options (``nbest`` left at its
+        default).
+
+    Raises:
+        ValueError: when ``--decoder`` is given with ``--decoding-file``, the file cannot be
+            loaded, or the options do not make a valid ``DecoderConfig``.
+    """
     if getattr(args, "decoding_file", None) is not None:
         if args.decoder is not None:
             raise ValueError("give --decoding-file or --decoder and its options, not both")
@@ -93,7 +114,14 @@ def _numbers(text: str) -> list[float]:
 
 
 def add_tune_parser(sub: Any) -> argparse.ArgumentParser:
-    """The ``seqrec tune-lm MODEL DEV_MANIFEST --lm LM ...`` verb's options."""
+    """The ``seqrec tune-lm MODEL DEV_MANIFEST --lm LM ...`` verb's options.
+
+    Args:
+        sub: the subparsers action (``ArgumentParser.add_subparsers``) to add the verb to.
+
+    Returns:
+        The verb's parser, with the ensemble options too; its ``run`` default is not set.
+    """
     p = sub.add_parser(
         "tune-lm",
         help="grid-search decoder weights (LM, word score, blank penalty, rescoring) on dev data",

@@ -190,8 +190,18 @@ class DecoderConfig:
 
 
 def saved_decoding(model: str | Path) -> DecoderConfig | None:
-    """The decoder a training folder's recipe tuned and saved (``DECODING_FILE`` inside
-    it), or None when ``model`` is a checkpoint file or a folder without one."""
+    """The decoder a training folder's recipe tuned and saved (``DECODING_FILE`` inside it).
+
+    Args:
+        model: a training folder, or a checkpoint file.
+
+    Returns:
+        The saved settings, or None when ``model`` is a checkpoint file or a folder without
+        ``DECODING_FILE``.
+
+    Raises:
+        ValueError: naming the file when it is not valid settings (``DecoderConfig.load``).
+    """
     saved = Path(model) / DECODING_FILE
     return DecoderConfig.load(saved) if saved.is_file() else None
 
@@ -206,7 +216,23 @@ def _relative(path: Path, folder: Path) -> str:
 
 def build_decoder(config: DecoderConfig, tokenizer: CharTokenizer) -> Decoder:
     """The decoder ``config`` describes, for a model with ``tokenizer``; lexicon and LM are
-    loaded and checked against the tokenizer here."""
+    loaded and checked against the tokenizer here.
+
+    Args:
+        config: the decoder settings.
+        tokenizer: the model's tokenizer.
+
+    Returns:
+        A ``Decoder``: best-path decoding (``greedy_texts``), a ``BeamSearchDecoder``, or,
+        with ``config.rescore_lm``, a ``RescoredBeamDecoder`` whose beam keeps at least
+        ``RESCORE_NBEST`` candidates.
+
+    Raises:
+        ValueError: when the lexicon or word score cannot be used with the tokenizer (see
+            ``BeamSearchDecoder``).
+        LMError: when an LM cannot be read or used with the lexicon or characters.
+        OSError: when the lexicon file cannot be read.
+    """
     if config.kind == "greedy":
         return partial(greedy_texts, tokenizer=tokenizer, blank_penalty=config.blank_penalty)
     from seqrec.decoding.beam import BeamSearchDecoder

@@ -23,7 +23,16 @@ def ctc_log_likelihoods(
     log_probs: torch.Tensor, texts: Sequence[str], tokenizer: CharTokenizer
 ) -> torch.Tensor:
     """log p(text | x) (N,) of each text under log-probs (T, V), summed over every CTC
-    alignment; -inf for a text with characters outside ``tokenizer`` or too long for T."""
+    alignment; -inf for a text with characters outside ``tokenizer`` or too long for T.
+
+    Args:
+        log_probs: one utterance's log-probs (T, V) on the CPU, blank at 0.
+        texts: candidate transcripts.
+        tokenizer: the model's tokenizer.
+
+    Returns:
+        The natural-log likelihood of each text (N,), on the CPU; all -inf when T is 0.
+    """
     out = torch.full((len(texts),), -math.inf)
     known = [i for i, t in enumerate(texts) if not tokenizer.unknown(t)]
     if not known or len(log_probs) == 0:
@@ -41,9 +50,17 @@ def ctc_log_likelihoods(
 
 
 class LMScorer:
-    """log10 p(text) of an ARPA LM (KenLM), in the units beam search scores it in: words
-    (``unit="word"``, for lexicon decoding) or characters with ``▁`` between words; ``unit``
-    None reads it from the LM (``"char"`` when every token is a single character)."""
+    """log10 p(text) of an ARPA LM (KenLM), in the units beam search scores it in.
+
+    Args:
+        path: the ARPA file.
+        unit: ``"word"`` (words, for lexicon decoding) or ``"char"`` (characters with ``▁``
+            between words); None reads it from the LM (``"char"`` when every token is a
+            single character).
+
+    Raises:
+        LMError: when the file is missing or malformed, or KenLM cannot load it.
+    """
 
     def __init__(self, path: str | Path, unit: str | None = None) -> None:
         from flashlight.lib.text.decoder.kenlm import KenLM
@@ -74,9 +91,20 @@ class LMScorer:
 class RescoredBeamDecoder:
     """Beam search whose n-best transcripts are re-ranked by a second ARPA LM over each whole
     transcript (typically a word n-gram after a character LM in the beam, which keeps
-    out-of-vocabulary words possible): a candidate's beam score plus ``weight`` x log10
-    p_LM(text) plus ``word_score`` per word. ``beam`` should keep many candidates
-    (its ``nbest``); log-probs (B, T, V) and lengths (B,) -> one transcript per utterance.
+    out-of-vocabulary words possible); log-probs (B, T, V) and lengths (B,) -> one
+    transcript per utterance.
+
+    A candidate scores its beam score plus ``weight`` x log10 p_LM(text) plus ``word_score``
+    per word.
+
+    Args:
+        beam: the beam search; it should keep many candidates (its ``nbest``).
+        lm: the rescoring ARPA file (``LMScorer``, its unit read from the LM).
+        weight: the weight of the LM's log10 score.
+        word_score: added per word.
+
+    Raises:
+        LMError: when the LM cannot be loaded.
     """
 
     def __init__(
@@ -90,7 +118,19 @@ class RescoredBeamDecoder:
         return [c[0][0] if c else "" for c in self.candidates(log_probs, lengths)]
 
     def candidates(self, log_probs: torch.Tensor, lengths: torch.Tensor) -> list[list[Candidate]]:
-        """The beam's candidates per utterance, re-scored and best first."""
+        """The beam's candidates per utterance, re-scored and best first.
+
+        Args:
+            log_probs: log-probs (B, T, V), blank at 0.
+            lengths: valid frames (B,) of each utterance.
+
+        Returns:
+            Per utterance, the beam's ``Candidate`` transcripts with their new scores, best
+            first (possibly none).
+
+        Raises:
+            ValueError: when ``lengths`` does not fit ``log_probs`` (``BeamSearchDecoder``).
+        """
         return [
             rerank(c, [self.scorer(t) for t, _ in c], self.weight, self.word_score)
             for c in self.beam.candidates(log_probs, lengths)
@@ -104,7 +144,20 @@ def rerank(
     word_score: float,
 ) -> list[Candidate]:
     """Candidates (text, score) with ``weight`` x their ``lm_scores`` (log10) and
-    ``word_score`` per word added, best first (ties keep the beam's order)."""
+    ``word_score`` per word added, best first (ties keep the beam's order).
+
+    Args:
+        candidates: (text, score) pairs, e.g. ``Candidate`` objects, in the beam's order.
+        lm_scores: one log10 LM score per candidate.
+        weight: the weight of the LM scores.
+        word_score: added per word (words split on whitespace).
+
+    Returns:
+        The candidates with their new scores, best first.
+
+    Raises:
+        ValueError: when ``candidates`` and ``lm_scores`` differ in length.
+    """
     scored = [
         Candidate(text, score + weight * lm + word_score * len(text.split()))
         for (text, score), lm in zip(candidates, lm_scores, strict=True)

@@ -82,7 +82,17 @@ class Transcription:
 class Emission:
     """The model's output for one input: log-probs (T', V), or the error that stopped it
     (neither for a silent input); an audio input's level, clipped share and warnings as in
-    its Transcription."""
+    its Transcription.
+
+    Attributes:
+        source: the input's name, as in its ``Transcription``.
+        log_probs: the model's log-probs (T', V) on the CPU; None for a silent or failed
+            input.
+        error: what stopped the input, naming it; None otherwise.
+        warnings: messages about the input (silent, clipped).
+        level_dbfs: an audio input's active level in dBFS; None when not measured.
+        clipped_share: the share of an audio input's samples at full scale; None likewise.
+    """
 
     source: str
     log_probs: torch.Tensor | None = None
@@ -97,25 +107,72 @@ E = TypeVar("E")
 
 class Transcriber(Protocol[E]):
     """Transcribes inputs with a settable decoder: ``seqrec.Recognizer`` (emissions ``E`` are
-    ``Emission``) and ``seqrec.Ensemble`` (a list of its members' emissions per input)."""
+    ``Emission``) and ``seqrec.Ensemble`` (a list of its members' emissions per input).
+
+    Attributes:
+        normalizer: the text normaliser of the model's training targets.
+        tokenizer: the characters the model writes.
+    """
 
     @property
-    def normalizer(self) -> TextNormalizer: ...
+    def normalizer(self) -> TextNormalizer:
+        """The text normaliser of the model's training targets (for references)."""
+        ...
 
     @property
-    def tokenizer(self) -> CharTokenizer: ...
+    def tokenizer(self) -> CharTokenizer:
+        """The characters the model writes."""
+        ...
 
-    def set_decoding(self, decoding: DecoderConfig) -> None: ...
+    def set_decoding(self, decoding: DecoderConfig) -> None:
+        """Decode from now on as ``decoding`` says.
+
+        Args:
+            decoding: the decoder settings.
+        """
+        ...
 
     def transcribe(
         self, inputs: Sequence[Any], *, batch_size: int = 16, progress: bool = False
-    ) -> list[Transcription]: ...
+    ) -> list[Transcription]:
+        """One Transcription per input, in order, with the current decoder.
+
+        Args:
+            inputs: what the model reads: paths, manifest entries, waveforms or ink.
+            batch_size: inputs run through the model together.
+            progress: show a progress bar.
+
+        Returns:
+            A ``Transcription`` per input: its ``.text``, or ``.error`` naming the input.
+        """
+        ...
 
     def emissions(
         self, inputs: Sequence[Any], batch_size: int = 16, *, progress: bool = False
-    ) -> list[E]: ...
+    ) -> list[E]:
+        """The model's output for each input, to ``decode`` later (and again).
 
-    def decode(self, emissions: Sequence[E], batch_size: int = 16) -> list[Transcription]: ...
+        Args:
+            inputs: as for ``transcribe``.
+            batch_size: inputs run through the model together.
+            progress: show a progress bar.
+
+        Returns:
+            One emission ``E`` per input, in order.
+        """
+        ...
+
+    def decode(self, emissions: Sequence[E], batch_size: int = 16) -> list[Transcription]:
+        """Transcriptions of ``emissions`` with the current decoder.
+
+        Args:
+            emissions: what ``emissions`` returned.
+            batch_size: emissions decoded together.
+
+        Returns:
+            A ``Transcription`` per emission, in order.
+        """
+        ...
 
 
 __all__ = ["Emission", "Transcriber", "Transcription"]

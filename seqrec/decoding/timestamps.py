@@ -46,7 +46,19 @@ from seqrec.text.tokenizer import CharTokenizer
 class Timestamp:
     """A word or character ``text`` from ``start`` to ``end`` (seconds from the start of the
     input; frames inside this module) with its ``confidence`` in [0, 1]; for ink, also the
-    points [``start_point``, ``end_point``) it covers (indices over all strokes)."""
+    points [``start_point``, ``end_point``) it covers (indices over all strokes).
+
+    Attributes:
+        text: the word or character.
+        start: where it begins: seconds from the start of the input (output frames inside
+            this module).
+        end: where it ends, likewise.
+        confidence: the mean posterior of a character over its frames, or the geometric
+            mean of a word's characters'; in [0, 1].
+        start_point: for ink, the first point it covers (an index over all strokes); else
+            None.
+        end_point: for ink, one past the last point it covers; else None.
+    """
 
     text: str
     start: float
@@ -56,6 +68,12 @@ class Timestamp:
     end_point: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
+        """The timestamp as one JSON-ready row.
+
+        Returns:
+            ``"text"``, ``"start"`` and ``"end"`` (rounded to 3 decimals) and
+            ``"confidence"`` (to 4); ``"start_point"`` and ``"end_point"`` when set.
+        """
         row: dict[str, Any] = {
             "text": self.text,
             "start": round(self.start, 3),
@@ -69,7 +87,16 @@ class Timestamp:
 
 def delimiter_gaps(chars: list[Span], words: list[list[Span]], delimiter: str) -> list[Segment]:
     """Frames [start, end) of the delimiters aligned between each pair of neighbouring words
-    (the frames between the two words when there is none)."""
+    (the frames between the two words when there is none).
+
+    Args:
+        chars: every aligned character span, delimiters included.
+        words: the words' character spans (``split_words`` of ``chars``).
+        delimiter: the label that separates words.
+
+    Returns:
+        One (start, end) in frames per pair of neighbouring words (len(words) - 1).
+    """
     gaps = []
     for left, right in zip(words, words[1:], strict=False):
         lo, hi = left[-1].end, right[0].start
@@ -79,14 +106,34 @@ def delimiter_gaps(chars: list[Span], words: list[list[Span]], delimiter: str) -
 
 
 def nearest_segment(frame: float, segments: list[Segment]) -> int:
-    """Index of the segment containing ``frame`` or nearest to it (the earlier on ties)."""
+    """Index of the segment containing ``frame`` or nearest to it (the earlier on ties).
+
+    Args:
+        frame: a time in output frames.
+        segments: (start, end) segments in frames, at least one.
+
+    Returns:
+        The index into ``segments``.
+
+    Raises:
+        ValueError: for no segments.
+    """
     distances = [max(a - frame, frame - b, 0.0) for a, b in segments]
     return distances.index(min(distances))
 
 
 def owned_segments(words: list[list[Span]], segments: list[Segment]) -> list[list[int]]:
     """Segment indices each word owns: its home (most of its characters' votes, the earlier
-    on ties) first, then any segment that is nobody's home where its votes lead."""
+    on ties) first, then any segment that is nobody's home where its votes lead.
+
+    Args:
+        words: each word's character spans; a character votes for the segment nearest to
+            its span's middle.
+        segments: speech (start, end) in frames, in order, at least one.
+
+    Returns:
+        Per word, the indices of the segments it owns, its home first.
+    """
     votes = [
         Counter(nearest_segment((s.start + s.end) / 2, segments) for s in word) for word in words
     ]
@@ -102,8 +149,17 @@ def owned_segments(words: list[list[Span]], segments: list[Segment]) -> list[lis
 def word_bounds(
     words: list[list[Span]], gaps: list[Segment], segments: list[Segment] | None
 ) -> list[Segment]:
-    """(start, end) output frames of each word (see the module docstring); ``gaps`` are the
-    delimiter frames between neighbouring words, ``segments`` speech in frames or None."""
+    """(start, end) output frames of each word (see the module docstring).
+
+    Args:
+        words: each word's character spans, in order.
+        gaps: the delimiter frames between neighbouring words (``delimiter_gaps``).
+        segments: speech (start, end) in frames; None or empty: each word runs from its
+            first character's start to its last one's end.
+
+    Returns:
+        One (start, end) in frames per word.
+    """
     if not segments:
         return [(w[0].start, w[-1].end) for w in words]
     owned = owned_segments(words, segments)
@@ -119,7 +175,17 @@ def word_bounds(
 
 def char_bounds(chars: list[Span], start: float, end: float) -> list[Segment]:
     """(start, end) frames of each character of a word spanning [start, end): cut at the
-    characters' spike starts, clamped so each keeps min(1, (end - start) / n) frames."""
+    characters' spike starts, clamped so each keeps min(1, (end - start) / n) frames.
+
+    Args:
+        chars: the word's n character spans, at least one.
+        start: the word's first frame.
+        end: the word's end frame.
+
+    Returns:
+        One (start, end) per character, each starting where the one before ends, the
+        first at ``start`` and the last ending at ``end``.
+    """
     n = len(chars)
     step = min(1.0, (end - start) / n)
     cuts = [start]
@@ -133,7 +199,17 @@ def frame_timestamps(
     chars: list[Span], segments: list[Segment] | None, delimiter: str = " "
 ) -> tuple[list[Timestamp], list[Timestamp]]:
     """Word and character Timestamps in output frames from aligned character spans
-    (delimiters included) and speech ``segments`` in frames (None: no pauses known)."""
+    (delimiters included) and speech ``segments`` in frames (None: no pauses known).
+
+    Args:
+        chars: the aligned character spans of a transcript (``align_tokens``).
+        segments: speech (start, end) in frames; None: no pauses known.
+        delimiter: the label that separates words.
+
+    Returns:
+        The words' and the characters' ``Timestamp`` objects (delimiters left out), times
+        in frames.
+    """
     words = split_words(chars, delimiter)
     word_out: list[Timestamp] = []
     char_out: list[Timestamp] = []
@@ -156,8 +232,25 @@ def audio_timestamps(
     offset_s: float = 0.0,
 ) -> tuple[list[Timestamp], list[Timestamp]]:
     """Word and character Timestamps in seconds of ``text`` decoded from log-probs (T, V) of
-    the model-rate waveform ``wave`` (S,) whose output frames are ``frame_seconds`` apart;
-    ``offset_s`` is added to every time (where ``wave`` starts in a longer recording)."""
+    the model-rate waveform ``wave`` (S,) whose output frames are ``frame_seconds`` apart.
+
+    Args:
+        log_probs: the model's log-probs (T, V) of ``wave``.
+        text: the transcript decoded from them.
+        tokenizer: the model's tokenizer.
+        wave: the waveform (S,) at the model's rate, where pauses are looked for.
+        sample_rate: the rate of ``wave``.
+        frame_seconds: seconds between output frames.
+        offset_s: added to every time (where ``wave`` starts in a longer recording).
+
+    Returns:
+        The words' and the characters' ``Timestamp`` objects, times in seconds clamped to
+        the waveform's duration (before ``offset_s``).
+
+    Raises:
+        KeyError: when ``text`` has a character outside the tokenizer.
+        ValueError: when ``text`` needs more frames than T (``align_tokens``).
+    """
     duration = len(wave) / sample_rate
     found = speech_segments(wave, sample_rate)
     segments = [(a / frame_seconds, b / frame_seconds) for a, b in found] if found else None
@@ -172,7 +265,14 @@ def audio_timestamps(
 
 def index_ink(ink: Ink) -> Ink:
     """``ink`` with each point's time replaced by its index over all strokes, so that ink
-    preparation carries the indices through resampling and curve fitting like times."""
+    preparation carries the indices through resampling and curve fitting like times.
+
+    Args:
+        ink: the recorded ink.
+
+    Returns:
+        A copy with the same strokes and source, times 0, 1, 2, ... over all points.
+    """
     strokes, offset = [], 0
     for stroke in ink.strokes:
         indexed = stroke.copy()
@@ -185,7 +285,15 @@ def index_ink(ink: Ink) -> Ink:
 def row_starts(ink: Ink, pipeline: InkPipeline) -> np.ndarray:
     """Where each row of the prepared signal of ``ink`` begins (R,), in (fractional) point
     indices: resampled points lie between two recorded ones, curves begin where the one
-    before ended."""
+    before ended.
+
+    Args:
+        ink: the recorded ink.
+        pipeline: the model's ink preparation (its settings are used, on ``index_ink``).
+
+    Returns:
+        The point index (R,) at which each signal row begins.
+    """
     signal = InkPipeline(pipeline.config)(index_ink(ink)).astype(np.float64)
     if pipeline.config.encoding == "bezier":  # time columns g1..g3: t(1) - t(0) per curve
         return np.concatenate([[0.0], np.cumsum(signal[:-1, 6:9].sum(1))])
@@ -194,7 +302,17 @@ def row_starts(ink: Ink, pipeline: InkPipeline) -> np.ndarray:
 
 def frame_points(starts: np.ndarray, rows_per_frame: int, frames: int, points: int) -> np.ndarray:
     """The point index (T + 1,) at which each output frame begins (the last: ``points``),
-    from where each signal row begins (R,); non-decreasing."""
+    from where each signal row begins (R,); non-decreasing.
+
+    Args:
+        starts: the point index (R,) at which each signal row begins (``row_starts``).
+        rows_per_frame: signal rows to an output frame.
+        frames: T, the output frames.
+        points: P, the ink's points; frames past the last row begin there.
+
+    Returns:
+        Integer point indices (T + 1,) in [0, P], rounded and non-decreasing.
+    """
     rows = np.arange(frames + 1) * rows_per_frame
     inside = rows < len(starts)
     cuts = np.full(frames + 1, float(points))
@@ -211,9 +329,25 @@ def ink_timestamps(
     rows_per_frame: int,
 ) -> tuple[list[Timestamp], list[Timestamp]]:
     """Word and character Timestamps of ``text`` decoded from log-probs (T, V) of ``ink``
-    prepared by ``pipeline``, ``rows_per_frame`` signal rows to an output frame: the points
-    [start_point, end_point) each covers (at least one), and its start and end in seconds
-    (the times of its first and last point, from the ink's first point)."""
+    prepared by ``pipeline``, ``rows_per_frame`` signal rows to an output frame.
+
+    Args:
+        log_probs: the model's log-probs (T, V) of ``ink``.
+        text: the transcript decoded from them.
+        tokenizer: the model's tokenizer.
+        ink: the recorded ink, at least one point.
+        pipeline: the model's ink preparation.
+        rows_per_frame: signal rows to an output frame.
+
+    Returns:
+        The words' and the characters' ``Timestamp`` objects: the points
+        [start_point, end_point) each covers (at least one), and its start and end in
+        seconds (the times of its first and last point, from the ink's first point).
+
+    Raises:
+        KeyError: when ``text`` has a character outside the tokenizer.
+        ValueError: when ``text`` needs more frames than T (``align_tokens``).
+    """
     points = ink.num_points
     cuts = frame_points(row_starts(ink, pipeline), rows_per_frame, len(log_probs), points)
     times = np.maximum.accumulate(ink.points()[:, 2] - ink.points()[0, 2])

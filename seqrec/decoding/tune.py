@@ -21,7 +21,15 @@ from seqrec.metrics import char_errors, word_errors
 
 @dataclass(frozen=True)
 class GridPoint:
-    """Scores of one decoder setting on the dev manifest; ``seconds`` is decoding time."""
+    """Scores of one decoder setting on the dev manifest; ``seconds`` is decoding time.
+
+    Attributes:
+        decoding: the decoder setting.
+        wer: its corpus word error rate.
+        cer: its corpus character error rate.
+        seconds: the time spent decoding the manifest (for re-ranked points, the one beam
+            search and LM scoring they share).
+    """
 
     decoding: DecoderConfig
     wer: float
@@ -45,7 +53,29 @@ def tune_lm(
     (lm_weight, word_score, blank_penalty) triple, all from one pass of the model over
     ``manifest``. With ``base.rescore_lm``, each triple's candidates are also re-ranked with
     every (rescore_weight, rescore_word_score) pair. The recognizer is left decoding with the
-    best beam setting (``best_point``)."""
+    best beam setting (``best_point``).
+
+    Args:
+        recognizer: a ``Recognizer`` or ``Ensemble``; its decoder is changed.
+        manifest: the dev manifest (JSONL).
+        base: the beam settings the grid varies (LM, lexicon, beam size, rescoring LM).
+        lm_weights: LM weights to try.
+        word_scores: word scores to try.
+        batch_size: inputs run through the model, and decoded, together.
+        progress: show a progress bar while the model runs.
+        blank_penalties: blank penalties to try.
+        rescore_weights: with ``base.rescore_lm``, rescoring LM weights to try.
+        rescore_word_scores: with ``base.rescore_lm``, rescoring word scores to try.
+
+    Returns:
+        The grid: greedy decoding first, then per (blank_penalty, lm_weight, word_score)
+        its beam point, followed, with a rescoring LM, by its re-ranked points.
+
+    Raises:
+        ManifestError: when the manifest cannot be read.
+        ValueError: when a grid is empty (no beam point), or the lexicon or an LM cannot be
+            used (``build_decoder``).
+    """
     entries = read_manifest(manifest)
     emissions = recognizer.emissions(entries, batch_size, progress=progress)
     refs = [recognizer.normalizer(e.text) for e in entries]
@@ -131,13 +161,34 @@ def _rescored(
 
 
 def best_point(points: Sequence[GridPoint]) -> GridPoint:
-    """The beam-search point of lowest WER (ties: lowest CER, then the earliest)."""
+    """The beam-search point of lowest WER (ties: lowest CER, then the earliest).
+
+    Args:
+        points: grid points, as ``tune_lm`` returns them.
+
+    Returns:
+        The best point whose decoder is a beam search.
+
+    Raises:
+        ValueError: when no point is a beam search.
+    """
     return min((p for p in points if p.decoding.kind == "beam"), key=lambda p: (p.wer, p.cer))
 
 
 def grid_table(points: Sequence[GridPoint]) -> str:
     """A plain-text table of the grid, the best point marked with ``*``; the rescoring
-    columns read ``-`` where a point has no rescoring LM."""
+    columns read ``-`` where a point has no rescoring LM.
+
+    Args:
+        points: grid points, as ``tune_lm`` returns them.
+
+    Returns:
+        A header line and one line per point: decoder, weights, WER and CER in percent, and
+        seconds.
+
+    Raises:
+        ValueError: when no point is a beam search (``best_point``).
+    """
     best = best_point(points)
     lines = [
         f"{'decoder':<8}{'lm_weight':>10}{'word_score':>11}{'blank_pen':>10}{'rescore_w':>10}"

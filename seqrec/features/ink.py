@@ -18,7 +18,16 @@ X, Y, T, START = 0, 1, 2, 3
 
 
 def stroke_spans(starts: torch.Tensor) -> list[tuple[int, int]]:
-    """(begin, end) index pairs of the strokes marked in the stroke-start column (P,)."""
+    """(begin, end) index pairs of the strokes marked in the stroke-start column (P,).
+
+    Args:
+        starts: the stroke-start column (P,), above 0.5 on the first point of every stroke; a
+            stroke starts at point 0 whether or not it is marked.
+
+    Returns:
+        Per stroke, the index of its first point and one past its last, in order; empty
+        strokes are left out.
+    """
     begins = torch.nonzero(starts > 0.5).flatten().tolist()
     if not begins or begins[0] != 0:
         begins = [0, *begins]
@@ -27,7 +36,14 @@ def stroke_spans(starts: torch.Tensor) -> list[tuple[int, int]]:
 
 
 def pen_down_mask(points: torch.Tensor) -> torch.Tensor:
-    """(P-1,) True where the move from point i to i+1 is drawn (stays within a stroke)."""
+    """(P-1,) True where the move from point i to i+1 is drawn (stays within a stroke).
+
+    Args:
+        points: one ink's points (P, 4).
+
+    Returns:
+        Boolean mask (P-1,): True where point i+1 does not start a stroke.
+    """
     return points[1:, START] < 0.5
 
 
@@ -37,9 +53,22 @@ class TimeRepair(nn.Module):
     A single point whose time steps back (a glitch, even to 0) is placed halfway between its
     neighbours. When the clock steps back and stays back (a reset), the rest of the ink is
     shifted forward so it continues one typical sample interval after the last good time.
+
+    Args:
+        *args: passed to ``nn.Module``; the step has no settings.
+        **kwargs: passed to ``nn.Module``.
     """
 
     def forward(self, points: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Repair the times of one ink.
+
+        Args:
+            points: one ink's points (P, 4); not modified.
+
+        Returns:
+            The points (P, 4) with non-decreasing t, and the number of points whose time
+            stepped back (a 0-dim integer tensor).
+        """
         t = points[:, T].clone()
         steps = t.diff()
         forward_steps = steps[steps > 0]
@@ -65,6 +94,14 @@ class SizeNormalization(nn.Module):
     The height is the range between the ``quantile`` and ``1 - quantile`` of y, so stray
     points do not set it. It never falls below ``min_height_ratio`` of the width, and an ink
     with no extent at all (a dot, repeated points) is only translated.
+
+    Args:
+        quantile: the lower y quantile that sets the height (the upper is ``1 - quantile``).
+        min_height_ratio: the least height, as a share of the width (x's range between the
+            same quantiles).
+
+    Raises:
+        ValueError: when ``quantile`` is not in [0, 0.5).
     """
 
     def __init__(self, quantile: float = 0.05, min_height_ratio: float = 0.02) -> None:
@@ -75,6 +112,14 @@ class SizeNormalization(nn.Module):
         self.min_height_ratio = min_height_ratio
 
     def forward(self, points: torch.Tensor) -> torch.Tensor:
+        """Scale and centre one ink.
+
+        Args:
+            points: one ink's points (P, 4); not modified.
+
+        Returns:
+            The points (P, 4), x and y in units of the height; t and stroke-start unchanged.
+        """
         q = torch.tensor([self.quantile, 1.0 - self.quantile], dtype=points.dtype)
         y_lo, y_hi = torch.quantile(points[:, Y], q).tolist()
         x_lo, x_hi = torch.quantile(points[:, X], q).tolist()
@@ -90,7 +135,15 @@ class SizeNormalization(nn.Module):
 
 def estimate_slant(points: torch.Tensor, max_angle: float) -> float:
     """Shear factor k = dx/dy of the dominant slant: the length-weighted mean angle of the
-    pen-down moves within ``max_angle`` degrees of vertical (0 when there are none)."""
+    pen-down moves within ``max_angle`` degrees of vertical (0 when there are none).
+
+    Args:
+        points: one ink's points (P, 4).
+        max_angle: the largest angle from vertical, in degrees, of a move that counts.
+
+    Returns:
+        The shear factor k (positive when the writing leans right as y grows).
+    """
     moves = points[1:, :2] - points[:-1, :2]
     moves = torch.where(moves[:, 1:] < 0, -moves, moves)  # upward moves count as downward
     length = moves.norm(dim=1)
@@ -103,13 +156,26 @@ def estimate_slant(points: torch.Tensor, max_angle: float) -> float:
 
 
 class SlantCorrection(nn.Module):
-    """Shears away the dominant slant of near-vertical pen-down moves: x -= k * (y - y_mean)."""
+    """Shears away the dominant slant of near-vertical pen-down moves: x -= k * (y - y_mean).
+
+    Args:
+        max_angle: the largest angle from vertical, in degrees, of a move that counts towards
+            the slant (``estimate_slant``).
+    """
 
     def __init__(self, max_angle: float = 40.0) -> None:
         super().__init__()
         self.max_angle = max_angle
 
     def forward(self, points: torch.Tensor) -> torch.Tensor:
+        """Shear one ink upright.
+
+        Args:
+            points: one ink's points (P, 4); not modified.
+
+        Returns:
+            The points (P, 4) with x sheared; y, t and stroke-start unchanged.
+        """
         k = estimate_slant(points, self.max_angle)
         out = points.clone()
         out[:, X] = points[:, X] - k * (points[:, Y] - points[:, Y].mean())
@@ -118,7 +184,16 @@ class SlantCorrection(nn.Module):
 
 def interpolate(positions: torch.Tensor, grid: torch.Tensor, values: torch.Tensor):
     """Linear interpolation of ``values`` (N, C) given at increasing ``grid`` (N,) at
-    ``positions`` (M,) inside the grid -> (M, C)."""
+    ``positions`` (M,) inside the grid -> (M, C).
+
+    Args:
+        positions: where to interpolate (M,), each within ``grid[0]..grid[-1]``.
+        grid: the increasing positions (N,) of ``values``.
+        values: the values (N, C) at ``grid``.
+
+    Returns:
+        The interpolated values (M, C).
+    """
     right = torch.searchsorted(grid, positions).clamp(1, len(grid) - 1)
     left = right - 1
     span = grid[right] - grid[left]
@@ -132,6 +207,12 @@ class EquidistantResampling(nn.Module):
     A stroke of length L gets ``round(L / step)`` equal intervals, so both of its ends are
     kept; t is interpolated along the path. A stroke with no length becomes one point.
     Pen-up moves between strokes are left as they are (one jump to the next stroke start).
+
+    Args:
+        step: the target spacing along a stroke, in the points' units.
+
+    Raises:
+        ValueError: when ``step`` is not positive.
     """
 
     def __init__(self, step: float) -> None:
@@ -141,6 +222,16 @@ class EquidistantResampling(nn.Module):
         self.step = step
 
     def forward(self, points: torch.Tensor) -> torch.Tensor:
+        """Resample one ink's strokes.
+
+        Args:
+            points: one ink's points (P, 4); a stroke starts at point 0 whether or not it is
+                marked.
+
+        Returns:
+            The resampled points (P', 4): x, y and t interpolated, stroke-start 1.0 on the
+            first point of every stroke.
+        """
         # All strokes at once: stroke k lives at [k * width, k * width + L_k) on one axis.
         starts = points[:, START] > 0.5
         starts[0] = True

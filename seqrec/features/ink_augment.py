@@ -20,16 +20,19 @@ from seqrec.features.ink import T, X, Y
 class InkAugmentConfig:
     """Ranges of the random distortions; 0 turns one off.
 
-    - ``scale``: isotropic factor from [1 - scale, 1 + scale];
-    - ``stretch``: extra factor on x only from [1 - stretch, 1 + stretch] (wider writing);
-    - ``shear``: x += k * y with k from [-shear, shear];
-    - ``rotation``: degrees from [-rotation, rotation];
-    - ``time_warp``: the writing speed of each of ``time_segments`` equal time spans is
-      multiplied by a factor from [1 - time_warp, 1 + time_warp];
-    - ``jitter``: standard deviation of Gaussian noise added to x and y of every point;
-    - ``elastic``: amplitude of a smooth random displacement of x and y, a sum of
-      ``ELASTIC_WAVES`` plane waves of wavelength ``elastic_wavelength`` (random directions
-      and phases), which bends strokes the way different writers do.
+    Attributes:
+        scale: isotropic factor from [1 - scale, 1 + scale].
+        stretch: extra factor on x only from [1 - stretch, 1 + stretch] (wider writing).
+        shear: x += k * y with k from [-shear, shear].
+        rotation: degrees from [-rotation, rotation].
+        time_warp: the duration of each of ``time_segments`` equal time spans is multiplied
+            by a factor from [1 - time_warp, 1 + time_warp] (its writing speed divided by it).
+        time_segments: how many equal time spans ``time_warp`` draws a factor for.
+        jitter: standard deviation of Gaussian noise added to x and y of every point.
+        elastic: amplitude of a smooth random displacement of x and y, a sum of
+            ``ELASTIC_WAVES`` plane waves (random directions and phases), which bends strokes
+            the way different writers do.
+        elastic_wavelength: the wavelength of those waves, in normalised heights.
     """
 
     scale: float = 0.15
@@ -48,7 +51,12 @@ ELASTIC_WAVES = 4
 
 
 class InkAugmentation(nn.Module):
-    """Randomly distorts one ink's points (P, 4); draws from its own seeded generator."""
+    """Randomly distorts one ink's points (P, 4); draws from its own seeded generator.
+
+    Args:
+        config: the ranges of the distortions.
+        seed: seeds the generator, and with ``reseed`` the keyed generators.
+    """
 
     def __init__(self, config: InkAugmentConfig = DEFAULT_INK_AUGMENT, seed: int = 0) -> None:
         super().__init__()
@@ -57,8 +65,11 @@ class InkAugmentation(nn.Module):
         self.generator = torch.Generator().manual_seed(seed)
 
     def reseed(self, *key: int) -> None:
-        """Draw from now on from a generator keyed by ``seed`` and ``key`` (say epoch and item
-        index)."""
+        """Draw from now on from a generator keyed by ``seed`` and ``key``.
+
+        Args:
+            *key: integers naming what is drawn for, say epoch and item index.
+        """
         self.generator.manual_seed(keyed_seeds(self.seed, key)[0])
 
     def _uniform(self, half_width: float, size: int = 1) -> torch.Tensor:
@@ -100,6 +111,15 @@ class InkAugmentation(nn.Module):
         return c.elastic / math.sqrt(ELASTIC_WAVES) * waves.sum(-1)
 
     def forward(self, points: torch.Tensor) -> torch.Tensor:
+        """Distort one ink: elastic displacement, then the affine distortion about the points'
+        centroid, time warp and jitter, each drawn afresh.
+
+        Args:
+            points: one ink's points (P, 4), size-normalised; not modified.
+
+        Returns:
+            The distorted points (P, 4); stroke-start unchanged.
+        """
         out = points.clone()
         xy = points[:, [X, Y]]
         centre = xy.mean(0)

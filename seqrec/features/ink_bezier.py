@@ -41,9 +41,20 @@ REPARAMETERIZATIONS = 2  # Newton refinements of the point parameters before spl
 
 class Pieces:
     """Pieces of an ink's strokes as segments of flat point arrays: piece k spans points
-    ``first[k]..last[k]`` (inclusive) of the ink; ``index`` (M,) lists them piece after
-    piece, ``piece`` (M,) which piece each belongs to, ``start`` and ``end`` (K,) where each
-    starts and ends in ``index``."""
+    ``first[k]..last[k]`` (inclusive) of the ink.
+
+    Args:
+        first: each piece's first point in the ink (K,).
+        last: each piece's last point in the ink (K,), at least its first.
+
+    Attributes:
+        count: points per piece (K,).
+        index: the ink points of all pieces, piece after piece (M,).
+        piece: which piece each entry of ``index`` belongs to (M,).
+        start: where each piece starts in ``index`` (K,).
+        end: where each piece ends in ``index`` (K,), inclusive.
+        fittable: True where a piece has the 4 points a cubic's inner points need (K,).
+    """
 
     def __init__(self, first: np.ndarray, last: np.ndarray) -> None:
         self.first, self.last = first, last
@@ -56,11 +67,25 @@ class Pieces:
         self.fittable = self.count >= 4  # a cubic's inner points need 4 points
 
     def sum(self, rows: np.ndarray) -> np.ndarray:
-        """Per-piece sums (R, K) of per-point ``rows`` (R, M)."""
+        """Per-piece sums (R, K) of per-point ``rows`` (R, M).
+
+        Args:
+            rows: values (R, M) at the points, in the order of ``index``.
+
+        Returns:
+            Each row's sum over each piece's points (R, K).
+        """
         return np.add.reduceat(rows, self.start, axis=1)
 
     def max(self, values: np.ndarray) -> np.ndarray:
-        """Per-piece maxima (K,) of per-point ``values`` (M,)."""
+        """Per-piece maxima (K,) of per-point ``values`` (M,).
+
+        Args:
+            values: values (M,) at the points, in the order of ``index``.
+
+        Returns:
+            The largest value of each piece's points (K,).
+        """
         return np.maximum.reduceat(values, self.start)
 
 
@@ -76,9 +101,20 @@ def _basis(s: np.ndarray) -> np.ndarray:
 
 
 class Curves:
-    """Each piece's cubic, its control points ``controls`` (2, K, 4) (x and y), and at each
-    point: its parameter ``s`` (M,), its piece's control points ``at`` (2, M, 4), and the
-    curve's position ``position`` (2, M) there."""
+    """Each piece's cubic, and where each point's parameter puts it on its piece's curve.
+
+    Args:
+        controls: each piece's control points (2, K, 4), x and y.
+        s: each point's curve parameter (M,), in [0, 1].
+        basis: the cubic Bernstein basis (4, M) at ``s``.
+        piece: which piece each point belongs to (M,).
+
+    Attributes:
+        controls: as given (2, K, 4).
+        s: as given (M,).
+        at: each point's piece's control points (2, M, 4).
+        position: the curve's position (2, M) at each point's parameter.
+    """
 
     def __init__(self, controls: np.ndarray, s: np.ndarray, basis: np.ndarray, piece: np.ndarray):
         self.controls, self.s = controls, s
@@ -215,7 +251,17 @@ def _curve_features(controls: np.ndarray, time: np.ndarray) -> np.ndarray:
 
 
 class BezierEncoding(nn.Module):
-    """Points (P, 4) of one ink -> curve features (S, 10); see the module docstring."""
+    """Points (P, 4) of one ink -> curve features (S, 10); see the module docstring.
+
+    Args:
+        max_error: a piece is split until its curve passes within this distance of each of
+            its points, in normalised heights (pieces of fewer than 3 points are not split).
+        max_length: the longest a stroke's piece is before the fit, about, in normalised
+            heights.
+
+    Raises:
+        ValueError: when ``max_error`` or ``max_length`` is not positive.
+    """
 
     def __init__(self, max_error: float = 0.02, max_length: float = 1.0) -> None:
         super().__init__()
@@ -283,6 +329,16 @@ class BezierEncoding(nn.Module):
         return Pieces(bounds[kind < 2], bounds[kind > 0])
 
     def forward(self, points: torch.Tensor) -> torch.Tensor:
+        """Fit one ink's strokes with cubic curves and encode them.
+
+        Args:
+            points: one ink's points (P, 4); a stroke starts at point 0 whether or not it is
+                marked.
+
+        Returns:
+            Curve features (S, 10) in the dtype of ``points``, in drawing order: each stroke's
+            drawn curves, with one pen-up curve before every stroke but the first.
+        """
         array = points.detach().cpu().double().numpy()
         coords = array[:, [X, Y, T]].T  # (3, P)
         begins = np.flatnonzero(array[:, START] > 0.5)

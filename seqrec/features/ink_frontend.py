@@ -26,6 +26,12 @@ class InkPointFeatures(nn.Module):
     - stroke_start: 1 on the first point of every stroke, the ink's first point included;
     - cos, sin: direction of the move into the point (0, 0 where the pen did not move);
     - y: height of the point, in normalised heights from the middle of the ink.
+
+    Args:
+        features: the names of the features, in order, some of ``POINT_FEATURES``.
+
+    Raises:
+        ValueError: when ``features`` is empty or names an unknown feature.
     """
 
     def __init__(self, features: Sequence[str] = DEFAULT_POINT_FEATURES) -> None:
@@ -37,14 +43,33 @@ class InkPointFeatures(nn.Module):
 
     @property
     def num_features(self) -> int:
+        """Features per frame (F)."""
         return len(self.features)
 
     def frame_lengths(self, lengths: torch.Tensor) -> torch.Tensor:
+        """Frames (B,) of inputs of ``lengths`` (B,) points: one per point.
+
+        Args:
+            lengths: valid points per ink (B,).
+
+        Returns:
+            ``lengths`` itself.
+        """
         return lengths
 
     def forward(
         self, points: torch.Tensor, lengths: torch.Tensor
     ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Per-point features of a batch of inks.
+
+        Args:
+            points: padded points (B, P, 4): x, y, t, stroke-start.
+            lengths: valid points per ink (B,).
+
+        Returns:
+            The features (B, P, F), zero past each ink's length, and the frame lengths (B,)
+            (``lengths``).
+        """
         xyt = points[:, :, :3]
         deltas = xyt - torch.cat([xyt[:, :1], xyt[:, :-1]], dim=1)  # ONNX has no diff
         start = points[:, :, 3]
@@ -67,16 +92,37 @@ class InkPointFeatures(nn.Module):
 
 class PrecomputedFeatures(nn.Module):
     """Features computed per item before batching (e.g. Bézier curves), passed through:
-    (B, T, F) -> (B, T, F)."""
+    (B, T, F) -> (B, T, F).
+
+    Args:
+        num_features: features per frame (F) of the precomputed signal.
+    """
 
     def __init__(self, num_features: int) -> None:
         super().__init__()
         self.num_features = num_features
 
     def frame_lengths(self, lengths: torch.Tensor) -> torch.Tensor:
+        """Frames (B,) of inputs of ``lengths`` (B,) frames: the same.
+
+        Args:
+            lengths: valid frames per input (B,).
+
+        Returns:
+            ``lengths`` itself.
+        """
         return lengths
 
     def forward(
         self, feats: torch.Tensor, lengths: torch.Tensor
     ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Pass a batch through unchanged.
+
+        Args:
+            feats: padded features (B, T, F).
+            lengths: valid frames per input (B,).
+
+        Returns:
+            ``feats`` and ``lengths``, as given.
+        """
         return feats, lengths

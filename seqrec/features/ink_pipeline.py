@@ -43,13 +43,27 @@ DERIVED_TIME = ("keep", "zero")
 class InkFeatureConfig:
     """Ink feature settings, stored in the checkpoint so inference prepares ink the same way.
 
-    ``encoding``: "points" (per-point ``point_features``, see InkPointFeatures) or "bezier"
-    (10-dim cubic curves). ``derived_time``: for ink whose time was not recorded (``time_source``
-    "rate" or "index"), "keep" the derived times or "zero" them (dt = 0 everywhere).
-    ``height_quantile``: y quantiles that set the height normalised to 1.
-    ``resample_step``: spacing along pen-down strokes in normalised heights (None: keep the
-    recorded points). ``bezier_max_error``/``bezier_max_length``: where a curve is split,
-    in normalised heights.
+    Attributes:
+        encoding: "points" (per-point ``point_features``) or "bezier" (10-dim cubic curves).
+        point_features: the per-point features of the "points" encoding, some of
+            ``POINT_FEATURES`` (see ``InkPointFeatures``).
+        derived_time: for ink whose time was not recorded (``time_source`` "rate" or
+            "index"), "keep" the derived times or "zero" them (dt = 0 everywhere).
+        height_quantile: y quantiles that set the height normalised to 1
+            (``SizeNormalization``).
+        slant_correction: whether to shear away the writing's slant (``SlantCorrection``).
+        slant_max_angle: the largest angle from vertical, in degrees, of a move that counts
+            towards the slant.
+        resample_step: spacing along pen-down strokes in normalised heights (None: keep the
+            recorded points).
+        bezier_max_error: the largest distance of a point from its curve before the curve is
+            split, in normalised heights.
+        bezier_max_length: the longest a stroke's piece is before the fit, about, in
+            normalised heights.
+
+    Raises:
+        ValueError: for an unknown ``encoding`` or ``derived_time``, or ``point_features``
+            empty or naming an unknown feature.
     """
 
     encoding: str = "points"
@@ -79,7 +93,17 @@ DEFAULT_INK_FEATURES = InkFeatureConfig()
 
 @dataclass
 class InkStats:
-    """What preparation did to the inks it saw: counts, time sources and time repairs."""
+    """What preparation did to the inks it saw: counts, time sources and time repairs.
+
+    Attributes:
+        derived_time: the config's ``derived_time``, for the summary.
+        inks: inks prepared.
+        points_in: their recorded points.
+        frames_out: the frames (points or curves) of their signals.
+        time_repairs: points whose time stepped back (``TimeRepair``).
+        repaired_inks: inks with at least one such point.
+        time_sources: inks per ``Ink.time_source``.
+    """
 
     derived_time: str = "keep"
     inks: int = 0
@@ -90,6 +114,11 @@ class InkStats:
     time_sources: Counter = field(default_factory=Counter)
 
     def summary(self) -> str:
+        """One line for a log: the counts, time sources and repairs.
+
+        Returns:
+            The summary text.
+        """
         sources = ", ".join(f"{n} {name}" for name, n in sorted(self.time_sources.items()))
         derived = sum(n for name, n in self.time_sources.items() if name != "recorded")
         text = f"{self.inks} inks, {self.points_in} points -> {self.frames_out} frames; "
@@ -105,7 +134,14 @@ class InkStats:
 
 
 def ink_points(ink: Ink) -> torch.Tensor:
-    """All points of an ink (P, 4) float64: x, y, t from the first point's time, stroke-start."""
+    """All points of an ink (P, 4) float64: x, y, t from the first point's time, stroke-start.
+
+    Args:
+        ink: an ink with at least one point (see ``ink_problem``); empty strokes are skipped.
+
+    Returns:
+        The points of all strokes in order (P, 4), stroke-start 1.0 on each stroke's first.
+    """
     parts = []
     for stroke in ink.strokes:
         if len(stroke):
@@ -118,7 +154,14 @@ def ink_points(ink: Ink) -> torch.Tensor:
 
 
 def ink_problem(ink: Ink) -> str | None:
-    """Why an ink is unusable (empty, a single point, NaN or infinite values), or None."""
+    """Why an ink is unusable (empty, a single point, NaN or infinite values), or None.
+
+    Args:
+        ink: the ink to check.
+
+    Returns:
+        A short reason, or None for a usable ink.
+    """
     if ink.num_points == 0:
         return "empty ink (no points)"
     if ink.num_points == 1:
@@ -134,7 +177,11 @@ def ink_problem(ink: Ink) -> str | None:
 @contextmanager
 def one_thread() -> Iterator[None]:
     """Run torch ops on one intra-op thread: an ink's tensors are small, and on busy cores the
-    thread pool's hand-offs cost more than the work (2-7x slower measured on 2 cores)."""
+    thread pool's hand-offs cost more than the work (2-7x slower measured on 2 cores).
+
+    Yields:
+        None; the previous thread count is restored on exit.
+    """
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
     try:
@@ -148,6 +195,15 @@ class InkPipeline:
 
     ``augment`` (training only) distorts the normalised points before resampling.
     ``stats`` accumulates what was done over every ink prepared.
+
+    Args:
+        config: the feature settings; sets the steps that run.
+        augment: a distortion of the normalised points (P, 4) -> (P, 4), applied before
+            resampling; None: none.
+
+    Raises:
+        ValueError: when ``config`` has an out-of-range height quantile, a negative
+            resampling step, or (Bézier encoding) non-positive Bézier limits.
     """
 
     def __init__(self, config: InkFeatureConfig, augment: nn.Module | None = None) -> None:
@@ -166,6 +222,17 @@ class InkPipeline:
         self.stats = InkStats(config.derived_time)
 
     def __call__(self, ink: Ink) -> np.ndarray:
+        """Prepare one ink and count it in ``stats``.
+
+        Args:
+            ink: the ink, as read.
+
+        Returns:
+            The signal (P, 4) or (S, 10) float32.
+
+        Raises:
+            InkError: naming the ink, when it is unusable (``ink_problem``).
+        """
         with one_thread():
             return self._prepare(ink)
 
@@ -199,7 +266,15 @@ class InkPipeline:
 
 
 def ink_frontend(config: InkFeatureConfig) -> nn.Module:
-    """The batched front end matching the per-item signal of ``config.encoding``."""
+    """The batched front end matching the per-item signal of ``config.encoding``.
+
+    Args:
+        config: the feature settings.
+
+    Returns:
+        ``PrecomputedFeatures`` for "bezier", else ``InkPointFeatures`` of
+        ``config.point_features``.
+    """
     if config.encoding == "bezier":
         return PrecomputedFeatures(BEZIER_FEATURES)
     return InkPointFeatures(config.point_features)

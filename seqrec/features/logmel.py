@@ -18,7 +18,15 @@ from seqrec.features.vtlp import draw_warp_factors, warped_filterbanks
 
 def log_energy(features: torch.Tensor, dct: torch.Tensor | None) -> torch.Tensor:
     """Each frame's log mean mel power (B, T) from log-mel features (B, T, F), or from their
-    cepstra (B, T, C) by ``dct`` (F, C) through the smooth log spectrum they keep."""
+    cepstra (B, T, C) by ``dct`` (F, C) through the smooth log spectrum they keep.
+
+    Args:
+        features: log-mel features (B, T, F), or cepstra (B, T, C) when ``dct`` is given.
+        dct: the DCT matrix (F, C) that made the cepstra; None for log-mel features.
+
+    Returns:
+        Each frame's log mean mel power (B, T).
+    """
     log_mel = features if dct is None else features @ dct.T
     return torch.logsumexp(log_mel, -1) - math.log(log_mel.shape[-1])
 
@@ -27,15 +35,34 @@ def log_energy(features: torch.Tensor, dct: torch.Tensor | None) -> torch.Tensor
 class LogMelConfig:
     """Filterbank settings. ``mel_scale="slaney", norm="slaney"`` matches librosa's defaults.
 
-    ``level_normalization`` divides each input's mel power by its active level (the mean power
-    of its loudest frames, ``seqrec.features.level_norm``) before the log floor, so that the
-    features do not depend on the recording level; ``log_floor`` is then relative to that
-    level (1e-6: 60 dB below the loud frames' mean bin). Without it (checkpoints from before
-    it), the floor is absolute. ``cepstra`` keeps that many coefficients of the log-mel
-    spectrum's DCT (MFCCs): a smooth spectral envelope without the pitch harmonics that a fine
-    filterbank resolves. ``limiter`` clips each input at that quantile of its own sample
-    magnitudes before the STFT (``limit_peaks``): a clean input then has the flat peaks of a
-    clipped one, so that input driven into clipping reads like any other.
+    Attributes:
+        n_mels: mel bins (F).
+        window_ms: the STFT window, in milliseconds.
+        hop_ms: the hop between frames, in milliseconds.
+        n_fft: the FFT size; None: the window's length in samples rounded up to a power of 2.
+        f_min: the lowest filterbank frequency, in Hz.
+        f_max: the highest filterbank frequency, in Hz; None: the Nyquist frequency.
+        mel_scale: "htk" or "slaney" (as torchaudio's ``MelSpectrogram``).
+        norm: filter normalisation, "slaney" or None (as torchaudio's ``MelSpectrogram``).
+        log_floor: the least mel power before the log; relative to the input's level with
+            level normalisation (1e-6: 60 dB below the loud frames' mean bin), absolute
+            without it.
+        level_normalization: divide each input's mel power by its active level (the mean
+            power of its loudest frames, ``seqrec.features.level_norm``) before the log
+            floor, so that the features do not depend on the recording level; off in
+            checkpoints from before it.
+        vtlp: (low, high) range of vocal-tract-length warp factors drawn per input in
+            training (``seqrec.features.vtlp``); None: no warping.
+        cepstra: keep that many coefficients of the log-mel spectrum's DCT (MFCCs): a
+            smooth spectral envelope without the pitch harmonics that a fine filterbank
+            resolves; None: the log-mel features.
+        limiter: clip each input at that quantile of its own sample magnitudes before the
+            STFT (``limit_peaks``): a clean input then has the flat peaks of a clipped one,
+            so that input driven into clipping reads like any other; None: no clipping.
+
+    Raises:
+        ValueError: for a ``limiter`` outside (0, 1], ``cepstra`` outside 1..``n_mels``,
+            or a ``vtlp`` range that is not 0 < low <= high.
     """
 
     n_mels: int = 80
@@ -62,7 +89,15 @@ class LogMelConfig:
 
 
 def stft_frames(lengths: torch.Tensor, hop_length: int) -> torch.Tensor:
-    """Frames (B,) a centred STFT makes of ``lengths`` (B,) samples."""
+    """Frames (B,) a centred STFT makes of ``lengths`` (B,) samples.
+
+    Args:
+        lengths: valid samples per input (B,).
+        hop_length: samples between frames.
+
+    Returns:
+        ``lengths // hop_length + 1`` (B,).
+    """
     return torch.div(lengths, hop_length, rounding_mode="floor") + 1
 
 
@@ -74,7 +109,18 @@ def limit_peaks(
 ) -> torch.Tensor:
     """Waveforms (B, S) clipped to +-(the ``quantile`` of each one's |x| over its ``lengths``
     (B,) samples), or to +-``thresholds`` (B,) when given (a long file's windows share the
-    file's); sort and gather only, so that it exports to ONNX."""
+    file's); sort and gather only, so that it exports to ONNX.
+
+    Args:
+        waves: padded waveforms (B, S).
+        lengths: valid samples per input (B,).
+        quantile: the quantile, in [0, 1], of each input's sample magnitudes it is clipped
+            at; unused when ``thresholds`` is given.
+        thresholds: the clipping level (B,) of each input; None: from ``quantile``.
+
+    Returns:
+        The clipped waveforms (B, S).
+    """
     if thresholds is not None:
         threshold = thresholds.to(waves)[:, None]
         return torch.minimum(torch.maximum(waves, -threshold), threshold)
@@ -89,7 +135,12 @@ def limit_peaks(
 
 class LogMel(nn.Module):
     """Waveforms (B, S) with lengths (B,) -> log-mel features (B, T, F), or their first C
-    cepstra (B, T, C), with frame lengths (B,)."""
+    cepstra (B, T, C), with frame lengths (B,).
+
+    Args:
+        sample_rate: the waveforms' sample rate, in Hz.
+        config: the filterbank settings.
+    """
 
     def __init__(self, sample_rate: int, config: LogMelConfig = LogMelConfig()) -> None:
         super().__init__()
@@ -121,18 +172,41 @@ class LogMel(nn.Module):
 
     @property
     def num_features(self) -> int:
+        """Features per frame: mel bins (F), or cepstra (C) with ``cepstra`` set."""
         return self.mel.n_mels if self.dct is None else self.dct.shape[1]
 
     def frame_energy(self, features: torch.Tensor) -> torch.Tensor:
-        """Each frame's log mean mel power (B, T) (``log_energy``)."""
+        """Each frame's log mean mel power (B, T) (``log_energy``).
+
+        Args:
+            features: this front end's output (B, T, F) or (B, T, C).
+
+        Returns:
+            Each frame's log mean mel power (B, T).
+        """
         return log_energy(features, self.dct)
 
     def frame_lengths(self, lengths: torch.Tensor) -> torch.Tensor:
+        """Frames (B,) made of inputs of ``lengths`` (B,) samples (``stft_frames``).
+
+        Args:
+            lengths: valid samples per input (B,).
+
+        Returns:
+            Valid frames per input (B,).
+        """
         return stft_frames(lengths, self.hop_length)
 
     def mel_power(self, waves: torch.Tensor) -> torch.Tensor:
         """Mel power spectra (B, T, F) of waveforms (B, S), before level normalisation; in
-        training with ``vtlp``, each through its own warped filterbank."""
+        training with ``vtlp``, each through its own warped filterbank.
+
+        Args:
+            waves: padded waveforms (B, S).
+
+        Returns:
+            Mel power spectra (B, T, F).
+        """
         if not (self.training and self.vtlp):
             return self.mel(waves).transpose(1, 2)
         spectrum = self.mel.spectrogram(waves).transpose(1, 2)  # (B, T, K)
@@ -142,7 +216,17 @@ class LogMel(nn.Module):
     def levels(
         self, waves: torch.Tensor, lengths: torch.Tensor, peaks: torch.Tensor | None = None
     ) -> torch.Tensor:
-        """The active level (B,) that level normalisation divides each input's power by."""
+        """The active level (B,) that level normalisation divides each input's power by.
+
+        Args:
+            waves: padded waveforms (B, S).
+            lengths: valid samples per input (B,).
+            peaks: the limiter's threshold (B,) per input; None: each input's own. Unused
+                without the limiter.
+
+        Returns:
+            Each input's active level (B,), after the limiter (``active_level``).
+        """
         if self.limiter is not None:
             waves = limit_peaks(waves, lengths, self.limiter, peaks)
         return active_level(self.mel_power(waves), self.frame_lengths(lengths))
@@ -154,9 +238,19 @@ class LogMel(nn.Module):
         levels: torch.Tensor | None = None,
         peaks: torch.Tensor | None = None,
     ) -> tuple[torch.Tensor, torch.Tensor]:
-        """Log-mel features; with level normalisation, ``levels`` (B,) replaces each input's
-        own active level, and with the limiter ``peaks`` (B,) each input's own threshold (a
-        long file's windows share the file's)."""
+        """Log-mel features (or cepstra) of a batch of waveforms.
+
+        Args:
+            waves: padded waveforms (B, S).
+            lengths: valid samples per input (B,).
+            levels: with level normalisation, the level (B,) that replaces each input's own
+                active level (a long file's windows share the file's); None: their own.
+            peaks: with the limiter, the threshold (B,) that replaces each input's own (a
+                long file's windows share the file's); None: their own.
+
+        Returns:
+            The features (B, T, F), or cepstra (B, T, C), and the frame lengths (B,).
+        """
         frame_lengths = self.frame_lengths(lengths)
         if self.limiter is not None:
             waves = limit_peaks(waves, lengths, self.limiter, peaks)

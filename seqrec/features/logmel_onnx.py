@@ -20,7 +20,11 @@ class RealLogMel(nn.Module):
     """``LogMel`` computed with a real-valued STFT (ONNX's STFT has no complex tensors):
     waveforms (B, S) with lengths (B,) -> log-mel features (B, T, F), or their cepstra
     (B, T, C), with frame lengths (B,). Same window, filterbank, floor and DCT as the
-    ``LogMel`` it copies."""
+    ``LogMel`` it copies.
+
+    Args:
+        logmel: the front end to copy; its settings and buffers are copied, not shared.
+    """
 
     def __init__(self, logmel: LogMel) -> None:
         super().__init__()
@@ -37,14 +41,40 @@ class RealLogMel(nn.Module):
         self.register_buffer("dct", dct)  # (F, C) or None
 
     def frame_lengths(self, lengths: torch.Tensor) -> torch.Tensor:
+        """Frames (B,) made of inputs of ``lengths`` (B,) samples (``stft_frames``).
+
+        Args:
+            lengths: valid samples per input (B,).
+
+        Returns:
+            Valid frames per input (B,).
+        """
         return stft_frames(lengths, self.hop_length)
 
     def frame_energy(self, features: torch.Tensor) -> torch.Tensor:
+        """Each frame's log mean mel power (B, T) (``log_energy``).
+
+        Args:
+            features: this front end's output (B, T, F) or (B, T, C).
+
+        Returns:
+            Each frame's log mean mel power (B, T).
+        """
         return log_energy(features, self.dct)
 
     def forward(
         self, waves: torch.Tensor, lengths: torch.Tensor
     ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Log-mel features (or cepstra) of a batch of waveforms, each input with its own
+        level and limiter threshold.
+
+        Args:
+            waves: padded waveforms (B, S).
+            lengths: valid samples per input (B,).
+
+        Returns:
+            The features (B, T, F), or cepstra (B, T, C), and the frame lengths (B,).
+        """
         if self.limiter is not None:
             waves = limit_peaks(waves, lengths, self.limiter)
         with warnings.catch_warnings():

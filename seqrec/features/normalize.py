@@ -17,14 +17,30 @@ SPEECH_REFERENCE = 0.05  # "speech": the range is measured from the top 5% frame
 
 
 def length_mask(lengths: torch.Tensor, max_len: int) -> torch.Tensor:
-    """Boolean mask (B, T): True on the first ``lengths[b]`` frames."""
+    """Boolean mask (B, T): True on the first ``lengths[b]`` frames.
+
+    Args:
+        lengths: valid frames per input (B,).
+        max_len: the padded length (T).
+
+    Returns:
+        The mask (B, T), on the device of ``lengths``.
+    """
     return torch.arange(max_len, device=lengths.device)[None, :] < lengths[:, None]
 
 
 def speech_frames(energy: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
     """Boolean mask (B, T): the valid frames (``mask``) whose log energy (natural log of
     power, ``energy`` (B, T)) lies within ``SPEECH_RANGE_DB`` of the frame at the top
-    ``SPEECH_REFERENCE`` share of the input's valid frames, i.e. not silence or quiet noise."""
+    ``SPEECH_REFERENCE`` share of the input's valid frames, i.e. not silence or quiet noise.
+
+    Args:
+        energy: each frame's log power (B, T), natural log.
+        mask: the valid frames (B, T).
+
+    Returns:
+        The speech frames (B, T), a subset of ``mask``.
+    """
     ranked = energy.masked_fill(~mask, float("-inf")).sort(dim=1, descending=True).values
     rank = (mask.sum(1).to(energy.dtype) * SPEECH_REFERENCE).floor().long()
     reference = ranked.gather(1, rank[:, None])  # (B, 1)
@@ -36,7 +52,17 @@ def sliding_stats(
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Mean and variance (B, T, F) of the valid frames of ``feats`` (B, T, F) within
     ``window // 2`` frames either side of each frame (fewer at the ends); ``mask`` (B, T, 1).
-    Running sums in float64, so that hour-long inputs keep their precision."""
+    Running sums in float64, so that hour-long inputs keep their precision.
+
+    Args:
+        feats: padded features (B, T, F).
+        mask: the valid frames (B, T, 1).
+        window: the window in frames, centred on each frame (an odd number keeps it
+            symmetric).
+
+    Returns:
+        The mean and the variance (B, T, F), in the dtype of ``feats``.
+    """
     x = (feats * mask).double()
     pad = x.new_zeros(x.shape[0], 1, x.shape[2])
     sums = torch.cat([pad, x.cumsum(1)], 1)  # (B, T + 1, F)
@@ -65,6 +91,16 @@ class FeatureNormalizer(nn.Module):
     the same features alone and inside a long recording (on utterances shorter than half
     the window it equals ``utterance``). Global statistics live in buffers (saved with the
     model) and are set by ``set_stats``.
+
+    Args:
+        num_features: features per frame (F), the size of the global statistics.
+        mode: one of ``NORMALIZATIONS``: "utterance", "speech", "sliding", "global" or
+            "none" (padding zeroed only).
+        eps: added to the variance (per-utterance and sliding modes) and the least global
+            standard deviation.
+
+    Raises:
+        ValueError: for an unknown ``mode``.
     """
 
     def __init__(self, num_features: int, mode: str = "utterance", eps: float = 1e-5) -> None:
@@ -78,7 +114,12 @@ class FeatureNormalizer(nn.Module):
         self.register_buffer("fitted", torch.tensor(mode != "global"))
 
     def set_stats(self, mean: torch.Tensor, std: torch.Tensor) -> None:
-        """Store global statistics (F,) computed over the training data."""
+        """Store global statistics (F,) computed over the training data.
+
+        Args:
+            mean: each feature's mean (F,).
+            std: each feature's standard deviation (F,); values below ``eps`` are raised to it.
+        """
         self.mean.copy_(mean)
         self.std.copy_(std.clamp_min(self.eps))
         self.fitted.fill_(True)
@@ -86,8 +127,20 @@ class FeatureNormalizer(nn.Module):
     def forward(
         self, feats: torch.Tensor, lengths: torch.Tensor, energy: torch.Tensor | None = None
     ) -> torch.Tensor:
-        """Normalised ``feats`` (B, T, F), zero past ``lengths`` (B,); ``energy`` (B, T):
-        each frame's log power, which the ``speech`` mode needs."""
+        """Normalise a batch of features as the mode says.
+
+        Args:
+            feats: padded features (B, T, F).
+            lengths: valid frames per input (B,).
+            energy: each frame's log power (B, T), which the ``speech`` mode needs; other
+                modes ignore it.
+
+        Returns:
+            The normalised features (B, T, F), zero past ``lengths``.
+
+        Raises:
+            ValueError: in ``speech`` mode without ``energy``.
+        """
         mask = length_mask(lengths, feats.shape[1]).unsqueeze(-1)  # (B, T, 1)
         if self.mode in ("utterance", "speech"):
             counted = mask

@@ -14,7 +14,16 @@ from torch import nn
 
 @dataclass(frozen=True)
 class SpecAugmentConfig:
-    """Mask counts and widths; ``time_mask_ratio`` caps a time mask at that share of the frames."""
+    """Mask counts and widths.
+
+    Attributes:
+        freq_masks: frequency masks per example.
+        freq_mask_width: a frequency mask's width is drawn below this, in features.
+        time_masks: time masks per example.
+        time_mask_width: a time mask's width is drawn below this, in frames.
+        time_mask_ratio: caps ``time_mask_width`` at that share of the batch's frames (T);
+            time masking is off when the cap is below one frame.
+    """
 
     freq_masks: int = 2
     freq_mask_width: int = 10
@@ -24,13 +33,25 @@ class SpecAugmentConfig:
 
 
 class SpecAugment(nn.Module):
-    """Zeroes random frequency bands and time spans independently per example (training only)."""
+    """Zeroes random frequency bands and time spans independently per example (training only).
+
+    Args:
+        config: the mask counts and widths.
+    """
 
     def __init__(self, config: SpecAugmentConfig = SpecAugmentConfig()) -> None:
         super().__init__()
         self.config = config
 
     def forward(self, feats: torch.Tensor) -> torch.Tensor:
+        """Mask a batch of features in training; pass it through in eval mode.
+
+        Args:
+            feats: padded features (B, T, F).
+
+        Returns:
+            The features (B, T, F) with the masked bands and spans set to 0.
+        """
         if not self.training:
             return feats
         c = self.config

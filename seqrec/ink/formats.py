@@ -11,7 +11,17 @@ from seqrec.ink.inkml import read_inkml
 
 
 def read_json_ink(path: Path) -> Ink:
-    """seqrec's own JSON ink (see Ink.to_dict)."""
+    """seqrec's own JSON ink (see Ink.to_dict).
+
+    Args:
+        path: the JSON ink file.
+
+    Returns:
+        The ink, its source set to ``path``.
+
+    Raises:
+        InkError: for a missing or unreadable file, malformed JSON or an invalid ink dict.
+    """
     try:
         data = json.loads(path.read_text())
     except FileNotFoundError:
@@ -26,7 +36,17 @@ READERS = {".json": read_json_ink, ".xml": read_iam_xml, ".inkml": read_inkml}
 
 
 def read_ink(path: Path) -> Ink:
-    """Dispatch on the file extension; InkError names the file for unknown ones."""
+    """Dispatch on the file extension to the reader in ``READERS``.
+
+    Args:
+        path: an ink file: ``.json``, ``.xml`` (IAM-OnDB) or ``.inkml`` (case-insensitive).
+
+    Returns:
+        The ink the file's reader returns.
+
+    Raises:
+        InkError: for an unknown extension (naming the file), or from the reader.
+    """
     reader = READERS.get(path.suffix.lower())
     if reader is None:
         known = ", ".join(sorted(READERS))

@@ -18,7 +18,18 @@ from seqrec.ink.xml_file import parse_xml
 
 
 def read_iam_xml(path: Path) -> Ink:
-    """Read one IAM-OnDB ``lineStrokes`` XML file; InkError names the file and the problem."""
+    """Read one IAM-OnDB ``lineStrokes`` XML file (see the module docstring).
+
+    Args:
+        path: the XML file.
+
+    Returns:
+        The ink, time ``recorded`` in seconds from the file's first point.
+
+    Raises:
+        InkError: naming the file and the problem, for an unreadable or malformed file, no
+            ``StrokeSet``, or a point with a missing or non-numeric ``x``, ``y`` or ``time``.
+    """
     root = parse_xml(path)
     stroke_set = root.find("StrokeSet")
     if stroke_set is None:

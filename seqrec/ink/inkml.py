@@ -49,12 +49,37 @@ _MODES = {"!": 0, "'": 1, '"': 2}
 
 
 def read_inkml(path: Path) -> Ink:
-    """The ink of an InkML file (see the module docstring)."""
+    """The ink of an InkML file (see the module docstring).
+
+    Args:
+        path: the InkML file.
+
+    Returns:
+        The ink: time ``recorded`` in seconds from the first point with a T channel, else
+        ``index``.
+
+    Raises:
+        InkError: naming the file, for an unreadable or malformed file, an unsupported trace
+            format or bad trace data.
+    """
     return read_inkml_with_label(path)[0]
 
 
 def read_inkml_with_label(path: Path) -> tuple[Ink, str | None]:
-    """The ink of an InkML file and its ``annotation type="truth"`` text (None if absent)."""
+    """The ink of an InkML file and its ``annotation type="truth"`` text.
+
+    Args:
+        path: the InkML file.
+
+    Returns:
+        The ink (as ``read_inkml``) and the stripped text of the root's truth annotation,
+        None if it has none.
+
+    Raises:
+        InkError: naming the file, for an unreadable or malformed file, several trace formats
+            with different channels, no X or Y channel, an unknown time unit, bad trace data,
+            or ``?`` / ``*`` in an X, Y or T value.
+    """
     root = parse_xml(path)
     channels, y_sign, time_scale = _trace_format(root, path)
     strokes = []
@@ -85,7 +110,19 @@ def decode_trace(text: str, channels: int, where: str = "<trace>") -> np.ndarray
     """Decode an InkML trace body into (N, channels) floats, undoing the difference encodings.
 
     Each channel has a mode (explicit, first or second difference), set by a value's prefix and
-    kept for that channel's later values. ``where`` names the trace in InkError messages.
+    kept for that channel's later values.
+
+    Args:
+        text: the trace's text.
+        channels: values per point (the trace format's channel count).
+        where: names the trace in InkError messages.
+
+    Returns:
+        (N, channels) float64 values, one row per point; NaN for ``?`` / ``*``.
+
+    Raises:
+        InkError: for unexpected characters, a stray or doubled difference prefix, a point
+            whose value count differs from ``channels``, or a difference in the first point.
     """
     points = _tokenize(text, channels, where)
     modes = [0] * channels

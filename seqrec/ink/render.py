@@ -13,9 +13,16 @@ Figure = require("report", "matplotlib.figure").Figure
 
 
 def draw_strokes(axes: Any, ink: Ink, linewidth: float = 1.5) -> None:
-    """Draw ``ink``'s strokes on matplotlib ``axes`` in black, as written: y downward, equal
-    aspect, no axes (a one-point stroke as a dot). The one ink drawing of seqrec: PNGs,
-    corpus previews and report plots use it."""
+    """Draw ``ink``'s strokes on matplotlib ``axes`` in black, as written.
+
+    Y grows downward, the aspect is equal and the axes are hidden; a one-point stroke is drawn
+    as a dot. The one ink drawing of seqrec: PNGs, corpus previews and report plots use it.
+
+    Args:
+        axes: the matplotlib axes to draw on (its y axis is inverted).
+        ink: the ink to draw.
+        linewidth: the line width in points (a dot's marker size is twice it).
+    """
     for stroke in ink.strokes:
         if len(stroke) == 1:
             axes.plot(stroke[:, 0], stroke[:, 1], "k.", markersize=linewidth * 2)
@@ -34,9 +41,20 @@ def render_ink(
     dpi: int = 100,
     linewidth: float = 1.5,
 ) -> Path:
-    """Write ``ink`` as a PNG of ``height`` inches (width follows the ink's aspect); returns path.
+    """Write ``ink`` as a PNG; its width follows the ink's aspect.
 
     Uses matplotlib's Agg canvas directly, so it needs no display and leaves pyplot alone.
+
+    Args:
+        ink: the ink to draw (an empty one gives a blank square).
+        path: the PNG to write; missing parent folders are created.
+        title: a title above the drawing; None: none.
+        height: the drawing's height in inches (the width is kept between 1 and 40 inches).
+        dpi: pixels per inch.
+        linewidth: the stroke width in points.
+
+    Returns:
+        ``path`` as a Path.
     """
     path = Path(path)
     if ink.num_points:

@@ -59,9 +59,21 @@ _BLANK_LINE_RE = re.compile(r"\n[ \t\r]*\n|\r")
 class UnipenSegment:
     """One labelled ``.SEGMENT`` with its ink (pen-down strokes only, y down, t from 0).
 
-    ``ink_key`` identifies the ink independently of the label file that points at it: one
-    ``(include file, component number in that file, first point, last point)`` per piece, so two
-    label files labelling the same pen trajectory (UNIPEN categories 6 and 7) give equal keys.
+    Attributes:
+        ink: the segment's pen-down strokes, y grown downward, t from 0 at its first point;
+            its source is the label file.
+        label: the segment's label, ``\\"`` unescaped.
+        category: the corpus category folder (``data/CAT/...``); None outside that layout.
+        institution: the corpus institution folder (``data/CAT/INST/...``); None outside it.
+        writer_id: the ``.WRITER_ID`` in force at the segment's first component; None if none.
+        segment_type: the ``.SEGMENT`` type, e.g. ``WORD`` or ``CHARACTER``.
+        quality: the ``.SEGMENT`` quality, ``?`` when the statement gives none.
+        delineation: the ``.SEGMENT`` delineation as written, e.g. ``3:2-5``.
+        source: the label file, as a string.
+        ink_key: identifies the ink independently of the label file that points at it: one
+            ``(include file, component number in that file, first point, last point)`` per
+            piece, so two label files labelling the same pen trajectory (UNIPEN categories 6
+            and 7) give equal keys.
     """
 
     ink: Ink
@@ -78,7 +90,14 @@ class UnipenSegment:
 
 @dataclass
 class LabelFile:
-    """A read label file: its usable segments and one message per segment that has no ink."""
+    """A read label file: its usable segments and one message per segment that has no ink.
+
+    Attributes:
+        path: the label file.
+        segments: its segments whose ink was resolved, in file order.
+        problems: one ``FILE:LINE: message`` per segment left out (no label, no ink, a
+            delineation out of range).
+    """
 
     path: Path
     segments: list[UnipenSegment] = field(default_factory=list)
@@ -141,8 +160,15 @@ class _PendingSegment:
 def corpus_layout(path: Path) -> tuple[Path | None, str | None, str | None]:
     """(corpus root, category, institution) of a label file under ``ROOT/data/CAT/INST/...``.
 
-    The root is the nearest ancestor holding ``data/`` (with the file under it) and ``include/``;
-    all three are None when the file is not in that layout.
+    The root is the nearest ancestor holding ``data/`` (with the file under it) and ``include/``.
+
+    Args:
+        path: the label file (made absolute; need not exist).
+
+    Returns:
+        The corpus root, category and institution; category and institution are None when the
+        file lies less than two folders below ``data/``, and all three are None when the file is
+        not in that layout.
     """
     path = Path(path).absolute()
     for root in path.parents:
@@ -158,9 +184,19 @@ def corpus_layout(path: Path) -> tuple[Path | None, str | None, str | None]:
 def read_label_file(path: str | Path, include_dir: str | Path | None = None) -> LabelFile:
     """Read a UNIPEN label file into its segments (see the module docstring for the rules).
 
-    ``include_dir`` defaults to the ``include/`` folder of the corpus the file lies in. Raises
-    InkError (naming the file and line) on a file that cannot be read or parsed; a segment whose
-    ink cannot be resolved is listed in ``problems`` instead.
+    Args:
+        path: the label file.
+        include_dir: the folder ``.INCLUDE`` paths are relative to first; None: the
+            ``include/`` folder of the corpus the file lies in (see ``corpus_layout``), if any.
+
+    Returns:
+        The file's segments; a segment whose ink cannot be resolved is listed in ``problems``
+        instead.
+
+    Raises:
+        InkError: naming the file and line, for a file that cannot be read or parsed: a missing
+            or unreadable file, an include cycle, a malformed ``.SEGMENT`` or delineation, a
+            ``.COORD`` without X or Y, a keyword that needs a number, or a bad pen block.
     """
     path = Path(path)
     root, category, institution = corpus_layout(path)

@@ -9,7 +9,17 @@ from seqrec.ink.ink import InkError
 
 
 def parse_xml(path: Path) -> ET.Element:
-    """The root element of an XML file; InkError for a missing, unreadable or malformed file."""
+    """The root element of an XML file.
+
+    Args:
+        path: the XML file.
+
+    Returns:
+        The document's root element.
+
+    Raises:
+        InkError: naming the file, for a missing, unreadable or malformed file.
+    """
     try:
         return ET.parse(path).getroot()
     except FileNotFoundError:

@@ -25,12 +25,18 @@ class LMError(ValueError):
 
 @dataclass
 class ArpaModel:
-    """A back-off n-gram model: ``ngrams[n - 1]`` maps n-grams to (log10 p, log10 backoff)."""
+    """A back-off n-gram model: ``ngrams[n - 1]`` maps n-grams to (log10 p, log10 backoff).
+
+    Attributes:
+        ngrams: one dict per order, from 1: each n-gram (a tuple of n tokens) to its log10
+            probability and log10 back-off weight (0.0 where the order has none).
+    """
 
     ngrams: list[dict[Ngram, tuple[float, float]]] = field(default_factory=list)
 
     @property
     def order(self) -> int:
+        """The highest n-gram order (the number of orders held)."""
         return len(self.ngrams)
 
     @property
@@ -39,7 +45,19 @@ class ArpaModel:
         return [g[0] for g in self.ngrams[0]]
 
     def log10_prob(self, word: str, context: Sequence[str]) -> float:
-        """log10 p(word | context) with back-off; an unknown word is scored as ``<unk>``."""
+        """log10 p(word | context) with back-off; an unknown word is scored as ``<unk>``.
+
+        Args:
+            word: the token scored.
+            context: the tokens before it, oldest first; only the last ``order - 1`` are used.
+
+        Returns:
+            The log10 probability: the longest matching n-gram's, plus the back-off weights of
+            the contexts backed off from.
+
+        Raises:
+            LMError: when ``word`` has no unigram and the model has no ``<unk>``.
+        """
         if (word,) not in self.ngrams[0]:
             word = UNK
         ctx = tuple(context)[len(context) - self.order + 1 :] if self.order > 1 else ()
@@ -55,7 +73,18 @@ class ArpaModel:
             ctx = ctx[1:]
 
     def sentence_log10(self, tokens: Sequence[str]) -> float:
-        """log10 p(<s> tokens </s>): the sum of every token's and </s>'s log-probability."""
+        """log10 p(<s> tokens </s>): the sum of every token's and </s>'s log-probability.
+
+        Args:
+            tokens: the sentence's tokens, without ``<s>`` and ``</s>``.
+
+        Returns:
+            The sentence's log10 probability, each token scored given ``<s>`` and the tokens
+            before it.
+
+        Raises:
+            LMError: for a token the model cannot score (see ``log10_prob``).
+        """
         history, total = [BOS], 0.0
         for token in [*tokens, EOS]:
             total += self.log10_prob(token, history)
@@ -63,7 +92,14 @@ class ArpaModel:
         return total
 
     def write(self, path: str | Path) -> Path:
-        """Write the model as an ARPA text file."""
+        """Write the model as an ARPA text file (UTF-8, values to 7 decimals).
+
+        Args:
+            path: the file to write; missing parent folders are created.
+
+        Returns:
+            ``path`` as a Path.
+        """
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         with path.open("w", encoding="utf-8") as f:
@@ -82,7 +118,20 @@ class ArpaModel:
 
 
 def read_arpa(path: str | Path) -> ArpaModel:
-    """Read an ARPA file; a malformed one raises LMError naming ``file:line``."""
+    """Read an ARPA file.
+
+    Args:
+        path: the ARPA text file (UTF-8).
+
+    Returns:
+        The model, its n-grams in file order.
+
+    Raises:
+        LMError: for a missing file, or a malformed one, naming ``file:line``: no ``\\data\\``
+            header or ``\\end\\``, bad counts, sections out of order or not holding the
+            announced number of entries, bad or duplicate n-gram lines, a log10 probability
+            above 0.
+    """
     path = Path(path)
     if not path.is_file():
         raise LMError(f"{path}: language model not found")
@@ -168,7 +217,18 @@ def _add_entry(model: ArpaModel, line: str, where: str) -> None:
 
 
 def read_arpa_vocabulary(path: str | Path) -> list[str]:
-    """The unigram tokens of an ARPA file, read without loading the higher orders."""
+    """The unigram tokens of an ARPA file, read without loading the higher orders.
+
+    Args:
+        path: the ARPA text file (UTF-8).
+
+    Returns:
+        The tokens of the ``\\1-grams:`` section, in file order.
+
+    Raises:
+        LMError: for a missing file, a file without a ``\\1-grams:`` section, or a 1-gram
+            line without 2 or 3 fields.
+    """
     path = Path(path)
     if not path.is_file():
         raise LMError(f"{path}: language model not found")

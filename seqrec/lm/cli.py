@@ -129,7 +129,12 @@ def _text_options(p: argparse.ArgumentParser) -> None:
 
 
 def add_lm_parser(sub: Any) -> None:
-    """The ``seqrec lm build|lexicon|words`` verbs."""
+    """The ``seqrec lm build|lexicon|words`` verbs.
+
+    Args:
+        sub: the subparsers action of the ``seqrec`` parser; gets an ``lm`` parser whose verbs
+            set ``run`` to their handler.
+    """
     lm = sub.add_parser("lm", help="build an n-gram LM, a lexicon or a word-count list")
     verbs = lm.add_subparsers(dest="lm_verb", required=True)
     p = verbs.add_parser("build", help="interpolated modified Kneser-Ney LM, written as ARPA")

@@ -20,8 +20,15 @@ _LOG10_ZERO = -99.0  # ARPA's log10 probability of <s>, which is never predicted
 
 
 def estimate_discounts(count_of_counts: Sequence[int]) -> tuple[float, float, float] | None:
-    """D1, D2, D3+ from n1..n4 (how many n-grams occur once .. four times), or None where the
-    formula is undefined or leaves a discount outside (0, k]."""
+    """D1, D2, D3+ of one order from its count-of-counts (Chen & Goodman's estimates).
+
+    Args:
+        count_of_counts: n1..n4: how many n-grams occur once, twice, three and four times.
+
+    Returns:
+        The discounts D1, D2, D3+, or None where a count is 0 or a discount Dk falls outside
+        (0, k].
+    """
     n1, n2, n3, n4 = count_of_counts
     if min(n1, n2, n3, n4) == 0:
         return None
@@ -41,7 +48,17 @@ class _Context:
 
 
 class KneserNey:
-    """An estimated model: adjusted counts, discounts and context statistics per order."""
+    """An estimated model: adjusted counts, discounts and context statistics per order.
+
+    Build one with ``fit`` or ``fit_counts``; the constructor takes their results.
+
+    Args:
+        counts: per order, from 1: each n-gram's adjusted count (raw at the highest order and
+            after ``<s>``, else its continuation count).
+        discounts: per order, from 1: its discounts D1, D2, D3+.
+        fallback: per order, from 1: whether its discounts are ``FALLBACK_DISCOUNTS`` because
+            its count-of-counts gave no valid estimate.
+    """
 
     def __init__(
         self,
@@ -57,6 +74,7 @@ class KneserNey:
 
     @property
     def order(self) -> int:
+        """The highest n-gram order."""
         return len(self.counts)
 
     @classmethod
@@ -66,9 +84,22 @@ class KneserNey:
         order: int,
         discounts: Sequence[tuple[float, float, float]] | None = None,
     ) -> KneserNey:
-        """Estimate from tokenised sentences (without ``<s>``/``</s>``). ``discounts`` (one
-        triple per order, lowest first) overrides the estimates; an order whose count-of-counts
-        give no valid discounts falls back to (0.5, 1.0, 1.5) and is flagged in ``fallback``."""
+        """Estimate from tokenised sentences.
+
+        Args:
+            sentences: token sequences, without ``<s>``/``</s>``; empty ones are skipped.
+            order: the highest n-gram order, at least 1.
+            discounts: one (D1, D2, D3+) triple per order, lowest first, overriding the
+                estimates; None: estimate them, and an order whose count-of-counts give no
+                valid discounts falls back to ``FALLBACK_DISCOUNTS`` and is flagged in
+                ``fallback``.
+
+        Returns:
+            The estimated model.
+
+        Raises:
+            LMError: for an order below 1, or when every sentence is empty.
+        """
         return cls.fit_counts(((sentence, 1) for sentence in sentences), order, discounts)
 
     @classmethod
@@ -78,8 +109,24 @@ class KneserNey:
         order: int,
         discounts: Sequence[tuple[float, float, float]] | None = None,
     ) -> KneserNey:
-        """As ``fit``, from (sentence, how many times it occurs) pairs: the same model as
-        ``fit`` over the repeated sentences, in the time of one pass over the distinct ones."""
+        """As ``fit``, from (sentence, how many times it occurs) pairs.
+
+        Gives the same model as ``fit`` over the repeated sentences, in the time of one pass
+        over the distinct ones.
+
+        Args:
+            sentence_counts: (tokens without ``<s>``/``</s>``, count) pairs; pairs with no
+                tokens or a count below 1 are skipped.
+            order: the highest n-gram order, at least 1.
+            discounts: one (D1, D2, D3+) triple per order, lowest first, overriding the
+                estimates; None: estimate them (see ``fit``).
+
+        Returns:
+            The estimated model.
+
+        Raises:
+            LMError: for an order below 1, or when no pair is left to count.
+        """
         if order < 1:
             raise LMError(f"order must be >= 1, got {order}")
         raw: list[Counter[Ngram]] = [Counter() for _ in range(order)]
@@ -119,8 +166,15 @@ class KneserNey:
         return {h: _Context(totals[h], mass[h] / totals[h]) for h in totals}
 
     def prob(self, word: str, context: Sequence[str]) -> float:
-        """p(word | context) computed directly by the interpolation recursion (no back-off
-        table); ``context`` longer than order-1 tokens is truncated."""
+        """p(word | context) computed directly by the interpolation recursion (no back-off table).
+
+        Args:
+            word: the token scored; one outside the vocabulary is scored as ``<unk>``.
+            context: the tokens before it, oldest first; only the last ``order - 1`` are used.
+
+        Returns:
+            The interpolated probability; 0.0 for ``<s>``, which is never predicted.
+        """
         if word == BOS:
             return 0.0
         if word not in self.vocabulary:
@@ -141,8 +195,13 @@ class KneserNey:
         return (count - self._discount(n, count)) / stats.total + stats.gamma * lower
 
     def to_arpa(self) -> ArpaModel:
-        """The equivalent back-off model: interpolated probabilities of seen n-grams, and each
-        context's gamma as its back-off weight."""
+        """The equivalent back-off model.
+
+        Returns:
+            An ARPA model holding the interpolated probabilities of the seen n-grams (plus
+            ``<unk>`` among the unigrams; ``<s>`` at log10 -99), and each context's gamma as
+            its back-off weight.
+        """
         model = ArpaModel()
         probs: dict[Ngram, float] = {}
         for n in range(1, self.order + 1):

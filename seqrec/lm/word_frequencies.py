@@ -23,8 +23,15 @@ CASES = ("lower", "capitalized", "upper")
 
 @dataclass(frozen=True)
 class CaseShares:
-    """How a text's words are written: all lowercase, capitalised, or all uppercase (a word
-    of one letter counts as capitalised when it is uppercase). The shares sum to 1."""
+    """How a text's words are written: all lowercase, capitalised, or all uppercase.
+
+    A word of one letter counts as capitalised when it is uppercase. The shares sum to 1.
+
+    Attributes:
+        lower: the share of all-lowercase words.
+        capitalized: the share of other words with a cased letter (e.g. ``Paris``, ``McKay``).
+        upper: the share of all-uppercase words of two or more characters.
+    """
 
     lower: float = 1.0
     capitalized: float = 0.0
@@ -32,7 +39,14 @@ class CaseShares:
 
     @classmethod
     def of(cls, words: Iterable[str]) -> CaseShares:
-        """The shares among ``words`` that have a cased letter (others say nothing of case)."""
+        """The shares among ``words`` that have a cased letter (others say nothing of case).
+
+        Args:
+            words: the words of a reference text.
+
+        Returns:
+            Their case shares; all lowercase when no word has a cased letter.
+        """
         counts: Counter[str] = Counter()
         for word in words:
             if word.lower() == word.upper():
@@ -49,7 +63,15 @@ class CaseShares:
         return cls(*(counts[case] / total for case in CASES))
 
     def variants(self, word: str) -> dict[str, float]:
-        """``word`` (lowercase) in each case of non-zero share, with that share."""
+        """``word`` in each case of non-zero share, with that share.
+
+        Args:
+            word: a lowercase word.
+
+        Returns:
+            Each spelling (as is, capitalised, uppercase) with its share; spellings that
+            coincide (e.g. the two of ``a``) have their shares added.
+        """
         out: dict[str, float] = {}
         for spelling, share in (
             (word, self.lower),
@@ -68,9 +90,23 @@ def language_word_counts(
     cases: CaseShares | None = None,
     alphabet: set[str] | None = None,
 ) -> Counter[str]:
-    """The ``top`` most frequent words of ``language`` with counts as in a text of ``tokens``
-    words (at least 1 each), spread over ``cases`` (default: lowercase only); spellings with a
-    character outside ``alphabet`` (when given) are left out."""
+    """The most frequent words of a language with counts as in a text of ``tokens`` words.
+
+    Args:
+        language: a ``wordfreq`` language code.
+        top: how many of its most frequent words to take.
+        tokens: the length in words of the text whose counts are given.
+        cases: the shares each word's count is spread over, by spelling; None: lowercase only.
+        alphabet: the characters a spelling may hold; None: any.
+
+    Returns:
+        Each spelling with its count, at least 1.
+
+    Raises:
+        ValueError: for a language ``wordfreq`` has no list for, or ``top`` or ``tokens``
+            below 1.
+        ImportError: when ``wordfreq`` (seqrec's ``lm`` extra) is not installed.
+    """
     wordfreq = require("lm", "wordfreq")
     if language not in wordfreq.available_languages():
         raise ValueError(f"wordfreq has no word list for language {language!r}")
@@ -88,7 +124,15 @@ def language_word_counts(
 
 
 def write_counts(counts: Mapping[str, int], path: str | Path) -> Path:
-    """``text<TAB>count`` lines, most frequent first: a weighted text for ``seqrec lm build``."""
+    """Write ``text<TAB>count`` lines, most frequent first: a weighted text for ``seqrec lm build``.
+
+    Args:
+        counts: each text with its count; ties are written in text order.
+        path: the file to write (UTF-8); missing parent folders are created.
+
+    Returns:
+        ``path`` as a Path.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     ordered = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
@@ -99,9 +143,23 @@ def write_counts(counts: Mapping[str, int], path: str | Path) -> Path:
 def sample_lines(
     counts: Mapping[str, int], tokens: int, words_per_line: int, seed: int = 0
 ) -> list[str]:
-    """Lines of ``words_per_line`` words drawn independently in proportion to ``counts``,
-    ``tokens`` words in all: LM text for recognising lines, whose word boundaries a list of
-    single words would teach as sentence ends."""
+    """Lines of words drawn independently in proportion to ``counts``.
+
+    LM text for recognising lines, whose word boundaries a list of single words would teach as
+    sentence ends.
+
+    Args:
+        counts: each word with its count, the weight it is drawn with.
+        tokens: how many words to draw in all.
+        words_per_line: words per line (the last line may hold fewer).
+        seed: seeds the draw.
+
+    Returns:
+        The lines, words separated by single spaces.
+
+    Raises:
+        ValueError: for ``words_per_line`` or ``tokens`` below 1.
+    """
     if words_per_line < 1 or tokens < 1:
         raise ValueError(f"words_per_line and tokens must be >= 1, got {words_per_line}, {tokens}")
     rng = random.Random(seed)

@@ -20,12 +20,31 @@ FRONT_ENDS: dict[str, Callable[[FrontEndSpec], nn.Module]] = {
 
 
 def build_frontend(spec: FrontEndSpec) -> nn.Module:
-    """Batched signal-to-feature module for the spec's modality."""
+    """Batched signal-to-feature module for the spec's modality.
+
+    Args:
+        spec: the front-end spec; its ``modality`` picks the builder in ``FRONT_ENDS``.
+
+    Returns:
+        The front end: padded signals with lengths (B,) -> features (B, T, F) with frame
+        lengths (B,).
+    """
     return FRONT_ENDS[spec.modality](spec)
 
 
 def build_ctc_model(spec: ModelSpec) -> CTCModel:
-    """A fresh (untrained) CTCModel as ``spec`` describes it."""
+    """A fresh (untrained) CTCModel as ``spec`` describes it.
+
+    Args:
+        spec: the network's settings; SpecAugment is added when
+            ``spec.front_end.specaugment`` is set.
+
+    Returns:
+        The network, in training mode.
+
+    Raises:
+        ValueError: for encoder settings the network cannot be built with (see ``CTCModel``).
+    """
     augment = spec.front_end.specaugment
     return CTCModel(
         build_frontend(spec.front_end),

@@ -16,22 +16,44 @@ MODEL_SPEC_KEY = "seqrec_model_spec"  # the checkpoint entry SeqRecModule writes
 
 @dataclass(frozen=True)
 class Checkpoint:
-    """A checkpoint's file, the spec of its network and the network's weights (CTCModel
-    state dict)."""
+    """A checkpoint's file, the spec of its network and the network's weights.
+
+    Attributes:
+        path: the checkpoint file.
+        spec: the settings of its network.
+        weights: the network's weights, a ``CTCModel`` state dict (``read_checkpoint`` loads
+            it on the CPU).
+    """
 
     path: Path
     spec: ModelSpec
     weights: dict[str, torch.Tensor]
 
     def model(self) -> CTCModel:
-        """The trained network, in eval mode on the CPU."""
+        """The trained network, in eval mode on the CPU.
+
+        Returns:
+            A ``CTCModel`` built from ``spec`` with ``weights`` loaded.
+        """
         network = build_ctc_model(self.spec)
         network.load_state_dict(self.weights)
         return network.eval()
 
 
 def find_checkpoint(model: str | Path) -> Path:
-    """A checkpoint file, or the best one inside a model or training folder."""
+    """A checkpoint file, or the best one inside a model or training folder.
+
+    Args:
+        model: a checkpoint file, or a folder holding ``best.ckpt`` or ``last.ckpt``
+            (directly or in ``checkpoints/``).
+
+    Returns:
+        ``model`` itself when it is a file; else the first of ``best.ckpt``,
+        ``checkpoints/best.ckpt``, ``last.ckpt`` and ``checkpoints/last.ckpt`` in it.
+
+    Raises:
+        FileNotFoundError: when ``model`` is neither a file nor a folder holding one of those.
+    """
     path = Path(model)
     if path.is_file():
         return path
@@ -42,9 +64,20 @@ def find_checkpoint(model: str | Path) -> Path:
 
 
 def read_checkpoint(model: str | Path) -> Checkpoint:
-    """The checkpoint ``find_checkpoint`` picks for ``model``. Checkpoints from before model
-    specs (flat hyper-parameters) are converted on reading. Raises ValueError naming the file
-    when it is not a seqrec checkpoint."""
+    """The checkpoint ``find_checkpoint`` picks for ``model``, read on the CPU.
+
+    Args:
+        model: a checkpoint file, or a model or training folder holding one.
+
+    Returns:
+        The checkpoint's file, spec and network weights. Checkpoints from before model specs
+        (flat hyper-parameters) are converted on reading.
+
+    Raises:
+        FileNotFoundError: when there is no checkpoint at ``model``.
+        ValueError: naming the file, when it is not a seqrec checkpoint or its spec cannot
+            be read.
+    """
     path = find_checkpoint(model)
     ckpt = torch.load(path, map_location="cpu", weights_only=True)
     if "state_dict" not in ckpt or not (MODEL_SPEC_KEY in ckpt or "hyper_parameters" in ckpt):

@@ -17,9 +17,18 @@ from seqrec.models.subsample import build_subsampling
 class CTCModel(nn.Module):
     """Signals (B, S) with lengths (B,) -> log-probabilities (B, T', V) with lengths (B,).
 
-    ``frontend`` turns signals into features and exposes ``num_features`` and
-    ``frame_lengths``; everything after it is modality-agnostic and set by ``encoder``.
-    ``augment`` (training only) acts on the normalised features.
+    Everything after the front end is modality-agnostic and set by ``encoder``.
+
+    Args:
+        frontend: turns signals into features (B, T, F); exposes ``num_features`` and
+            ``frame_lengths`` (and ``frame_energy`` for "speech" normalisation).
+        vocab_size: output classes V, the blank included.
+        encoder: normalisation, subsampling and recurrent layers.
+        augment: applied to the normalised features (training only); None: none.
+
+    Raises:
+        ValueError: for "speech" normalisation without an audio front end, or an unknown
+            normalisation, subsampling or RNN type, or a factor conv subsampling cannot use.
     """
 
     def __init__(
@@ -59,9 +68,18 @@ class CTCModel(nn.Module):
         levels: torch.Tensor | None = None,
         peaks: torch.Tensor | None = None,
     ) -> tuple[torch.Tensor, torch.Tensor]:
-        """Normalised features (B, T, F) and frame lengths (B,), before augmentation;
-        ``levels`` (B,): input levels for an audio front end's level normalisation, ``peaks``
-        (B,): thresholds for its limiter (default: each input's own)."""
+        """Normalised features (B, T, F) and frame lengths (B,), before augmentation.
+
+        Args:
+            signals: padded signals (B, S), or (B, S, C) for ink.
+            lengths: valid samples (rows) of each signal (B,).
+            levels: input levels (B,) for an audio front end's level normalisation (None:
+                each input's own).
+            peaks: thresholds (B,) for an audio front end's limiter (None: each input's own).
+
+        Returns:
+            The normalised features (B, T, F), padded frames zero, and frame lengths (B,).
+        """
         given = {"levels": levels, "peaks": peaks}
         feats, frame_lengths = self.frontend(
             signals, lengths, **{k: v for k, v in given.items() if v is not None}
@@ -70,7 +88,14 @@ class CTCModel(nn.Module):
         return self.normalizer(feats, frame_lengths, energy), frame_lengths
 
     def output_lengths(self, lengths: torch.Tensor) -> torch.Tensor:
-        """Output frames (B,) the model emits for signals of ``lengths`` (B,)."""
+        """Output frames (B,) the model emits for signals of ``lengths`` (B,).
+
+        Args:
+            lengths: valid samples (rows) of each signal (B,).
+
+        Returns:
+            The number of output frames T' of each (B,).
+        """
         return self.subsample.output_lengths(self.frontend.frame_lengths(lengths))
 
     def forward(
@@ -80,6 +105,18 @@ class CTCModel(nn.Module):
         levels: torch.Tensor | None = None,
         peaks: torch.Tensor | None = None,
     ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Log-probabilities of the output classes for each output frame.
+
+        Args:
+            signals: padded signals (B, S), or (B, S, C) for ink.
+            lengths: valid samples (rows) of each signal (B,).
+            levels: input levels (B,) for an audio front end's level normalisation (None:
+                each input's own).
+            peaks: thresholds (B,) for an audio front end's limiter (None: each input's own).
+
+        Returns:
+            Log-probabilities (B, T', V) and output lengths (B,).
+        """
         feats, frame_lengths = self.features(signals, lengths, levels, peaks)
         x, out_lengths = self.subsample(self.augment(feats), frame_lengths)
         x = self.encoder(x, out_lengths)

@@ -18,6 +18,13 @@ def reverse_within_lengths(x: torch.Tensor, lengths: torch.Tensor) -> torch.Tens
     """Reverse each sequence of (B, T, ...) inside its own length; padding stays in place.
 
     Applying it twice gives back ``x``.
+
+    Args:
+        x: padded sequences (B, T, ...).
+        lengths: valid frames of each (B,).
+
+    Returns:
+        ``x`` with frames [0, length) of each sequence in reverse order (B, T, ...).
     """
     time = torch.arange(x.shape[1], device=x.device)
     lengths = lengths.to(x.device)[:, None]
@@ -40,6 +47,17 @@ class RNNEncoder(nn.Module):
     sequences, the fused cuDNN kernel. ``path`` picks: "auto" (fused on CUDA, per direction
     elsewhere), "per_direction" or "fused"; the outputs are the same either way
     (benchmarks/bench_gpu.py times both on a device).
+
+    Args:
+        input_size: input features D.
+        hidden_size: hidden units H per direction.
+        num_layers: recurrent layers.
+        rnn_type: "lstm" or "gru".
+        bidirectional: whether each layer also runs backward (output H * 2).
+        dropout: dropout between layers (none with one layer).
+
+    Raises:
+        ValueError: for an unknown ``rnn_type``.
     """
 
     def __init__(
@@ -81,12 +99,34 @@ class RNNEncoder(nn.Module):
         return single(x)[0]
 
     def fused(self, x: torch.Tensor) -> bool:
-        """Whether ``x`` (B, T, D) runs through the fused multi-layer call."""
+        """Whether ``x`` (B, T, D) runs through the fused multi-layer call.
+
+        Args:
+            x: the input (B, T, D); where it lives decides for ``path="auto"``.
+
+        Returns:
+            True for ``path="fused"``, or "auto" with ``x`` on CUDA.
+
+        Raises:
+            ValueError: when ``path`` is not one of ``PATHS``.
+        """
         if self.path not in PATHS:
             raise ValueError(f"encoder path must be one of {PATHS}, got {self.path!r}")
         return self.path == "fused" or (self.path == "auto" and x.is_cuda)
 
     def forward(self, x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+        """Run the layers over padded sequences, by the path ``fused`` picks.
+
+        Args:
+            x: padded input sequences (B, T, D).
+            lengths: valid frames of each (B,).
+
+        Returns:
+            The last layer's output (B, T, H * directions), zero at padded frames.
+
+        Raises:
+            ValueError: when ``path`` is not one of ``PATHS``.
+        """
         if self.fused(x):
             packed = pack_padded_sequence(x, lengths.cpu(), batch_first=True, enforce_sorted=False)
             out, _ = pad_packed_sequence(

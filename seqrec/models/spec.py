@@ -30,8 +30,14 @@ MODALITIES = tuple(FEATURE_CONFIGS)
 
 @dataclass(frozen=True)
 class TextSpec:
-    """The characters the model writes (class i + 1 is ``characters[i]``; 0 is the CTC blank)
-    and the normalisation its training transcripts went through."""
+    """The characters the model writes and the normalisation its training transcripts went
+    through.
+
+    Attributes:
+        characters: the output characters: class i + 1 is ``characters[i]``; 0 is the CTC
+            blank (stored as a tuple).
+        normalizer: the normalisation the training transcripts went through.
+    """
 
     characters: tuple[str, ...]
     normalizer: TextNormalizer = TextNormalizer()
@@ -45,21 +51,48 @@ class TextSpec:
         return len(self.characters) + 1
 
     def tokenizer(self) -> CharTokenizer:
+        """The tokenizer of these characters.
+
+        Returns:
+            A ``CharTokenizer`` mapping ``characters[i]`` to id i + 1.
+
+        Raises:
+            ValueError: when the characters are not unique single characters.
+        """
         return CharTokenizer(self.characters)
 
     @classmethod
     def from_text_config(cls, config: dict[str, Any]) -> TextSpec:
-        """The spec of a data module's ``text_config`` (``{"tokenizer": {"characters": ...},
-        "normalizer": {...}}``), the form old checkpoints stored too."""
+        """The spec of a data module's ``text_config``, the form old checkpoints stored too.
+
+        Args:
+            config: ``{"tokenizer": {"characters": ...}, "normalizer": {...}}``, the
+                normaliser as ``TextNormalizer`` keyword arguments.
+
+        Returns:
+            The ``TextSpec``.
+
+        Raises:
+            KeyError: when ``config`` lacks the tokenizer's characters or the normaliser.
+        """
         return cls(config["tokenizer"]["characters"], TextNormalizer(**config["normalizer"]))
 
 
 @dataclass(frozen=True)
 class FrontEndSpec:
-    """The input the model reads and how it becomes features: ``modality`` and its
-    ``features`` settings (``FEATURE_CONFIGS``: "audio", waveforms at ``sample_rate`` into
-    log-mel or cepstral features, ``LogMelConfig``; "ink", pen points or Bézier curves,
-    ``InkFeatureConfig``). ``specaugment`` masks the features in training (None: off)."""
+    """The input the model reads and how it becomes features.
+
+    Attributes:
+        modality: "audio" or "ink" (``MODALITIES``).
+        sample_rate: the rate audio is resampled to before its features.
+        features: the modality's feature settings (``FEATURE_CONFIGS``): ``LogMelConfig``
+            for audio (log-mel or cepstral features), ``InkFeatureConfig`` for ink (pen
+            points or Bézier curves).
+        specaugment: masks the features in training; None: off.
+
+    Raises:
+        ValueError: for an unknown modality, or features of another modality's class.
+    """
 
     modality: str = "audio"
     sample_rate: int = 16000
@@ -79,11 +112,20 @@ class FrontEndSpec:
 
 @dataclass(frozen=True)
 class EncoderSpec:
-    """Everything between the front end and the CTC head: feature ``normalization``
-    ("utterance", "speech" (audio: the statistics of the speech frames), "sliding", "global"
-    or "none"; ``seqrec.features.normalize``), frame ``subsampling`` by ``subsampling_factor``, then
-    ``num_layers`` recurrent layers (``rnn_type`` "lstm" or "gru") of ``hidden_size`` units
-    per direction, with ``dropout`` between layers and before the head."""
+    """Everything between the front end and the CTC head: feature normalisation, frame
+    subsampling, then the recurrent layers.
+
+    Attributes:
+        normalization: "utterance", "speech" (audio: the statistics of the speech frames),
+            "sliding", "global" or "none" (``seqrec.features.normalize``).
+        subsampling: "stack" (frame stacking) or "conv" (strided convolutions).
+        subsampling_factor: input frames per output frame (a power of two for "conv").
+        rnn_type: "lstm" or "gru".
+        hidden_size: units per direction.
+        num_layers: recurrent layers.
+        bidirectional: whether each layer also runs backward.
+        dropout: dropout between layers and before the head.
+    """
 
     normalization: str = "utterance"
     subsampling: str = "stack"
@@ -212,8 +254,16 @@ class ModelSpec:
 
 
 def spec_differences(saved: ModelSpec, current: ModelSpec) -> list[str]:
-    """What differs between two specs, one line per setting: ``"encoder.hidden_size: 32
-    saved, 64 now"``; empty when they are the same."""
+    """What differs between two specs, one line per setting.
+
+    Args:
+        saved: the spec a checkpoint holds.
+        current: the spec to compare it with.
+
+    Returns:
+        One line per differing setting, sorted by name (``"encoder.hidden_size: 32 saved,
+        64 now"``, long values shortened); empty when the specs are the same.
+    """
     lines: list[str] = []
 
     def walk(a: Any, b: Any, name: str) -> None:

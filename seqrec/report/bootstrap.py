@@ -17,7 +17,15 @@ _CHUNK_DRAWS = 1 << 20  # indices drawn at once; bounds memory for large N
 
 @dataclass(frozen=True)
 class Interval:
-    """An error rate with its bootstrap standard error and percentile confidence interval."""
+    """An error rate with its bootstrap standard error and percentile confidence interval.
+
+    Attributes:
+        rate: the corpus error rate, sum(errors) / sum(lengths).
+        low: the lower bound of the percentile interval.
+        high: the upper bound of the percentile interval.
+        std: the standard deviation of the resampled rates (0.0 for one resample).
+        level: the confidence level of the interval, in (0, 1).
+    """
 
     rate: float
     low: float
@@ -29,9 +37,20 @@ class Interval:
 @dataclass(frozen=True)
 class PairedTest:
     """Systems A and B on the same utterances: their rates, the difference B - A with its
-    percentile confidence interval, and the fractions of resamples where B made strictly
-    fewer errors than A (``p_b_better``) or exactly as many (``ties``; a tie is not "better",
-    so two identical systems get ``p_b_better == 0``)."""
+    percentile confidence interval, and how often B beat or tied A over the resamples.
+
+    Attributes:
+        rate_a: A's corpus error rate.
+        rate_b: B's corpus error rate.
+        delta: ``rate_b - rate_a``.
+        low: the lower bound of the percentile interval of B - A.
+        high: the upper bound of the percentile interval of B - A.
+        p_b_better: the fraction of resamples where B made strictly fewer errors than A (a tie
+            is not "better", so two identical systems get ``p_b_better == 0``).
+        ties: the fraction of resamples where B made exactly as many errors as A.
+        level: the confidence level of the interval, in (0, 1).
+        resamples: the number of paired resamples drawn.
+    """
 
     rate_a: float
     rate_b: float
@@ -45,8 +64,20 @@ class PairedTest:
 
 
 def resample_sums(stats: np.ndarray, resamples: int = 1000, seed: int = 0) -> np.ndarray:
-    """Column sums (R, K) of ``resamples`` bootstrap resamples of the rows of ``stats`` (N, K),
-    each drawing N rows with replacement from a generator seeded with ``seed``."""
+    """Column sums of bootstrap resamples of the rows of ``stats``, each resample drawing N
+    rows with replacement.
+
+    Args:
+        stats: per-utterance counts (N, K), e.g. errors and reference lengths as columns.
+        resamples: how many resamples R to draw.
+        seed: seeds the generator that draws the rows.
+
+    Returns:
+        The column sums (R, K) of every resample, of ``stats``'s dtype.
+
+    Raises:
+        ValueError: ``stats`` has no rows, or ``resamples`` is below 1.
+    """
     n = len(stats)
     if n == 0:
         raise ValueError("cannot bootstrap zero utterances")
@@ -69,8 +100,21 @@ def rate_interval(
     resamples: int = 1000,
     seed: int = 0,
 ) -> Interval:
-    """The corpus rate sum(errors) / sum(lengths) of per-utterance counts (N,) with its
-    bootstrap interval at ``level``."""
+    """The corpus rate sum(errors) / sum(lengths) with its bootstrap interval.
+
+    Args:
+        errors: errors per utterance (N,).
+        lengths: reference length per utterance (N,).
+        level: the confidence level of the interval, in (0, 1).
+        resamples: how many bootstrap resamples to draw.
+        seed: seeds the resampling.
+
+    Returns:
+        The rate, its percentile interval at ``level`` and its bootstrap standard error.
+
+    Raises:
+        ValueError: no utterances, ``resamples`` below 1, or ``level`` outside (0, 1).
+    """
     sums = resample_sums(np.stack([errors, lengths], axis=1), resamples, seed)
     rates = sums[:, 0] / np.maximum(sums[:, 1], 1)
     low, high = _percentiles(rates, level)
@@ -86,8 +130,25 @@ def paired_test(
     resamples: int = 1000,
     seed: int = 0,
 ) -> PairedTest:
-    """Paired bootstrap of two systems' per-utterance errors (N,) on the same references
-    (lengths (N,)): every resample draws the same utterances for both."""
+    """Paired bootstrap of two systems' errors on the same references: every resample draws
+    the same utterances for both.
+
+    Args:
+        errors_a: system A's errors per utterance (N,).
+        errors_b: system B's errors per utterance (N,), same utterances in the same order.
+        lengths: reference length per utterance (N,).
+        level: the confidence level of the interval of B - A, in (0, 1).
+        resamples: how many paired resamples to draw.
+        seed: seeds the resampling.
+
+    Returns:
+        Both rates, B - A with its percentile interval, and the fractions of resamples where
+        B made fewer errors than A or as many.
+
+    Raises:
+        ValueError: the three arrays differ in length, there are no utterances, ``resamples``
+            is below 1, or ``level`` is outside (0, 1).
+    """
     if not len(errors_a) == len(errors_b) == len(lengths):
         raise ValueError(
             f"paired counts differ in length: {len(errors_a)}, {len(errors_b)}, {len(lengths)}"

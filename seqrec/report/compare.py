@@ -15,7 +15,15 @@ from seqrec.report.tables import UNIT_NAMES
 
 @dataclass
 class Comparison:
-    """Two systems' scores on the same references, and the paired test on one unit."""
+    """Two systems' scores on the same references, and the paired test on one unit.
+
+    Attributes:
+        names: the two systems' names (A, B), their report folders.
+        scores: A's and B's scores, utterances in the same order.
+        unit: the unit the test ran on: "word" or "char".
+        test: the paired bootstrap test of B against A on ``unit``.
+        seed: the seed the resampling used.
+    """
 
     names: tuple[str, str]
     scores: tuple[Scores, Scores]
@@ -24,8 +32,13 @@ class Comparison:
     seed: int
 
     def text(self) -> str:
-        """The printed result: each system's WER and CER, the difference B - A with its
-        confidence interval, and the probability that B is better."""
+        """The printed result of the comparison.
+
+        Returns:
+            Lines of text: each system's WER and CER, the utterance and reference counts, the
+            difference B - A with its confidence interval, and the probability that B is
+            better.
+        """
         t = self.test
         label = "WER" if self.unit == "word" else "CER"
         lines = [
@@ -45,8 +58,18 @@ class Comparison:
 
 
 def read_utterances(report_dir: str | Path) -> list[dict]:
-    """The rows of ``report_dir/utterances.jsonl``; a missing file or a row without source,
-    ref or hyp raises ValueError naming the file and line."""
+    """The utterance rows of a ``seqrec evaluate --report`` folder.
+
+    Args:
+        report_dir: the report folder holding ``utterances.jsonl``.
+
+    Returns:
+        One dict per non-blank line, with its "source", "ref" and "hyp" as strings.
+
+    Raises:
+        ValueError: the file is missing or holds no rows, or a row is not JSON or lacks
+            source, ref or hyp (naming the file and line).
+    """
     path = Path(report_dir) / "utterances.jsonl"
     if not path.is_file():
         raise ValueError(f"{path}: not found (is {report_dir} a seqrec evaluate report?)")
@@ -67,8 +90,20 @@ def read_utterances(report_dir: str | Path) -> list[dict]:
 def pair_rows(
     rows_a: list[dict], rows_b: list[dict], names: tuple[str, str]
 ) -> tuple[list[str], list[str], list[str]]:
-    """References and both hypothesis lists, in A's order, matching rows by (source, ref)
-    (repeats in order of appearance); rows present in only one report raise ValueError."""
+    """Match two reports' rows by (source, ref), repeats in order of appearance.
+
+    Args:
+        rows_a: report A's rows (``read_utterances``).
+        rows_b: report B's rows.
+        names: the two reports' names, for the error message.
+
+    Returns:
+        The references, A's hypotheses and B's hypotheses, in A's order.
+
+    Raises:
+        ValueError: some rows are present in only one report (counting them, and naming the
+            first of each).
+    """
     queue: dict[tuple[str, str], list[str]] = defaultdict(list)
     for row in rows_b:
         queue[row["source"], row["ref"]].append(row["hyp"])
@@ -101,7 +136,23 @@ def compare_reports(
     seed: int = 0,
     level: float = 0.95,
 ) -> Comparison:
-    """Rescore both reports' hypotheses and run the paired bootstrap test on ``unit``."""
+    """Rescore both reports' hypotheses and run the paired bootstrap test on one unit.
+
+    Args:
+        report_a: system A's report folder.
+        report_b: system B's report folder, scored on the same utterances.
+        unit: the unit to test: "word" or "char".
+        resamples: how many paired bootstrap resamples to draw.
+        seed: seeds the resampling.
+        level: the confidence level of the interval of B - A, in (0, 1).
+
+    Returns:
+        Both systems' scores and the paired test of B against A.
+
+    Raises:
+        ValueError: ``unit`` is unknown, a report cannot be read, the reports hold different
+            utterances, or ``resamples`` or ``level`` is out of range.
+    """
     if unit not in UNITS:
         raise ValueError(f"unit must be one of {UNITS}, got {unit!r}")
     names = (str(report_a), str(report_b))

@@ -30,8 +30,15 @@ MAX_LENGTH_BINS = 12
 
 
 def length_bins(lengths: np.ndarray) -> tuple[np.ndarray, list[str]]:
-    """The bin (N,) of each reference length (N,) and the bins' labels: one bin per length
-    when there are at most ``MAX_LENGTH_BINS`` of them, else equal-width integer ranges."""
+    """Bins of reference length: one bin per length when there are at most
+    ``MAX_LENGTH_BINS`` of them, else equal-width integer ranges.
+
+    Args:
+        lengths: reference length per utterance (N,), at least one.
+
+    Returns:
+        The bin of each utterance (N,) and the bins' labels ("7", or a range "3-5").
+    """
     low, high = int(lengths.min()), int(lengths.max())
     count = min(high - low + 1, MAX_LENGTH_BINS)
     edges = np.unique(np.linspace(low, high + 1, count + 1).round().astype(int))
@@ -43,7 +50,18 @@ def length_bins(lengths: np.ndarray) -> tuple[np.ndarray, list[str]]:
 
 
 def plot_error_by_length(scores: Scores, path: str | Path) -> Path:
-    """Bars of WER and CER per bin of reference length in words, with utterance counts."""
+    """Bars of WER and CER per bin of reference length in words, with utterance counts.
+
+    Args:
+        scores: the corpus's scores.
+        path: the PNG file to write (its folder is made).
+
+    Returns:
+        ``path``, as a Path.
+
+    Raises:
+        ValueError: ``scores`` has no utterances.
+    """
     if len(scores) == 0:
         raise ValueError(f"{path}: no utterances to plot")
     which, labels = length_bins(scores.lengths("word"))
@@ -53,8 +71,20 @@ def plot_error_by_length(scores: Scores, path: str | Path) -> Path:
 
 
 def plot_error_by_level(scores: Scores, levels: Sequence[float | None], path: str | Path) -> Path:
-    """Bars of WER and CER per band of input level in dBFS (``level_bands``: utterances
-    without a level, and empty bands, left out), with utterance counts."""
+    """Bars of WER and CER per band of input level in dBFS, with utterance counts.
+
+    Args:
+        scores: the corpus's scores.
+        levels: each utterance's level in dBFS; None where it has none (left out, as are
+            empty bands: ``level_bands``).
+        path: the PNG file to write (its folder is made).
+
+    Returns:
+        ``path``, as a Path.
+
+    Raises:
+        ValueError: no utterance has a level.
+    """
     indices, which, labels = level_bands(levels)
     if not labels:
         raise ValueError(f"{path}: no utterance has an input level to plot")
@@ -91,9 +121,26 @@ def plot_utterance(
 ) -> Path:
     """One utterance as its model's modality draws it (audio: the model's features; ink: its
     strokes), titled with its reference and hypothesis. Over a time axis, the CTC forced
-    alignments of ``hyp`` (wrong words, per the word ``alignment`` chunks, in red) and ``ref``
-    go under it, in seconds; audio is scaled by ``gain_db`` as it was transcribed
-    (``apply_gain``). Raises ValueError naming the file when the input cannot be read."""
+    alignments of ``hyp`` and ``ref`` go under it, in seconds; one that cannot be had is
+    noted in its place.
+
+    Args:
+        recognizer: the recognizer that decoded the utterance (its modality, features and
+            aligner).
+        entry: the utterance's manifest entry.
+        ref: its reference transcript.
+        hyp: its hypothesis.
+        alignment: the word alignment chunks of ``hyp`` against ``ref``; hypothesis words
+            outside ``equal`` chunks are drawn in red.
+        path: the PNG file to write (its folder is made).
+        gain_db: the gain audio was transcribed with, applied again (``apply_gain``).
+
+    Returns:
+        ``path``, as a Path.
+
+    Raises:
+        ValueError: the input cannot be read (naming the file).
+    """
     modality = recognizer.modality
     source = modality.read(entry)
     signal = modality.prepare(source)

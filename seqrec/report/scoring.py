@@ -17,8 +17,13 @@ from seqrec.metrics import COUNT_COLUMNS, UNITS, Chunk, ErrorCounts, utterance_e
 
 @dataclass
 class Scores:
-    """Edit counts (N, 4) per unit, columns as ``COUNT_COLUMNS``, and per-utterance alignment
-    chunks per unit (tokens are words, or single characters)."""
+    """Per-utterance edit counts and alignments, for each unit ("word" and "char").
+
+    Attributes:
+        counts: per unit, edit counts (N, 4), columns as ``COUNT_COLUMNS``.
+        alignments: per unit, each utterance's alignment chunks (tokens are words, or single
+            characters).
+    """
 
     counts: dict[str, np.ndarray]
     alignments: dict[str, list[list[Chunk]]]
@@ -27,17 +32,39 @@ class Scores:
         return len(self.counts["word"])
 
     def errors(self, unit: str) -> np.ndarray:
-        """Substitutions + deletions + insertions per utterance (N,)."""
+        """Errors per utterance.
+
+        Args:
+            unit: "word" or "char".
+
+        Returns:
+            Substitutions + deletions + insertions per utterance (N,).
+        """
         return self.counts[unit][:, :3].sum(axis=1)
 
     def lengths(self, unit: str) -> np.ndarray:
-        """Reference length per utterance (N,): substitutions + deletions + hits."""
+        """Reference length per utterance.
+
+        Args:
+            unit: "word" or "char".
+
+        Returns:
+            Substitutions + deletions + hits per utterance (N,).
+        """
         c = self.counts[unit]
         return c[:, 0] + c[:, 1] + c[:, 3]
 
     def utterance_dicts(self, unit: str) -> list[dict[str, Any]]:
         """``ErrorCounts.to_dict()`` of every utterance, built directly (``dataclasses.asdict``
-        would cost more than the alignment)."""
+        would cost more than the alignment).
+
+        Args:
+            unit: "word" or "char".
+
+        Returns:
+            One dict per utterance: the ``COUNT_COLUMNS`` counts, "reference_length" and
+            "rate".
+        """
         errors, lengths = self.errors(unit), self.lengths(unit)
         rates = np.where(lengths > 0, errors / np.maximum(lengths, 1), (errors > 0) * 1.0)
         rows = zip(self.counts[unit].tolist(), lengths.tolist(), rates.tolist(), strict=True)
@@ -46,15 +73,29 @@ class Scores:
         ]
 
     def select(self, indices: np.ndarray) -> Scores:
-        """The scores of the utterances at ``indices`` (M,), in that order."""
+        """The scores of some utterances.
+
+        Args:
+            indices: the utterances to keep (M,), in the order wanted.
+
+        Returns:
+            Their counts and alignments, in the order of ``indices``.
+        """
         return Scores(
             {unit: c[indices] for unit, c in self.counts.items()},
             {unit: [a[i] for i in indices] for unit, a in self.alignments.items()},
         )
 
     def rates_by_bin(self, which: np.ndarray, count: int) -> dict[str, np.ndarray]:
-        """Per unit, the error rate (K,) of each of ``count`` bins, pooled over the
-        utterances in it, given each utterance's bin ``which`` (N,); 0 for an empty bin."""
+        """The error rate of each bin of utterances, pooled over the utterances in it.
+
+        Args:
+            which: each utterance's bin (N,), integers from 0.
+            count: the number of bins K.
+
+        Returns:
+            Per unit, the error rate of each bin (K,); 0 for an empty bin.
+        """
         rates = {}
         for unit in UNITS:
             errors = np.bincount(which, self.errors(unit), count)
@@ -63,12 +104,31 @@ class Scores:
         return rates
 
     def total(self, unit: str) -> ErrorCounts:
-        """The corpus counts (equal to ``seqrec.metrics.word_errors``/``char_errors``)."""
+        """The corpus counts.
+
+        Args:
+            unit: "word" or "char".
+
+        Returns:
+            The counts summed over utterances (equal to ``seqrec.metrics.word_errors`` or
+            ``char_errors``).
+        """
         return ErrorCounts(*(int(x) for x in self.counts[unit].sum(axis=0)))
 
 
 def score(refs: Sequence[str], hyps: Sequence[str]) -> Scores:
-    """Score every pair at word and character level (``seqrec.metrics.utterance_errors``)."""
+    """Score every pair at word and character level (``seqrec.metrics.utterance_errors``).
+
+    Args:
+        refs: the N reference transcripts; an empty one counts its hypothesis as insertions.
+        hyps: hypotheses, one per reference.
+
+    Returns:
+        The edit counts and alignments of every pair, per unit.
+
+    Raises:
+        ValueError: ``refs`` and ``hyps`` differ in length.
+    """
     counts, alignments = {}, {}
     for unit in UNITS:
         counts[unit], alignments[unit] = utterance_errors(unit, refs, hyps)

@@ -24,7 +24,13 @@ LEVEL_LABELS = (
 
 @dataclass
 class Confusions:
-    """The most frequent edit operations, each list sorted by count, then alphabetically."""
+    """The most frequent edit operations, each list sorted by count, then alphabetically.
+
+    Attributes:
+        substitutions: ((ref token, hyp token), count) pairs.
+        deletions: (ref token, count) pairs.
+        insertions: (hyp token, count) pairs.
+    """
 
     substitutions: list[tuple[tuple[str, str], int]]
     deletions: list[tuple[str, int]]
@@ -32,8 +38,16 @@ class Confusions:
 
 
 def confusions(alignments: Sequence[Sequence[Chunk]], top: int = 10) -> Confusions:
-    """The ``top`` most frequent substitutions (ref -> hyp token pairs), deletions (ref
-    tokens) and insertions (hyp tokens) over per-utterance alignment chunks."""
+    """The most frequent substitutions, deletions and insertions over alignments.
+
+    Args:
+        alignments: each utterance's alignment chunks (``Scores.alignments`` of one unit).
+        top: how many of each kind to keep.
+
+    Returns:
+        The ``top`` most frequent substitutions (ref -> hyp token pairs), deletions (ref
+        tokens) and insertions (hyp tokens), with their counts.
+    """
     subs: Counter[tuple[str, str]] = Counter()
     dels: Counter[str] = Counter()
     ins: Counter[str] = Counter()
@@ -53,8 +67,16 @@ def _most_common(counter: Counter, top: int) -> list:
 
 
 def sclite_table(scores: Scores) -> str:
-    """Utterances, reference units, Corr/Sub/Del/Ins/Err % and sentence error rate (S.Err,
-    utterances with at least one error) per unit, as in sclite's summary."""
+    """The sclite-style summary table of a scored corpus.
+
+    Args:
+        scores: the corpus's scores.
+
+    Returns:
+        A Markdown table with a row per unit: utterances, reference units, Corr/Sub/Del/Ins/Err
+        % and sentence error rate (S.Err, utterances with at least one error), as in sclite's
+        summary.
+    """
     lines = [
         "| unit | utterances | ref units | Corr % | Sub % | Del % | Ins % | Err % | S.Err % |",
         "|---|--:|--:|--:|--:|--:|--:|--:|--:|",
@@ -71,7 +93,16 @@ def sclite_table(scores: Scores) -> str:
 
 
 def interval_table(intervals: dict[str, Interval], resamples: int, seed: int) -> str:
-    """Bootstrap confidence intervals of the error rate per unit."""
+    """Bootstrap confidence intervals of the error rate per unit.
+
+    Args:
+        intervals: per unit ("word", "char"), its interval; all at one level, at least one.
+        resamples: the number of resamples drawn, for the caption.
+        seed: the seed of the resampling, for the caption.
+
+    Returns:
+        A caption line and a Markdown table: rate, interval and standard error per unit.
+    """
     level = next(iter(intervals.values())).level
     lines = [
         f"Bootstrap over utterances (Bisani & Ney 2004): {resamples} resamples, seed {seed}.",
@@ -88,9 +119,16 @@ def interval_table(intervals: dict[str, Interval], resamples: int, seed: int) ->
 
 
 def level_bands(levels: Sequence[float | None]) -> tuple[np.ndarray, np.ndarray, list[str]]:
-    """Of the N utterances' levels in dBFS (None where there is none: ink, or unreadable),
-    the indices (M,) of those with one, their band (M,) among the bands of ``LEVEL_EDGES``
-    that hold any, and those bands' labels (low to high)."""
+    """The bands of input level of the utterances that have one.
+
+    Args:
+        levels: the N utterances' levels in dBFS (None where there is none: ink, or
+            unreadable).
+
+    Returns:
+        The indices (M,) of the utterances with a level, their band (M,) among the bands of
+        ``LEVEL_EDGES`` that hold any, and those bands' labels (low to high).
+    """
     indices = np.array([i for i, level in enumerate(levels) if level is not None], dtype=int)
     bands = np.searchsorted(LEVEL_EDGES, [levels[i] for i in indices], side="right")
     present = np.unique(bands)
@@ -98,8 +136,16 @@ def level_bands(levels: Sequence[float | None]) -> tuple[np.ndarray, np.ndarray,
 
 
 def level_table(scores: Scores, levels: Sequence[float | None]) -> str:
-    """Utterances, WER and CER per band of input level (``level_bands``; empty bands left
-    out), or "" when no utterance has a level."""
+    """The error rate by input level.
+
+    Args:
+        scores: the corpus's scores.
+        levels: each utterance's level in dBFS, None where it has none.
+
+    Returns:
+        A Markdown table of utterances, WER and CER per band of input level (``level_bands``;
+        empty bands left out), or "" when no utterance has a level.
+    """
     indices, which, labels = level_bands(levels)
     if not labels:
         return ""
@@ -115,7 +161,14 @@ def level_table(scores: Scores, levels: Sequence[float | None]) -> str:
 
 
 def confusion_tables(found: Confusions) -> str:
-    """Three small tables: substitutions, deletions, insertions."""
+    """Three small tables: substitutions, deletions, insertions.
+
+    Args:
+        found: the most frequent edit operations (``confusions``).
+
+    Returns:
+        The three titled Markdown tables, token pairs or tokens with their counts.
+    """
     lines = ["Substitutions:", "", "| ref | hyp | count |", "|---|---|--:|"]
     lines += [f"| {_cell(r)} | {_cell(h)} | {n} |" for (r, h), n in found.substitutions]
     for title, items in (("Deletions", found.deletions), ("Insertions", found.insertions)):
@@ -127,9 +180,20 @@ def confusion_tables(found: Confusions) -> str:
 def worst_table(
     rows: Sequence[dict], word_errors: np.ndarray, indices: Sequence[int], plots: dict[int, str]
 ) -> str:
-    """The utterance rows at ``indices`` with their word errors (from ``word_errors`` (N,)),
-    WER, reference, hypothesis and a link to their plot where one was drawn (else the
-    row's error or warnings)."""
+    """The table of the worst utterances.
+
+    Args:
+        rows: the N utterance rows of an evaluation (with line, source, ref, hyp, wer, error
+            and optional warnings).
+        word_errors: word errors per utterance (N,).
+        indices: the rows to list, in order.
+        plots: row index -> the file name of its picture, for the rows that have one.
+
+    Returns:
+        A Markdown table of the rows at ``indices``: line, source, word errors, WER,
+        reference, hypothesis and a link to the plot where one was drawn (else the row's
+        error or warnings).
+    """
     lines = ["| line | source | word errors | WER % | ref | hyp | plot |"]
     lines.append("|--:|---|--:|--:|---|---|---|")
     for i in indices:

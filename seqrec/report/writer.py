@@ -42,8 +42,26 @@ def write_report(
 ) -> Path:
     """Write the report folder: summary.json (plus 95% bootstrap intervals of WER and CER),
     utterances.jsonl, report.md and, with ``plots``, the error-by-length plot, for audio the
-    error-by-level plot and, given the ``recognizer`` that decoded it, one picture per
-    utterance among the ``worst`` (not of silent ones)."""
+    error-by-level plot and, given the ``recognizer``, one picture per utterance among the
+    worst (not of failed or silent ones).
+
+    Args:
+        evaluation: the scored evaluation to report.
+        report_dir: the folder to write (made if missing).
+        recognizer: the recognizer that decoded ``evaluation``, to draw the worst
+            utterances; None: no utterance pictures.
+        worst: how many utterances, by word errors, report.md lists (and pictures).
+        plots: draw the PNG plots.
+        resamples: how many bootstrap resamples the intervals draw.
+        seed: seeds the resampling.
+        top: how many of the most frequent substitutions, deletions and insertions to list.
+
+    Returns:
+        The report folder, as a Path.
+
+    Raises:
+        ValueError: ``evaluation`` has no utterances.
+    """
     scores = evaluation.scores
     if len(scores) == 0:
         raise ValueError(f"{evaluation.summary.get('manifest')}: no utterances to report")
@@ -73,8 +91,17 @@ def write_report(
 
 
 def worst_utterances(word_errors: np.ndarray, rows: list[dict], count: int) -> list[int]:
-    """Indices of the ``count`` rows with the most word errors (then highest WER, then first
-    in the manifest)."""
+    """The worst utterances of an evaluation.
+
+    Args:
+        word_errors: word errors per utterance (N,).
+        rows: the N utterance rows, each with its "wer".
+        count: how many indices to return, at most.
+
+    Returns:
+        Indices of the ``count`` rows with the most word errors (then highest WER, then first
+        in the manifest), worst first.
+    """
     order = sorted(range(len(rows)), key=lambda i: (-int(word_errors[i]), -rows[i]["wer"], i))
     return order[:count]
 

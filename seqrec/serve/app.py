@@ -50,7 +50,23 @@ def create_app(
     max_body_bytes: int = MAX_BODY_BYTES,
     cors_origins: Sequence[str] = (),
 ) -> Starlette:
-    """The service's ASGI app for ``models`` (at least one; names unique)."""
+    """The service's ASGI app: the routes of this module over the served models.
+
+    Args:
+        models: the models to serve, at least one, names unique; a request of a modality
+            without ``?model=`` gets the first of it.
+        token: when given, every route but the page and its static files asks for
+            ``Authorization: Bearer TOKEN`` (the socket also takes ``?token=``); None: open.
+        max_body_bytes: bodies larger than this are refused with 413.
+        cors_origins: origins allowed to call the service from a browser (CORS, GET and
+            POST); empty: no CORS headers.
+
+    Returns:
+        The Starlette application, for uvicorn to run.
+
+    Raises:
+        ValueError: ``models`` is empty or two of them share a name.
+    """
     if not models:
         raise ValueError("serve needs at least one model")
     names = [m.name for m in models]

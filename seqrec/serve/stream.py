@@ -45,13 +45,28 @@ class StreamError(Exception):
 
 
 class InkSession:
-    """The strokes drawn so far; each change re-decodes the whole ink."""
+    """The strokes drawn so far; each change re-decodes the whole ink.
+
+    Args:
+        model: the served ink model that decodes the strokes.
+    """
 
     def __init__(self, model: ServedModel) -> None:
         self.model = model
         self.strokes: list[np.ndarray] = []
 
     def handle(self, message: dict[str, Any]) -> None:
+        """Apply one ink message to the strokes.
+
+        Args:
+            message: a parsed JSON message: ``{"type": "stroke", "points": [[x, y, t], ...]}``
+                appends a stroke, ``{"type": "undo"}`` drops the last one (if any), ``{"type":
+                "clear"}`` drops all.
+
+        Raises:
+            StreamError: an unknown message type, or points that are not a non-empty list of
+                finite [x, y, t].
+        """
         kind = message.get("type")
         if kind == "stroke":
             self.strokes.append(_stroke(message.get("points")))
@@ -64,6 +79,16 @@ class InkSession:
             raise StreamError(f"unknown ink message type {kind!r}: stroke, undo or clear")
 
     def transcript(self) -> dict[str, Any]:
+        """Decode the whole ink drawn so far, with timestamps.
+
+        Returns:
+            The ``{"type": "transcript"}`` reply: the ``answer`` fields (only "text" "" and
+            "words" [] while there are no strokes), "strokes" (their count) and "ms" (the
+            decoding time).
+
+        Raises:
+            StreamError: the model could not transcribe the ink.
+        """
         start = time.perf_counter()
         row: dict[str, Any] = {"type": "transcript", "text": "", "words": []}
         if self.strokes:
@@ -77,7 +102,12 @@ class InkSession:
 
 class AudioSession:
     """The samples of the current utterance; partial transcripts as they grow, the final one
-    on ``stop``."""
+    on ``stop``.
+
+    Args:
+        model: the served audio model that decodes the samples.
+        sample_rate: the rate of the PCM the client sends.
+    """
 
     def __init__(self, model: ServedModel, sample_rate: int) -> None:
         self.model = model
@@ -87,7 +117,19 @@ class AudioSession:
         self.decoded_at = 0
 
     def add(self, data: bytes) -> bool:
-        """Append PCM bytes; True when a partial transcript is due."""
+        """Append PCM bytes to the utterance.
+
+        Args:
+            data: 16-bit little-endian mono PCM at ``sample_rate``.
+
+        Returns:
+            True when ``PARTIAL_EVERY_S`` seconds or more arrived since the last decoding: a
+            partial transcript is due.
+
+        Raises:
+            StreamError: ``data`` holds an odd byte count, or would make the utterance longer
+                than ``MAX_UTTERANCE_S`` (then it is not appended).
+        """
         if len(data) % 2:
             raise StreamError("audio messages must hold 16-bit samples (an even byte count)")
         if self.samples + len(data) // 2 > MAX_UTTERANCE_S * self.sample_rate:
@@ -97,9 +139,20 @@ class AudioSession:
         return self.samples - self.decoded_at >= PARTIAL_EVERY_S * self.sample_rate
 
     def wave(self) -> np.ndarray:
+        """The utterance so far.
+
+        Returns:
+            Its samples (S,) float32 in [-1, 1); empty before any audio.
+        """
         return np.concatenate(self.chunks) if self.chunks else np.zeros(0, np.float32)
 
     def partial(self) -> dict[str, Any]:
+        """Re-decode the whole utterance so far, without timestamps.
+
+        Returns:
+            The ``{"type": "partial"}`` reply: "text", "seconds" (of audio so far) and "ms"
+            (the decoding time).
+        """
         start = time.perf_counter()
         self.decoded_at = self.samples
         result = self.model.transcribe(self.wave(), self.sample_rate, False)
@@ -111,6 +164,15 @@ class AudioSession:
         }
 
     def final(self) -> dict[str, Any]:
+        """Decode the whole utterance with timestamps and start a new, empty one.
+
+        Returns:
+            The ``{"type": "final"}`` reply: the ``answer`` fields (only "text" "" and
+            "words" [] without audio), "seconds" (of audio) and "ms" (the decoding time).
+
+        Raises:
+            StreamError: the model could not transcribe the utterance.
+        """
         start = time.perf_counter()
         row: dict[str, Any] = {"type": "final", "text": "", "words": []}
         if self.samples:
@@ -129,8 +191,18 @@ class AudioSession:
 def stream_endpoint(
     models: dict[str, ServedModel], authorized: Callable[[str | None, str | None], bool]
 ) -> Callable[[WebSocket], Any]:
-    """The ``WS /v1/stream`` handler over the served ``models``; ``authorized(header,
-    query_token)`` says whether a socket may open."""
+    """The ``WS /v1/stream`` handler over the served models.
+
+    Args:
+        models: the served models by name.
+        authorized: ``authorized(header, query_token)`` says whether a socket with that
+            Authorization header and ``?token=`` may open; one that may not is closed with
+            code 1008.
+
+    Returns:
+        The async WebSocket endpoint: it answers each message of a session until the client
+        disconnects.
+    """
 
     async def stream(websocket: WebSocket) -> None:
         header = websocket.headers.get("authorization")

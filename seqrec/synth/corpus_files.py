@@ -17,7 +17,16 @@ PARAMS_FILE = "synth_params.json"
 
 
 def is_built(out_dir: Path, params: dict[str, Any]) -> bool:
-    """Whether ``out_dir`` already holds all manifests made with ``params``."""
+    """Whether ``out_dir`` already holds all manifests made with ``params``.
+
+    Args:
+        out_dir: the corpus folder.
+        params: the build parameters, as written to its ``PARAMS_FILE``.
+
+    Returns:
+        True when every split's manifest exists and ``PARAMS_FILE`` holds exactly ``params``;
+        False otherwise, also for an unparsable ``PARAMS_FILE``.
+    """
     params_path = out_dir / PARAMS_FILE
     if not params_path.is_file() or not all((out_dir / f"{s}.jsonl").is_file() for s in SPLITS):
         return False

@@ -160,7 +160,14 @@ def _reset_engine() -> None:
 
 
 class EspeakSynthesizer:
-    """English speech from libespeak-ng in many voice variants (``en``, ``en+f3``, ...)."""
+    """English speech from libespeak-ng in many voice variants (``en``, ``en+f3``, ...).
+
+    The constructor takes no arguments; all instances share one process-wide engine, loaded on
+    first use from the ``espeakng-loader`` package (seqrec's ``synth`` extra).
+
+    Attributes:
+        sample_rate: espeak-ng's output sample rate in Hz (a property).
+    """
 
     @property
     def sample_rate(self) -> int:
@@ -168,13 +175,29 @@ class EspeakSynthesizer:
         return _engine().sample_rate
 
     def variants(self) -> list[str]:
-        """Sorted voice names usable with :meth:`synthesize`: ``en`` and ``en+<variant>``."""
+        """Sorted voice names usable with :meth:`synthesize`: ``en`` and ``en+<variant>``.
+
+        Returns:
+            ``en`` and one ``en+<variant>`` per variant file in espeak-ng's ``voices/!v``
+            folder whose name is safe to pass on, sorted.
+        """
         return sorted([BASE_VOICE, *(f"{BASE_VOICE}+{n}" for n in _variant_names())])
 
     def synthesize(self, text: str, voice: str, rate: int = 175, pitch: int = 50) -> np.ndarray:
-        """Speak ``text``; ``rate`` in words per minute, ``pitch`` 0..100; float32 mono in [-1, 1].
+        """Speak ``text`` with one voice, rate and pitch.
 
-        Raises RuntimeError for a voice name espeak-ng does not know.
+        Args:
+            text: the text to speak.
+            voice: an espeak-ng voice name, e.g. ``en`` or ``en+f3`` (see ``variants``).
+            rate: the speaking rate in words per minute.
+            pitch: the base pitch, 0..100.
+
+        Returns:
+            Float32 mono samples (S,) in [-1, 1) at ``sample_rate``.
+
+        Raises:
+            RuntimeError: for a voice name or variant espeak-ng does not know, or a failed
+                synthesis.
         """
         _check_variant(voice)
         with _LOCK:

@@ -24,7 +24,12 @@ PARALLEL_TOLERANCE = 1.4  # font units: a stroke this close to others all along 
 
 @dataclass(frozen=True)
 class Glyph:
-    """One character: strokes (N, 2) with x measured from its left side, and its advance."""
+    """One character: strokes (N, 2) with x measured from its left side, and its advance.
+
+    Attributes:
+        strokes: the glyph's strokes (N, 2) in font units, one pen line per thick line.
+        advance: how far the glyph moves the pen to the right, in font units.
+    """
 
     strokes: tuple[np.ndarray, ...]
     advance: float
@@ -32,7 +37,14 @@ class Glyph:
 
 @dataclass(frozen=True)
 class HersheyFont:
-    """The glyphs of one Hershey font and its vertical metrics."""
+    """The glyphs of one Hershey font and its vertical metrics.
+
+    Attributes:
+        name: the built-in font's name, e.g. ``futural``.
+        glyphs: each character's glyph.
+        cap_line: y of the cap line, in font units.
+        base_line: y of the baseline, in font units.
+    """
 
     name: str
     glyphs: dict[str, Glyph]
@@ -64,7 +76,16 @@ class HersheyFont:
 
 
 def resample(stroke: np.ndarray, spacing: float) -> np.ndarray:
-    """Points (N, 2) evenly spaced along the polyline ``stroke``, both ends kept."""
+    """Points (N, 2) evenly spaced along the polyline ``stroke``, both ends kept.
+
+    Args:
+        stroke: the polyline (N, 2); repeated points are ignored.
+        spacing: the wanted distance between points; the actual one divides the length evenly.
+
+    Returns:
+        At least two points (M, 2) at equal arc-length steps, or the first point alone (1, 2)
+        when the stroke has no length.
+    """
     steps = np.hypot(*np.diff(stroke, axis=0).T)
     stroke = stroke[np.concatenate([[True], steps > 0])]
     arc = np.concatenate([[0.0], np.cumsum(steps[steps > 0])])
@@ -80,6 +101,14 @@ def single_line(
     """Drop the strokes of a glyph that run within ``tolerance`` of its other strokes all along.
 
     Shortest first, so of two parallel lines the longer stays.
+
+    Args:
+        strokes: the glyph's strokes (N, 2).
+        tolerance: the largest distance, in font units, at which a stroke counts as running
+            along the others.
+
+    Returns:
+        The strokes kept, in their order.
     """
     dense = [resample(s, tolerance / 4) for s in strokes]
     keep = list(range(len(strokes)))
@@ -95,10 +124,19 @@ def single_line(
 def layout(
     text: str, font: HersheyFont, tracking: float = 0.0, word_spacing: float = 1.0
 ) -> list[np.ndarray]:
-    """Place the glyphs of ``text`` left to right without kerning; returns strokes (N, 2).
+    """Place the glyphs of ``text`` left to right without kerning.
 
-    Each glyph advances the pen by its width plus ``tracking``; a space advances by its width
-    times ``word_spacing``. Characters the font lacks raise KeyError.
+    Args:
+        text: the characters to place.
+        font: the font.
+        tracking: added to each glyph's advance (spaces excepted), in font units.
+        word_spacing: a space advances by its width times this.
+
+    Returns:
+        The glyphs' strokes (N, 2) in font units, in text order.
+
+    Raises:
+        KeyError: for a character the font lacks.
     """
     strokes: list[np.ndarray] = []
     x = 0.0
@@ -115,11 +153,19 @@ def layout(
 def join_strokes(
     strokes: list[np.ndarray], tolerance: float = JOIN_TOLERANCE, lookahead: int = LOOKAHEAD
 ) -> list[np.ndarray]:
-    """Merge strokes into pen-down traces: a stroke that starts within ``tolerance`` of where
-    the pen is continues the trace.
+    """Merge strokes into pen-down traces.
 
     The continuing stroke may be any of the next ``lookahead`` ones, so the strokes it skips
     (the dot of a cursive ``i``, the bar of a ``t``) are drawn after the trace, as writers do.
+
+    Args:
+        strokes: strokes (N, 2) in writing order.
+        tolerance: a stroke that starts within this distance of where the pen is continues the
+            trace.
+        lookahead: how many of the next strokes are searched for one that continues it.
+
+    Returns:
+        The traces (N, 2), each its strokes' points concatenated.
     """
     pending = list(strokes)
     joined: list[np.ndarray] = []
@@ -147,7 +193,21 @@ def text_strokes(
     word_spacing: float = 1.0,
     tolerance: float = JOIN_TOLERANCE,
 ) -> list[np.ndarray]:
-    """Pen-down traces (N, 2) in font units of ``text`` written in ``font``."""
+    """Pen-down traces (N, 2) in font units of ``text`` written in ``font``.
+
+    Args:
+        text: the text to write.
+        font: the font.
+        tracking: added to each glyph's advance, in font units (see ``layout``).
+        word_spacing: a space advances by its width times this.
+        tolerance: the longest pen lift that is not made (see ``join_strokes``).
+
+    Returns:
+        The traces (N, 2), as ``join_strokes`` merges the placed glyphs' strokes.
+
+    Raises:
+        KeyError: for a character the font lacks.
+    """
     return join_strokes(layout(text, font, tracking, word_spacing), tolerance)
 
 

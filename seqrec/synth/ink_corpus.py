@@ -38,7 +38,15 @@ MIN_STEP = 1e-3  # seconds: a digitiser never reports two points at once
 
 @dataclass(frozen=True)
 class InkSpec:
-    """What one ink says and in which font; ``seed`` keys its own style and distortions."""
+    """What one ink says and in which font; ``seed`` keys its own style and distortions.
+
+    Attributes:
+        split: the split it belongs to, one of ``SPLITS``.
+        index: its number within the split, which names its file.
+        text: the text written.
+        font: the Hershey font's name, one of the split's ``FONTS``.
+        seed: (corpus seed, split number from 1, index): seeds its style and distortions.
+    """
 
     split: str
     index: int
@@ -54,7 +62,22 @@ class InkSpec:
 
 @dataclass(frozen=True)
 class Style:
-    """How one writer writes one sample (lengths in cap heights unless named otherwise)."""
+    """How one writer writes one sample (lengths in cap heights unless named otherwise).
+
+    Attributes:
+        cap_mm: the cap height in millimetres.
+        aspect: the horizontal stretch.
+        slant: the shear: x moves right by ``slant`` per cap height up.
+        rotation: radians, clockwise on screen.
+        tracking: extra advance per letter, in font units.
+        word_spacing: the space width factor.
+        drift: the baseline wave's amplitude.
+        drift_wavelength: the baseline wave's wavelength.
+        elastic: the smooth displacement's amplitude.
+        jitter: the per-point noise's standard deviation.
+        speed: the pen's speed on straight stretches, in cap heights per second.
+        pen_lift: seconds of every pen-up besides its travel.
+    """
 
     cap_mm: float  # cap height in millimetres
     aspect: float  # horizontal stretch
@@ -71,7 +94,14 @@ class Style:
 
     @classmethod
     def draw(cls, rng: np.random.Generator) -> Style:
-        """A random writer."""
+        """A random writer.
+
+        Args:
+            rng: draws every field, each uniformly from its range (rotation from a normal).
+
+        Returns:
+            The drawn style.
+        """
         return cls(
             cap_mm=float(rng.uniform(3.5, 6.5)),
             aspect=float(rng.uniform(0.85, 1.15)),
@@ -180,7 +210,17 @@ def timestamps(points: np.ndarray, starts: np.ndarray, style: Style) -> np.ndarr
 
 
 def render(spec: InkSpec) -> Ink:
-    """Write ``spec.text`` in ``spec.font`` as a distorted, timed pen trajectory in millimetres."""
+    """Write ``spec.text`` in ``spec.font`` as a distorted, timed pen trajectory in millimetres.
+
+    Args:
+        spec: the ink's text, font and seed; the same spec gives the same ink.
+
+    Returns:
+        The ink, time ``recorded`` in seconds from 0, no source.
+
+    Raises:
+        KeyError: for a character the font lacks.
+    """
     rng = np.random.default_rng(spec.seed)
     style = Style.draw(rng)
     font = HersheyFont.load(spec.font)
@@ -212,7 +252,19 @@ def write_ink(spec: InkSpec, ink: Ink, out_dir: Path) -> dict[str, Any]:
 
 
 def render_previews(out_dir: str | Path, count: int) -> list[Path]:
-    """PNG drawings of the first ``count`` inks of each split under ``out_dir/preview``."""
+    """PNG drawings of the first ``count`` inks of each split under ``out_dir/preview``.
+
+    Args:
+        out_dir: a corpus folder written by ``build_ink_corpus``.
+        count: inks drawn per split, each titled with its text and font.
+
+    Returns:
+        The PNG paths, split by split.
+
+    Raises:
+        ManifestError: for a missing or malformed split manifest.
+        InkError: for an ink file that cannot be read.
+    """
     out_dir = Path(out_dir)
     paths = []
     for split in SPLITS:
@@ -236,6 +288,18 @@ def build_ink_corpus(
 
     Fonts of the three splits are disjoint and every ink has its own distortion seed. A folder
     already built with the same arguments is reused as is (checked through ``synth_params.json``).
+
+    Args:
+        out_dir: the corpus folder; created if missing.
+        num_train: inks in the train split.
+        num_valid: inks in the valid split.
+        num_test: inks in the test split.
+        seed: seeds every split's texts, fonts and inks (a split's inks do not change with the
+            other splits' sizes).
+        progress: show a progress bar.
+
+    Returns:
+        The ``train``, ``valid`` and ``test`` manifest paths (``out_dir/<split>.jsonl``).
     """
     out_dir = Path(out_dir)
     counts = {"train": num_train, "valid": num_valid, "test": num_test}

@@ -58,8 +58,25 @@ def babble_voices(synth: EspeakSynthesizer) -> list[str]:
 def talker(
     synth: EspeakSynthesizer, voice: str, length: int, sample_rate: int, rng: np.random.Generator
 ) -> np.ndarray:
-    """One talker's speech (S,) = ``length`` samples of unit RMS: phrases of random words at
-    one rate and pitch, joined by short pauses, starting at a random point of the first."""
+    """One talker's speech (S,) of unit RMS.
+
+    Phrases of random words from ``babble_vocabulary`` at one random rate and pitch, joined by
+    short pauses, starting at a random point of the stream.
+
+    Args:
+        synth: the synthesiser.
+        voice: the espeak-ng voice the talker speaks with.
+        length: S, the number of samples.
+        sample_rate: the output sample rate in Hz.
+        rng: draws the words, rate, pitch, pauses and start.
+
+    Returns:
+        (S,) float64 speech scaled to unit RMS.
+
+    Raises:
+        RuntimeError: for a voice espeak-ng does not know.
+        ImportError: when ``wordfreq`` (seqrec's ``lm`` extra) is not installed.
+    """
     words = babble_vocabulary()
     rate = int(rng.integers(RATE_RANGE[0], RATE_RANGE[1] + 1))
     pitch = int(rng.integers(PITCH_RANGE[0], PITCH_RANGE[1] + 1))
@@ -86,8 +103,22 @@ def babble(
     sample_rate: int,
     rng: np.random.Generator,
 ) -> tuple[np.ndarray, list[str]]:
-    """Babble (S,) float32 with peak 0.9: 4-7 talkers of distinct ``voices``, each at a random
-    level of +-4 dB, summed; also returns the voices."""
+    """Babble (S,): ``TALKERS`` talkers of distinct voices, each at a random level, summed.
+
+    Args:
+        synth: the synthesiser.
+        voices: the voices the talkers are drawn from; ``TALKERS[1]`` of them at least.
+        length: S, the number of samples.
+        sample_rate: the output sample rate in Hz.
+        rng: draws the number of talkers, their voices and levels (``TALKER_LEVEL_DB``), and
+            what each says.
+
+    Returns:
+        The mix (S,) as float32 scaled to peak ``PEAK``, and the voices of its talkers.
+
+    Raises:
+        ValueError: when ``voices`` has fewer entries than the talkers drawn.
+    """
     count = int(rng.integers(TALKERS[0], TALKERS[1] + 1))
     chosen = [voices[i] for i in rng.choice(len(voices), count, replace=False)]
     mix = np.zeros(length)
@@ -113,10 +144,27 @@ def build_babble(
     seed: int = 0,
     progress: bool = True,
 ) -> Path:
-    """Write ``files`` babble WAV files of ``seconds`` each under ``out_dir`` and the manifest
-    ``out_dir/noise.jsonl`` (``audio_filepath`` relative to it, ``duration``, an empty
-    ``text`` so that any seqrec manifest reader takes it, ``voices``); returns its path.
-    The same arguments give the same files."""
+    """Write babble WAV files under ``out_dir`` and their noise manifest.
+
+    The manifest ``out_dir/noise.jsonl`` has per file ``audio_filepath`` (relative to it),
+    ``duration``, an empty ``text`` (so that any seqrec manifest reader takes it) and
+    ``voices``. The same arguments give the same files; existing files are overwritten.
+
+    Args:
+        out_dir: the folder to write; created if missing.
+        seconds: the length of each file.
+        files: how many files to write.
+        sample_rate: their sample rate in Hz.
+        seed: seeds each file's draws, with the file's number.
+        progress: show a progress bar.
+
+    Returns:
+        The manifest's path.
+
+    Raises:
+        ValueError: for ``seconds`` or ``sample_rate`` not above 0, or ``files`` below 1.
+        ImportError: when ``espeakng-loader`` or ``wordfreq`` is not installed.
+    """
     if seconds <= 0 or files < 1 or sample_rate <= 0:
         raise ValueError(
             f"need seconds > 0, files >= 1, sample_rate > 0; got {seconds}, {files}, {sample_rate}"

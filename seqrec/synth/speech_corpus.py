@@ -38,7 +38,20 @@ SILENCE_DB = -40.0
 
 @dataclass(frozen=True)
 class UtteranceSpec:
-    """Everything random about one utterance, drawn up front so the corpus is seed-deterministic."""
+    """Everything random about one utterance, drawn up front so the corpus is seed-deterministic.
+
+    Attributes:
+        split: the split it belongs to, one of ``SPLITS``.
+        index: its number within the split, which names its WAV file.
+        text: the transcript spoken.
+        voice: the espeak-ng voice.
+        rate: the speaking rate in words per minute.
+        pitch: the espeak-ng base pitch, 0..100.
+        snr_db: the signal-to-noise ratio of the added noise, in dB.
+        pink_noise: pink (1/f) noise rather than white.
+        peak: the largest magnitude after normalisation.
+        noise_seed: seeds the added noise.
+    """
 
     split: str
     index: int
@@ -58,7 +71,21 @@ class UtteranceSpec:
 
 
 def split_voices(voices: list[str], rng: np.random.Generator) -> dict[str, list[str]]:
-    """Shuffle ``voices`` and cut them into disjoint train / valid / test voice lists."""
+    """Shuffle ``voices`` and cut them into disjoint train / valid / test voice lists.
+
+    Valid and test get their ``VOICE_FRACTIONS`` of the voices, at least
+    ``MIN_VOICES_PER_SPLIT`` each; train gets the rest.
+
+    Args:
+        voices: the voice names.
+        rng: shuffles them.
+
+    Returns:
+        Each split's voices, sorted.
+
+    Raises:
+        ValueError: for fewer than ``MIN_VOICES_PER_SPLIT`` voices per split.
+    """
     if len(voices) < MIN_VOICES_PER_SPLIT * len(SPLITS):
         raise ValueError(f"need at least {MIN_VOICES_PER_SPLIT * len(SPLITS)} voices")
     shuffled = [voices[i] for i in rng.permutation(len(voices))]
@@ -204,11 +231,28 @@ def build_speech_corpus(
     texts: str = "demo",
 ) -> dict[str, Path]:
     """Synthesise the demo corpus under ``out_dir``; returns the manifest path of each split.
-    ``texts``: ``demo`` (digit strings and short commands) or ``digits`` (one digit word per
-    utterance, as in isolated-digit corpora).
 
     Voices of the three splits are disjoint. A folder already built with the same arguments is
     reused as is (checked through ``synth_params.json``).
+
+    Args:
+        out_dir: the corpus folder; created if missing.
+        num_train: utterances in the train split.
+        num_valid: utterances in the valid split.
+        num_test: utterances in the test split.
+        sample_rate: the audio's sample rate in Hz.
+        seed: seeds the voice split and each split's utterances (a split's utterances do not
+            change with the other splits' sizes).
+        progress: show a progress bar.
+        texts: ``demo`` (digit strings and short commands) or ``digits`` (one digit word per
+            utterance, as in isolated-digit corpora).
+
+    Returns:
+        The ``train``, ``valid`` and ``test`` manifest paths (``out_dir/<split>.jsonl``).
+
+    Raises:
+        ValueError: for ``texts`` not in ``TEXTS``, or too few espeak-ng voices to split.
+        RuntimeError: when espeak-ng produces no audio for an utterance.
     """
     out_dir = Path(out_dir)
     counts = {"train": num_train, "valid": num_valid, "test": num_test}

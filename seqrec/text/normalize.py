@@ -12,13 +12,29 @@ _SPACES = re.compile(r"\s+")
 
 @dataclass(frozen=True)
 class TextNormalizer:
-    """Case folding, punctuation removal and whitespace collapsing, each configurable."""
+    """Case folding, punctuation removal and whitespace collapsing, each configurable.
+
+    Every transcript is also put in Unicode NFC form and its runs of whitespace collapsed to
+    one space, ends stripped.
+
+    Attributes:
+        lowercase: fold the text to lower case.
+        remove_punctuation: replace punctuation by spaces, keeping apostrophes inside words
+            ("don't").
+    """
 
     lowercase: bool = True
     remove_punctuation: bool = True
 
     def __call__(self, text: str) -> str:
-        """Normalise one transcript."""
+        """Normalise one transcript.
+
+        Args:
+            text: the transcript.
+
+        Returns:
+            The normalised text.
+        """
         text = unicodedata.normalize("NFC", text)
         if self.lowercase:
             text = text.lower()
@@ -31,8 +47,24 @@ class TextNormalizer:
         return _SPACES.sub(" ", text).strip()
 
     def to_dict(self) -> dict[str, Any]:
+        """The settings as a JSON-ready dict.
+
+        Returns:
+            ``{"lowercase": ..., "remove_punctuation": ...}``.
+        """
         return asdict(self)
 
     @classmethod
     def from_dict(cls, obj: dict[str, Any]) -> TextNormalizer:
+        """The normaliser ``to_dict`` described.
+
+        Args:
+            obj: settings by field name, as ``to_dict`` returns them.
+
+        Returns:
+            The ``TextNormalizer`` with those settings.
+
+        Raises:
+            TypeError: for a key that is not a setting.
+        """
         return cls(**obj)

@@ -28,7 +28,14 @@ TRAINER_DEFAULTS = {
 
 
 def checkpoint_dir(root: str | None) -> str:
-    """``ROOT/checkpoints``, where best.ckpt and last.ckpt are written."""
+    """``ROOT/checkpoints``, where best.ckpt and last.ckpt are written.
+
+    Args:
+        root: the run's ``trainer.default_root_dir``; None: the current folder.
+
+    Returns:
+        The checkpoint folder's path.
+    """
     return str(Path(root or ".") / "checkpoints")
 
 
@@ -39,7 +46,27 @@ class SeqRecCLI(LightningCLI):
     ``last_checkpoint`` (``LastCheckpoint``) writes last.ckpt after every validation, whether
     or not it improved (Lightning's own ``save_last`` only follows saves of the best, so a
     resume from it would lose the epochs since the last improvement), and every
-    ``checkpoint.every_n_train_steps`` steps when that is given."""
+    ``checkpoint.every_n_train_steps`` steps when that is given.
+
+    Args:
+        model_class: the module to train (``train``: ``SeqRecModule``).
+        datamodule_class: its data module (``train``: ``SeqRecDataModule``).
+        save_config_callback: the callback that saves the run's config (None: not saved).
+        save_config_kwargs: that callback's keyword arguments (``train``: overwrite).
+        trainer_class: the Trainer class.
+        trainer_defaults: Trainer option defaults (``train``: ``TRAINER_DEFAULTS``).
+        seed_everything_default: the default seed (``train``: 0).
+        parser_kwargs: keyword arguments of the argument parsers.
+        parser_class: the argument parser class.
+        subclass_mode_model: whether ``--model`` takes subclasses of ``model_class``.
+        subclass_mode_data: whether ``--data`` takes subclasses of ``datamodule_class``.
+        args: command-line style arguments; None: ``sys.argv``.
+        run: whether to run a subcommand (``train``: False; it calls ``fit`` itself).
+        auto_configure_optimizers: whether to add optimizer and scheduler options
+            (``train``: False; ``SeqRecModule.configure_optimizers`` sets them).
+        load_from_checkpoint_support: whether hyper-parameters are saved as parsed, for
+            ``load_from_checkpoint`` (``train``: False; checkpoints carry a model spec).
+    """
 
     def add_arguments_to_parser(self, parser: LightningArgumentParser) -> None:
         parser.add_argument(
@@ -73,7 +100,18 @@ class SeqRecCLI(LightningCLI):
 
 
 def train(args: list[str]) -> ModelCheckpoint:
-    """Run ``seqrec train`` with command-line style ``args``; returns the checkpoint callback."""
+    """Run ``seqrec train``: parse the arguments, then fit (resuming from ``--ckpt_path``).
+
+    Args:
+        args: command-line style arguments, without the ``train`` verb.
+
+    Returns:
+        The best-checkpoint callback (``.best_model_path``, ``.best_model_score``).
+
+    Raises:
+        ResumeError: when the ``--ckpt_path`` file is not a readable seqrec checkpoint, or
+            is one of another network.
+    """
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=".*args parameter is intended.*")
         cli = SeqRecCLI(

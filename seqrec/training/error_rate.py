@@ -11,7 +11,12 @@ from seqrec.metrics import ErrorCounts
 
 
 class ErrorRate(Metric):
-    """Accumulates edit errors and reference length; ``compute`` gives errors / length."""
+    """Accumulates edit errors and reference length; ``compute`` gives errors / length.
+
+    Args:
+        count: counts the edit errors of hypotheses against references (``word_errors``
+            or ``char_errors``).
+    """
 
     full_state_update = False
 
@@ -22,9 +27,20 @@ class ErrorRate(Metric):
         self.add_state("total", default=torch.tensor(0.0), dist_reduce_fx="sum")
 
     def update(self, refs: Sequence[str], hyps: Sequence[str]) -> None:
+        """Add one batch's errors and reference length.
+
+        Args:
+            refs: reference transcripts.
+            hyps: hypotheses, one per reference.
+        """
         counts = self.count(refs, hyps)
         self.errors += counts.errors
         self.total += counts.reference_length
 
     def compute(self) -> torch.Tensor:
+        """The error rate over every update since the last reset (all ranks under DDP).
+
+        Returns:
+            Errors over reference units, a scalar tensor (over 1 when there were none).
+        """
         return self.errors / self.total.clamp_min(1.0)

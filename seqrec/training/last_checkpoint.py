@@ -18,7 +18,17 @@ class LastCheckpoint(Callback):
     saved random states make it continue exactly as the uninterrupted run would).
 
     Each write goes to a file beside it, then replaces last.ckpt in one rename: a run killed
-    while writing leaves the previous last.ckpt whole."""
+    while writing leaves the previous last.ckpt whole.
+
+    Args:
+        dirpath: the folder of last.ckpt; None: ``checkpoints`` in the trainer's
+            ``default_root_dir``.
+        every_n_train_steps: also write every that many optimizer steps; None: only after
+            validations and at the end.
+
+    Raises:
+        ValueError: when ``every_n_train_steps`` is below 1.
+    """
 
     def __init__(self, dirpath: str | None = None, every_n_train_steps: int | None = None) -> None:
         if every_n_train_steps is not None and every_n_train_steps < 1:
@@ -28,10 +38,22 @@ class LastCheckpoint(Callback):
         self._saved_step: int | None = None
 
     def path(self, trainer: L.Trainer) -> Path:
+        """Where last.ckpt goes.
+
+        Args:
+            trainer: the trainer whose ``default_root_dir`` applies without ``dirpath``.
+
+        Returns:
+            ``dirpath/last.ckpt``, or ``default_root_dir/checkpoints/last.ckpt``.
+        """
         return Path(self.dirpath or Path(trainer.default_root_dir) / "checkpoints") / "last.ckpt"
 
     def save(self, trainer: L.Trainer) -> None:
-        """Write last.ckpt now (every rank calls this; rank 0 writes)."""
+        """Write last.ckpt now (every rank calls this; rank 0 writes).
+
+        Args:
+            trainer: the trainer whose full state (weights, optimizer, loops) is written.
+        """
         final = self.path(trainer)
         partial = final.with_name(PARTIAL_NAME)
         if trainer.is_global_zero:
@@ -43,15 +65,34 @@ class LastCheckpoint(Callback):
         self._saved_step = trainer.global_step
 
     def on_train_batch_end(self, trainer: L.Trainer, *args: object) -> None:
+        """Write last.ckpt when the global step is a multiple of ``every_n_train_steps``
+        and not written yet.
+
+        Args:
+            trainer: the trainer.
+            *args: the hook's other arguments (unused).
+        """
         steps = self.every_n_train_steps
         if steps and trainer.global_step % steps == 0 and self._saved_step != trainer.global_step:
             self.save(trainer)
 
     def on_validation_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
+        """Write last.ckpt after every validation but the sanity check.
+
+        Args:
+            trainer: the trainer.
+            pl_module: the module trained (unused).
+        """
         if not trainer.sanity_checking:
             self.save(trainer)
 
     def on_train_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
+        """Write last.ckpt at the end of training, unless it holds this step already.
+
+        Args:
+            trainer: the trainer.
+            pl_module: the module trained (unused).
+        """
         if self._saved_step != trainer.global_step:
             self.save(trainer)
 

@@ -44,7 +44,18 @@ GLOBAL_STATS_BATCHES = 100
 def feature_sums(
     frontend: nn.Module, batches: Iterable[Batch], max_batches: int, device: torch.device
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """Sum (F,), sum of squares (F,) and frame count () of features over the first batches."""
+    """Sum (F,), sum of squares (F,) and frame count () of features over the first batches.
+
+    Args:
+        frontend: the model's front end.
+        batches: training batches.
+        max_batches: how many batches to read at most.
+        device: where the front end runs and the sums are kept.
+
+    Returns:
+        The sum (F,) and sum of squares (F,) of the valid frames' features, and their
+        number ().
+    """
     total = squares = count = torch.zeros((), device=device)
     for batch in itertools.islice(batches, max_batches):
         feats, lengths = frontend(batch.signals.to(device), batch.signal_lengths.to(device))
@@ -59,6 +70,16 @@ def warmup_cosine(step: int, total: int, warmup: int, floor: float = 0.02) -> fl
     """Learning-rate factor: linear warm-up, cosine decay to ``floor``, then flat.
 
     Past ``total`` (training resumed with more epochs) it stays at ``floor``.
+
+    Args:
+        step: the optimizer step.
+        total: the steps of the whole run.
+        warmup: the warm-up steps.
+        floor: the factor the decay ends at.
+
+    Returns:
+        The factor the peak learning rate is multiplied by: rising to 1 over the warm-up,
+        then decaying to ``floor``.
     """
     if step < warmup:
         return (step + 1) / (warmup + 1)
@@ -67,10 +88,35 @@ def warmup_cosine(step: int, total: int, warmup: int, floor: float = 0.02) -> fl
 
 
 class SeqRecModule(L.LightningModule):
-    """Trains a CTCModel. ``text`` (tokenizer and normaliser), ``sample_rate`` and ``modality``
-    are linked from the data module by ``seqrec train``; every other argument is a model
-    setting. ``features`` configures audio, ``ink`` configures ink. ``init_from`` (a checkpoint
-    or training folder) fine-tunes: a new run starts from its weights (see ``warm_start``)."""
+    """Trains a CTCModel. ``text``, ``sample_rate`` and ``modality`` are linked from the data
+    module by ``seqrec train``; every other argument is a model setting.
+
+    Args:
+        text: the data module's ``text_config``: tokenizer and normaliser (required).
+        sample_rate: the rate audio is read at.
+        modality: "audio" or "ink".
+        features: the audio features (used when ``modality`` is "audio").
+        ink: the ink pipeline settings (used when ``modality`` is "ink").
+        specaugment: feature masking in training; None: off.
+        normalization: feature normalisation, as ``EncoderSpec.normalization``.
+        subsampling: "stack" or "conv".
+        subsampling_factor: input frames per output frame.
+        rnn_type: "lstm" or "gru".
+        hidden_size: recurrent units per direction.
+        num_layers: recurrent layers.
+        bidirectional: whether each layer also runs backward.
+        dropout: dropout between layers and before the head.
+        learning_rate: AdamW's (peak) learning rate.
+        weight_decay: AdamW's weight decay.
+        lr_schedule: "warmup_cosine" (``warmup_cosine``, per optimizer step) or "constant".
+        warmup_ratio: the share of the run's steps spent warming up ("warmup_cosine").
+        init_from: a checkpoint or training folder to fine-tune: a new run starts from its
+            weights (see ``warm_start``); a resumed run ignores it.
+
+    Raises:
+        ValueError: without ``text``, for an unknown ``lr_schedule``, or for settings the
+            model spec or network cannot be built with.
+    """
 
     def __init__(
         self,
@@ -140,12 +186,26 @@ class SeqRecModule(L.LightningModule):
         )
 
     def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
+        """Add the model spec and every rank's random states (a collective call under DDP).
+
+        Args:
+            checkpoint: the checkpoint about to be written; gains ``MODEL_SPEC_KEY`` and
+                ``RNG_KEY``.
+        """
         checkpoint[MODEL_SPEC_KEY] = self.spec.to_dict()
         checkpoint[RNG_KEY] = gather_rng_states(self.trainer.strategy)
 
     def on_load_checkpoint(self, checkpoint: dict[str, Any]) -> None:
         """Refuse a checkpoint of another network (or none of seqrec's) with what differs; a
-        resumed run draws dropout and SpecAugment masks on as the interrupted one would."""
+        resumed run draws dropout and SpecAugment masks on as the interrupted one would.
+
+        Args:
+            checkpoint: the checkpoint being resumed from.
+
+        Raises:
+            ResumeError: when it holds no seqrec model spec, or the spec of another network
+                than this module's (the differences listed).
+        """
         if MODEL_SPEC_KEY in checkpoint:
             saved = ModelSpec.from_dict(checkpoint[MODEL_SPEC_KEY])
         elif "hyper_parameters" in checkpoint and "text" in checkpoint["hyper_parameters"]:
@@ -166,7 +226,15 @@ class SeqRecModule(L.LightningModule):
             restore_rng_state(checkpoint[RNG_KEY], self.trainer.global_rank)
 
     def compute_loss(self, batch: Batch) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        """Mean CTC loss of a batch, with the log-probs (B, T', V) and lengths (B,) behind it."""
+        """Mean CTC loss of a batch, with the log-probs (B, T', V) and lengths (B,) behind it.
+
+        Args:
+            batch: padded signals and targets (B, U) with their lengths.
+
+        Returns:
+            The loss () (each utterance's over its target length, averaged over the batch;
+            infinite ones zeroed), the log-probs (B, T', V) and output lengths (B,).
+        """
         log_probs, lengths = self.model(batch.signals, batch.signal_lengths)
         loss = self.ctc_loss(  # in fp32 also under bf16-mixed precision
             log_probs.float().transpose(0, 1), batch.targets, lengths, batch.target_lengths
@@ -174,6 +242,15 @@ class SeqRecModule(L.LightningModule):
         return loss, log_probs, lengths
 
     def training_step(self, batch: Batch, batch_idx: int) -> torch.Tensor:
+        """The batch's CTC loss, logged as ``train_loss``.
+
+        Args:
+            batch: a training batch.
+            batch_idx: its index in the epoch (unused).
+
+        Returns:
+            The loss () to back-propagate.
+        """
         loss, _, _ = self.compute_loss(batch)
         self.log("train_loss", loss, prog_bar=True, batch_size=len(batch.texts))
         return loss
@@ -189,9 +266,21 @@ class SeqRecModule(L.LightningModule):
             self.log(f"{split}_{unit}", metric, prog_bar=True, batch_size=n)
 
     def validation_step(self, batch: Batch, batch_idx: int) -> None:
+        """Log ``valid_loss`` and the greedy transcripts' ``valid_wer`` and ``valid_cer``.
+
+        Args:
+            batch: a validation batch.
+            batch_idx: its index (unused).
+        """
         self._evaluate(batch, "valid")
 
     def test_step(self, batch: Batch, batch_idx: int) -> None:
+        """Log ``test_loss`` and the greedy transcripts' ``test_wer`` and ``test_cer``.
+
+        Args:
+            batch: a test batch.
+            batch_idx: its index (unused).
+        """
         self._evaluate(batch, "test")
 
     def on_fit_start(self) -> None:
@@ -210,6 +299,12 @@ class SeqRecModule(L.LightningModule):
         normalizer.set_stats(mean, (squares / count - mean**2).clamp_min(0).sqrt())
 
     def configure_optimizers(self) -> dict[str, Any]:
+        """AdamW over all parameters, with the ``lr_schedule``.
+
+        Returns:
+            ``{"optimizer": ...}``, and for "warmup_cosine" also ``"lr_scheduler"``: a
+            ``LambdaLR`` of ``warmup_cosine`` over the estimated steps, stepped every step.
+        """
         hp = self.hparams
         optimizer = torch.optim.AdamW(
             self.parameters(), lr=hp.learning_rate, weight_decay=hp.weight_decay

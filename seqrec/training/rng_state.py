@@ -20,8 +20,13 @@ RNG_KEY = "seqrec_rng_states"
 
 
 def rng_state() -> dict[str, Any]:
-    """This process's torch (CPU and CUDA), numpy and Python generator states, as tensors,
-    lists and scalars (what ``torch.load(weights_only=True)`` reads back)."""
+    """This process's torch (CPU and CUDA), numpy and Python generator states.
+
+    Returns:
+        ``"torch"``, ``"cuda"`` (one state per device; empty when CUDA is not initialised),
+        ``"numpy"`` and ``"python"``, as tensors, lists and scalars (what
+        ``torch.load(weights_only=True)`` reads back).
+    """
     kind, keys, position, has_gauss, gauss = np.random.get_state()  # noqa: NPY002 (the global one is saved)
     version, words, gauss_next = random.getstate()
     return {
@@ -34,7 +39,14 @@ def rng_state() -> dict[str, Any]:
 
 def gather_rng_states(strategy: Strategy) -> list[dict[str, Any]]:
     """Every rank's ``rng_state``, in rank order (a collective call under DDP: each rank's
-    ``on_save_checkpoint`` calls it)."""
+    ``on_save_checkpoint`` calls it).
+
+    Args:
+        strategy: the trainer's strategy (its world size).
+
+    Returns:
+        One ``rng_state`` per rank, in rank order.
+    """
     state = rng_state()
     if strategy.world_size == 1:
         return [state]
@@ -45,7 +57,12 @@ def gather_rng_states(strategy: Strategy) -> list[dict[str, Any]]:
 
 def restore_rng_state(states: list[dict[str, Any]], rank: int) -> None:
     """Set this process's generators to the saved state of ``rank``; a run resumed on more
-    ranks than were saved keeps its own generators on the others, and says so."""
+    ranks than were saved keeps its own generators on the others, and says so.
+
+    Args:
+        states: the saved states, as ``gather_rng_states`` returned them.
+        rank: this process's global rank.
+    """
     if rank >= len(states):
         rank_zero_warn(
             f"the checkpoint holds random states of {len(states)} ranks; ranks from "

@@ -14,8 +14,13 @@ from seqrec.text.tokenizer import CharTokenizer
 
 @dataclass(frozen=True)
 class WarmStart:
-    """What ``warm_start`` copied: the source checkpoint and the characters whose output rows
-    came from it (``shared``) or start fresh (``new``)."""
+    """What ``warm_start`` copied.
+
+    Attributes:
+        source: the checkpoint file the weights came from.
+        shared: the characters whose output rows came from it.
+        new: the characters whose output rows start fresh.
+    """
 
     source: Path
     shared: list[str]
@@ -30,11 +35,25 @@ class WarmStart:
 
 
 def warm_start(model: CTCModel, tokenizer: CharTokenizer, source: str | Path) -> WarmStart:
-    """Copy the weights of checkpoint ``source`` (or a training folder) into ``model``, whose
-    characters are ``tokenizer``'s. Every weight but the output layer must match in shape;
-    output rows (V, H) are copied by character, so the two vocabularies may differ: rows of
-    characters only ``source`` has are dropped, characters only ``model`` has keep their fresh
-    initialisation. Raises ValueError naming the checkpoint and the first mismatch."""
+    """Copy the weights of a checkpoint into ``model``.
+
+    Every weight but the output layer must match in shape; output rows (V, H) are copied by
+    character, so the two vocabularies may differ: rows of characters only ``source`` has are
+    dropped, characters only ``model`` has keep their fresh initialisation.
+
+    Args:
+        model: the network to start from the checkpoint's weights (changed in place).
+        tokenizer: ``model``'s characters.
+        source: a checkpoint file, or a model or training folder holding one.
+
+    Returns:
+        The checkpoint file and the characters shared and new.
+
+    Raises:
+        FileNotFoundError: when there is no checkpoint at ``source``.
+        ValueError: naming the checkpoint, when it is not a seqrec checkpoint or a weight of
+            ``model`` is missing from it or of another shape (the first mismatch).
+    """
     checkpoint = read_checkpoint(source)
     path, state, old_chars = checkpoint.path, checkpoint.weights, checkpoint.spec.text.characters
     target = model.state_dict()
