@@ -56,14 +56,14 @@ class Evaluation:
 
         Returns:
             Rate and S/D/I/reference counts for words and characters, then a line of
-            utterance counts, input gain, decoding time and real-time factor.
-
-        Raises:
-            KeyError: when the summary lacks ``"decode_seconds"``, which ``evaluate`` adds
-                (``score_transcripts`` alone does not).
+            utterance counts, input gain, decoding time and real-time factor (decoding time
+            "not measured" for transcripts scored by ``score_transcripts`` alone).
         """
         s = self.summary
         w, c = s["words"], s["chars"]
+        decoding = "decoding time not measured"
+        if "decode_seconds" in s:
+            decoding = f"decoding {s['decode_seconds']:.1f} s{real_time_factor_note(s)}"
         lines = [
             f"{'unit':<6}{'rate %':>8}{'sub':>7}{'del':>7}{'ins':>7}{'ref':>8}",
             *(
@@ -72,8 +72,7 @@ class Evaluation:
                 for name, d in (("word", w), ("char", c))
             ),
             f"utterances {s['utterances']} (unreadable: {s['failed']}, silent: {s['silent']}, "
-            f"clipped: {s['clipped']}), input gain {s.get('gain_db', 0.0):+g} dB, "
-            f"decoding {s['decode_seconds']:.1f} s{real_time_factor_note(s)}",
+            f"clipped: {s['clipped']}), input gain {s.get('gain_db', 0.0):+g} dB, {decoding}",
         ]
         return "\n".join(lines)
 

@@ -76,8 +76,7 @@ def utterance_errors(
 
     Args:
         unit: "word" (runs of whitespace collapsed, then split at spaces, as jiwer does) or
-            "char" (the stripped texts' characters, spaces included); any other value counts
-            characters.
+            "char" (the stripped texts' characters, spaces included).
         refs: reference transcripts; an empty (or blank) one counts its hypothesis as
             insertions (its words, or every character, spaces too).
         hyps: hypotheses, one per reference.
@@ -87,8 +86,10 @@ def utterance_errors(
         chunks (``Chunk``: type, reference tokens, hypothesis tokens), in order.
 
     Raises:
-        ValueError: when ``refs`` and ``hyps`` differ in length.
+        ValueError: for another ``unit``, or when ``refs`` and ``hyps`` differ in length.
     """
+    if unit not in ("word", "char"):
+        raise ValueError(f"unit must be 'word' or 'char', got {unit!r}")
     if len(refs) != len(hyps):
         raise ValueError(f"{len(refs)} references but {len(hyps)} hypotheses")
     counts = [[0, 0, 0, 0] for _ in refs]

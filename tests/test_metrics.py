@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 import seqrec
-from seqrec.metrics import char_errors, word_errors
+from seqrec.metrics import char_errors, utterance_errors, word_errors
 
 
 def test_word_error_counts_are_exact():
@@ -29,3 +29,10 @@ def test_empty_reference_and_empty_hypothesis():
 def test_mismatched_lengths_raise():
     with pytest.raises(ValueError, match="2 references but 1"):
         seqrec.wer(["a", "b"], ["a"])
+
+
+def test_an_unknown_unit_raises():
+    with pytest.raises(ValueError, match="unit must be 'word' or 'char', got 'words'"):
+        utterance_errors("words", ["a b"], ["a b"])
+    counts, _ = utterance_errors("char", ["ab"], ["ac"])
+    assert counts.tolist() == [[1, 0, 0, 1]]

@@ -194,9 +194,10 @@ class SeqRecDataModule(L.LightningDataModule):
             entries = self.entries.get(split) or read_manifest(path)
             modality = manifest_modality(entries, path)
             if modality != self.modality:
+                training = self.manifests["train"] or "shards"
                 raise ValueError(
-                    f"{path}: {modality} manifest, but the training manifest "
-                    f"{self.manifests['train']} is {self.modality}"
+                    f"{path}: {modality} manifest, but the training data ({training}) is "
+                    f"{self.modality}"
                 )
             module = self.trainer.lightning_module
             ink = self._ink_pipeline()

@@ -251,9 +251,14 @@ def _read_index_file(path: Path) -> tuple[str, dict[str, list[ShardItem]]]:
         raise ShardError(f"{path}: shard index not found (written by seqrec shard)") from None
     except (OSError, json.JSONDecodeError) as err:
         raise ShardError(f"{path}: unreadable shard index ({err})") from None
+    if not isinstance(index, dict):
+        raise ShardError(f"{path}: a shard index is a JSON object, got {type(index).__name__}")
     if index.get("version") != INDEX_VERSION:
         raise ShardError(f"{path}: index version {index.get('version')!r}, not {INDEX_VERSION}")
-    items = {s["name"]: [ShardItem(**item) for item in s["items"]] for s in index["shards"]}
+    try:
+        items = {s["name"]: [ShardItem(**item) for item in s["items"]] for s in index["shards"]}
+    except (KeyError, TypeError, AttributeError) as err:
+        raise ShardError(f"{path}: malformed shard index ({type(err).__name__}: {err})") from None
     return index.get("modality", "audio"), items
 
 

@@ -5,7 +5,8 @@ A request's body is an audio file (``Content-Type: audio/...``: WAV, FLAC, OGG, 
 soundfile reads) or seqrec JSON ink (``application/json``); its modality picks the served
 model of that modality (``?model=NAME`` picks one by name). The answer is what
 ``Recognizer.transcribe`` gives for the same input: ``{"text", "words", "warnings",
-"model"}`` (``?timestamps=false`` leaves out the words). Every error is JSON
+"model"}``, plus ``"level_dbfs"`` and ``"clipped_share"`` for audio (``?timestamps=false``
+leaves out the words). Every error is JSON
 ``{"error": "..."}`` with a 4xx status naming the problem (5xx only for a fault of the
 service itself), and no request can stop the service or cost another its answer: models run
 one request at a time each, in a worker thread, and bodies over ``max_body_bytes`` get 413
@@ -168,7 +169,8 @@ async def _read_body(request: Request, limit: int) -> bytes:
 
 
 def _read_audio(body: bytes) -> tuple[np.ndarray, int]:
-    """Samples (S, C) float32 and their rate; 400 when soundfile cannot read the body."""
+    """Samples float32, (S,) for mono or (S, C), and their rate; 400 when soundfile cannot
+    read the body."""
     try:
         wave, rate = sf.read(io.BytesIO(body), dtype="float32", always_2d=True)
     except (sf.LibsndfileError, RuntimeError, TypeError, ValueError) as err:

@@ -152,10 +152,15 @@ class AudioSession:
         Returns:
             The ``{"type": "partial"}`` reply: "text", "seconds" (of audio so far) and "ms"
             (the decoding time).
+
+        Raises:
+            StreamError: the model could not transcribe the utterance so far.
         """
         start = time.perf_counter()
         self.decoded_at = self.samples
         result = self.model.transcribe(self.wave(), self.sample_rate, False)
+        if result.error is not None:
+            raise StreamError(result.error)
         return {
             "type": "partial",
             "text": result.text,
@@ -164,7 +169,8 @@ class AudioSession:
         }
 
     def final(self) -> dict[str, Any]:
-        """Decode the whole utterance with timestamps and start a new, empty one.
+        """Decode the whole utterance with timestamps and start a new, empty one (also when
+        decoding fails).
 
         Returns:
             The ``{"type": "final"}`` reply: the ``answer`` fields (only "text" "" and
@@ -175,13 +181,14 @@ class AudioSession:
         """
         start = time.perf_counter()
         row: dict[str, Any] = {"type": "final", "text": "", "words": []}
-        if self.samples:
-            result = self.model.transcribe(self.wave(), self.sample_rate, True)
+        seconds, wave = self._seconds(), self.wave() if self.samples else None
+        self.chunks, self.samples, self.decoded_at = [], 0, 0  # a failed utterance goes too
+        if wave is not None:
+            result = self.model.transcribe(wave, self.sample_rate, True)
             if result.error is not None:
                 raise StreamError(result.error)
             row.update(answer(result, self.model.name), type="final")
-        row.update(seconds=self._seconds(), ms=_ms(start))
-        self.chunks, self.samples, self.decoded_at = [], 0, 0
+        row.update(seconds=seconds, ms=_ms(start))
         return row
 
     def _seconds(self) -> float:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -89,3 +90,15 @@ def test_a_manifest_mixing_audio_and_ink_is_an_error(ink_corpus: Path, tmp_path:
     with pytest.raises(ManifestError, match=r"mixed.jsonl: mixes audio \(line 3\) and ink"):
         SeqRecDataModule(str(mixed), str(mixed))
     assert SeqRecDataModule(str(ink_corpus), str(ink_corpus)).modality == "ink"
+
+
+def test_a_valid_manifest_of_the_other_modality_is_named(ink_corpus: Path, tmp_path: Path):
+    audio = tmp_path / "audio.jsonl"
+    audio.write_text('{"audio_filepath": "a.wav", "text": "lo"}\n')
+    data = SeqRecDataModule(str(ink_corpus), str(audio))
+    training = re.escape(str(ink_corpus))
+    with pytest.raises(
+        ValueError,
+        match=rf"audio.jsonl: audio manifest, but the training data \({training}\) is ink",
+    ):
+        data._check("valid")

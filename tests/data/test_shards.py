@@ -87,6 +87,22 @@ def test_a_missing_shard_or_index_is_named(tmp_path):
         read_index([tmp_path / "shard-000000.tar"])
 
 
+@pytest.mark.parametrize(
+    "damage, message",
+    [
+        (lambda index: [index], "a shard index is a JSON object, got list"),
+        (lambda index: {**index, "shards": [{"name": "shard-000000.tar"}]}, "KeyError: 'items'"),
+        (lambda index: {**index, "shards": [{"name": "x", "items": [{"k": 1}]}]}, "TypeError"),
+    ],
+)
+def test_a_malformed_index_is_named(tmp_path, damage, message):
+    main(["shard", str(write_corpus(tmp_path, 4)), str(tmp_path / "s"), "--shard-size", "2"])
+    index_path = tmp_path / "s" / INDEX_NAME
+    index_path.write_text(json.dumps(damage(json.loads(index_path.read_text()))))
+    with pytest.raises(ShardError, match=f"{INDEX_NAME}: .*{message}"):
+        read_index([tmp_path / "s/shard-000000.tar"])
+
+
 def dataset(shards, **options) -> ShardDataset:
     texts = [item.text for shard in shards for item in shard.items]
     return ShardDataset(

@@ -125,3 +125,28 @@ def test_the_page_is_served_offline_with_the_elements_tests_use(make_client, rec
     script = http.get("/static/app.js")
     assert script.status_code == 200 and "/v1/stream" in script.text
     assert http.get("/static/../app.py").status_code == 404
+
+
+def test_a_failed_decoding_is_an_error_and_the_next_utterance_starts_empty():
+    from seqrec.decoding.results import Transcription
+    from seqrec.serve.stream import AudioSession, StreamError
+
+    class Failing:
+        name = "speech"
+        lengths: list[int] = []  # of every wave it was asked to decode
+
+        def transcribe(self, wave, sample_rate, timestamps):
+            self.lengths.append(len(wave))
+            return Transcription("", error="input 0: the model could not read it")
+
+    session = AudioSession(Failing(), 8000)
+    assert session.add(np.zeros(4000, "<i2").tobytes())  # 0.5 s: a partial is due
+    with pytest.raises(StreamError, match="could not read it"):
+        session.partial()
+    with pytest.raises(StreamError, match="could not read it"):
+        session.final()
+    assert session.samples == 0 and session.final()["text"] == ""
+    session.add(np.zeros(800, "<i2").tobytes())
+    with pytest.raises(StreamError):
+        session.final()
+    assert Failing.lengths == [4000, 4000, 800]  # the failed utterance was dropped
