@@ -17,9 +17,13 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
-from seqrec.extras import require
-
-ort = require("onnx", "onnxruntime")
+try:
+    import onnxruntime as ort
+except ImportError as err:  # the message of seqrec.extras.require, which this file cannot import
+    raise ImportError(
+        "onnxruntime is not installed: it comes with seqrec's 'onnx' extra "
+        "(pip install 'seqrec[onnx]')"
+    ) from err
 
 
 def resample(wave: np.ndarray, rate: int, new_rate: int) -> np.ndarray:

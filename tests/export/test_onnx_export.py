@@ -129,13 +129,14 @@ def test_numpy_greedy_decoding_merges_repeats_and_drops_blanks():
     assert greedy_texts(log_probs, np.array([9, 4]), ["a", "b", " "]) == ["aa b", "bb"]
 
 
-def test_runtime_module_needs_no_torch():
+def test_runtime_module_needs_neither_torch_nor_seqrec():
     path = REPO / "seqrec" / "onnx_runtime.py"
     code = (
         "import importlib.util, sys\n"
         f"spec = importlib.util.spec_from_file_location('runtime', {str(path)!r})\n"
         "spec.loader.exec_module(importlib.util.module_from_spec(spec))\n"
         "assert 'torch' not in sys.modules, 'torch imported'\n"
+        "assert 'seqrec' not in sys.modules, 'seqrec imported: the file cannot be copied alone'\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
 
