@@ -10,7 +10,12 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from seqrec.decoding.cli import add_decoder_options, add_tune_parser, decoder_config
+from seqrec.decoding.cli import (
+    add_decoder_options,
+    add_tune_parser,
+    decoder_config,
+    given_decoder_options,
+)
 from seqrec.decoding.config import DecoderConfig, saved_decoding
 from seqrec.lm.cli import add_lm_parser
 
@@ -171,7 +176,7 @@ def _served_decoding(args: argparse.Namespace, model: Path) -> DecoderConfig:
     """A served model's decoder: the command line's when it names one, else the
     ``decoding.json`` that the recipe's tune stage saved in the model's training folder,
     else greedy."""
-    if args.decoder is None and args.decoding_file is None:
+    if args.decoder is None and args.decoding_file is None and not given_decoder_options(args):
         saved = saved_decoding(model)
         if saved is not None:
             return saved

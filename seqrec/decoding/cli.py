@@ -26,24 +26,33 @@ def add_decoder_options(parser: argparse.ArgumentParser, ensemble: bool = True) 
     )
     group.add_argument("--lexicon", help="beam: word list (one word per line) to decode into")
     group.add_argument("--lm", help="beam: ARPA LM (a char LM without --lexicon, else a word LM)")
-    group.add_argument("--lm-weight", type=float, default=DecoderConfig.lm_weight)
-    group.add_argument("--word-score", type=float, default=0.0, help="beam: bonus per word")
-    group.add_argument("--beam-size", type=int, default=DecoderConfig.beam_size)
-    group.add_argument("--beam-threshold", type=float, default=DecoderConfig.beam_threshold)
+    # numbers default to None here, DecoderConfig's value then: one home for the defaults,
+    # and decoder_config can tell which options were given
+    d = DecoderConfig
+    group.add_argument("--lm-weight", type=float, help=f"beam (default {d.lm_weight})")
+    group.add_argument(
+        "--word-score", type=float, help=f"beam: bonus per word (default {d.word_score})"
+    )
+    group.add_argument("--beam-size", type=int, help=f"beam (default {d.beam_size})")
+    group.add_argument("--beam-threshold", type=float, help=f"beam (default {d.beam_threshold})")
     group.add_argument(
         "--blank-penalty",
         type=float,
-        default=0.0,
-        help="subtracted from the blank's log-prob per frame (> 0: fewer deletions)",
+        help="subtracted from the blank's log-prob per frame (> 0: fewer deletions; default "
+        f"{d.blank_penalty})",
     )
     group.add_argument(
         "--rescore-lm",
         help="beam: a second ARPA LM (e.g. a word n-gram beside a char LM) that re-ranks the "
         "beam's best transcripts",
     )
-    group.add_argument("--rescore-weight", type=float, default=1.0)
     group.add_argument(
-        "--rescore-word-score", type=float, default=0.0, help="rescoring: bonus per word"
+        "--rescore-weight", type=float, help=f"rescoring (default {d.rescore_weight})"
+    )
+    group.add_argument(
+        "--rescore-word-score",
+        type=float,
+        help=f"rescoring: bonus per word (default {d.rescore_word_score})",
     )
     if ensemble:
         add_ensemble_options(group)
@@ -70,37 +79,57 @@ def add_ensemble_options(group: Any) -> None:
     )
 
 
+DECODER_OPTIONS = (
+    "lexicon", "lm", "lm_weight", "word_score", "beam_size", "beam_threshold", "blank_penalty",
+    "rescore_lm", "rescore_weight", "rescore_word_score",
+)  # fmt: skip
+
+
+def given_decoder_options(args: argparse.Namespace) -> list[str]:
+    """The decoder options of ``add_decoder_options`` that the command line set.
+
+    Args:
+        args: the parsed arguments.
+
+    Returns:
+        Their flags (``--lm-weight``, ...), in ``DECODER_OPTIONS`` order.
+    """
+    return [
+        "--" + name.replace("_", "-")
+        for name in DECODER_OPTIONS
+        if getattr(args, name, None) is not None
+    ]
+
+
 def decoder_config(args: argparse.Namespace) -> DecoderConfig:
     """The DecoderConfig of parsed ``add_decoder_options`` arguments: read from
     ``--decoding-file`` when given.
 
     Args:
-        args: the parsed arguments of a parser with ``add_decoder_options``.
+        args: the parsed arguments of a parser with ``add_decoder_options``; options left
+            None take DecoderConfig's defaults.
 
     Returns:
         The settings of ``--decoding-file``, or else of the options (``nbest`` left at its
         default).
 
     Raises:
-        ValueError: when ``--decoder`` is given with ``--decoding-file``, the file cannot be
-            loaded, or the options do not make a valid ``DecoderConfig``.
+        ValueError: when ``--decoder`` or another decoder option is given with
+            ``--decoding-file``, the file cannot be loaded, or the options do not make a
+            valid ``DecoderConfig``.
     """
     if getattr(args, "decoding_file", None) is not None:
-        if args.decoder is not None:
-            raise ValueError("give --decoding-file or --decoder and its options, not both")
+        given = given_decoder_options(args) + (["--decoder"] if args.decoder else [])
+        if given:
+            options = " ".join(given)
+            raise ValueError(
+                f"give --decoding-file or --decoder and its options, not both: {options}"
+            )
         return DecoderConfig.load(args.decoding_file)
+    settings = {name: getattr(args, name, None) for name in DECODER_OPTIONS}
     return DecoderConfig(
         args.decoder or DecoderConfig.kind,
-        args.lexicon,
-        args.lm,
-        args.lm_weight,
-        args.word_score,
-        args.beam_size,
-        args.beam_threshold,
-        blank_penalty=args.blank_penalty,
-        rescore_lm=args.rescore_lm,
-        rescore_weight=args.rescore_weight,
-        rescore_word_score=args.rescore_word_score,
+        **{name: value for name, value in settings.items() if value is not None},
     )
 
 

@@ -80,3 +80,6 @@ def test_tune_lm_saves_the_best_point_and_transcribe_decodes_with_it(tmp_path, c
     assert capsys.readouterr().out == from_file
     with pytest.raises(SystemExit, match="--decoding-file or --decoder"):
         main(["transcribe", model, str(ink), "--decoding-file", str(saved), "--decoder", "beam"])
+    with pytest.raises(SystemExit, match="not both: --lm-weight --blank-penalty$"):
+        main(["transcribe", model, str(ink), "--decoding-file", str(saved),
+              "--lm-weight", "3", "--blank-penalty", "1"])  # fmt: skip
