@@ -58,6 +58,7 @@ class ArpaModel:
         Raises:
             LMError: when ``word`` has no unigram and the model has no ``<unk>``.
         """
+        asked = word
         if (word,) not in self.ngrams[0]:
             word = UNK
         ctx = tuple(context)[len(context) - self.order + 1 :] if self.order > 1 else ()
@@ -67,7 +68,7 @@ class ArpaModel:
             if entry is not None:
                 return total + entry[0]
             if not ctx:
-                raise LMError(f"'{word}' has no unigram and the model has no {UNK}")
+                raise LMError(f"'{asked}' has no unigram and the model has no {UNK}")
             backoff = self.ngrams[len(ctx) - 1].get(ctx)
             total += backoff[1] if backoff else 0.0
             ctx = ctx[1:]

@@ -44,6 +44,11 @@ def test_reads_and_scores_with_backoff(tmp_path):
     assert model.log10_prob("a", ["x", "y", "<s>"]) == -0.1  # context truncated to order - 1
     assert model.sentence_log10(["a"]) == pytest.approx(-0.1 - 0.4)
     assert read_arpa_vocabulary(tmp_path / "lm.arpa") == model.vocabulary
+    no_unk = read_arpa(
+        _write(tmp_path, GOOD.replace("ngram 1=4", "ngram 1=3").replace("-2.0\t<unk>\n", ""))
+    )
+    with pytest.raises(LMError, match="'never' has no unigram and the model has no <unk>"):
+        no_unk.log10_prob("never", ["a"])
 
 
 def test_round_trip_keeps_every_entry(tmp_path):
