@@ -177,7 +177,7 @@ def ink_problem(ink: Ink) -> str | None:
 @contextmanager
 def one_thread() -> Iterator[None]:
     """Run torch ops on one intra-op thread: an ink's tensors are small, and on busy cores the
-    thread pool's hand-offs cost more than the work (2-7x slower measured on 2 cores).
+    thread pool's hand-offs cost more than the work.
 
     Yields:
         None; the previous thread count is restored on exit.

@@ -40,8 +40,9 @@ class RNNEncoder(nn.Module):
     the usual parameter names), but each layer and direction runs on the padded batch:
     the forward direction is causal, so padding at the end cannot reach valid frames, and
     the backward direction reads each sequence reversed within its length. This avoids
-    packed sequences, which run about 2x slower on CPU. Each layer and direction runs as a
-    one-layer, one-direction module of the same type, given that layer's weights: public API only.
+    packed sequences, which run slower on CPU (bench_lstm_flops.py, benchmarks/RESULTS.md).
+    Each layer and direction runs as a one-layer, one-direction module of the same type,
+    given that layer's weights: public API only.
 
     On a GPU the whole stack runs instead as the one ``nn.LSTM``/``nn.GRU`` call over packed
     sequences, the fused cuDNN kernel. ``path`` picks: "auto" (fused on CUDA, per direction
