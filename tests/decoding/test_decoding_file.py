@@ -83,3 +83,20 @@ def test_tune_lm_saves_the_best_point_and_transcribe_decodes_with_it(tmp_path, c
     with pytest.raises(SystemExit, match="not both: --lm-weight --blank-penalty$"):
         main(["transcribe", model, str(ink), "--decoding-file", str(saved),
               "--lm-weight", "3", "--blank-penalty", "1"])  # fmt: skip
+
+
+def test_serve_uses_a_saved_decoder_unless_a_decoder_option_is_given(tmp_path):
+    import argparse
+
+    from seqrec.cli import _served_decoding
+    from seqrec.decoding.cli import add_decoder_options
+
+    exp = tmp_path / "exp"
+    exp.mkdir()
+    saved = DecoderConfig("beam", lm=char_lm(exp / "char4.arpa"), lm_weight=0.5)
+    saved.save(exp / "decoding.json")
+    parser = argparse.ArgumentParser()
+    add_decoder_options(parser)
+    assert _served_decoding(parser.parse_args([]), exp).lm_weight == 0.5
+    given = _served_decoding(parser.parse_args(["--blank-penalty", "1"]), exp)
+    assert given == DecoderConfig(blank_penalty=1.0)
