@@ -197,6 +197,9 @@ def expand_pattern(pattern: str) -> list[Path]:
 
     Returns:
         The paths, in the order the pattern names them (not checked to exist).
+
+    Raises:
+        ShardError: for a range whose last number is below its first.
     """
     paths = []
     for part in pattern.split("::"):
@@ -205,6 +208,8 @@ def expand_pattern(pattern: str) -> list[Path]:
             paths.append(Path(part))
             continue
         first, last = match.group(1), match.group(2)
+        if int(last) < int(first):
+            raise ShardError(f"{part}: the range {{{first}..{last}}} runs backwards")
         width = len(first)
         for n in range(int(first), int(last) + 1):
             paths.append(Path(part[: match.start()] + f"{n:0{width}d}" + part[match.end() :]))

@@ -19,6 +19,14 @@ FALLBACK_DISCOUNTS = (0.5, 1.0, 1.5)  # KenLM's --discount_fallback
 _LOG10_ZERO = -99.0  # ARPA's log10 probability of <s>, which is never predicted
 
 
+def _check_discounts(discounts: Sequence[Sequence[float]], order: int) -> None:
+    if len(discounts) != order or any(len(triple) != 3 for triple in discounts):
+        raise LMError(f"discounts must be {order} triples (D1, D2, D3+), one per order")
+    for n, triple in enumerate(discounts, start=1):
+        if not all(0 <= d <= k for k, d in enumerate(triple, start=1)):
+            raise LMError(f"order {n} discounts {tuple(triple)} outside 0 <= Dk <= k")
+
+
 def estimate_discounts(count_of_counts: Sequence[int]) -> tuple[float, float, float] | None:
     """D1, D2, D3+ of one order from its count-of-counts (Chen & Goodman's estimates).
 
@@ -125,10 +133,13 @@ class KneserNey:
             The estimated model.
 
         Raises:
-            LMError: for an order below 1, or when no pair is left to count.
+            LMError: for an order below 1, ``discounts`` that are not one triple per order
+                with 0 <= Dk <= k, or when no pair is left to count.
         """
         if order < 1:
             raise LMError(f"order must be >= 1, got {order}")
+        if discounts is not None:
+            _check_discounts(discounts, order)
         raw: list[Counter[Ngram]] = [Counter() for _ in range(order)]
         for sentence, times in sentence_counts:
             if not sentence or times <= 0:

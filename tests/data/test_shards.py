@@ -178,3 +178,11 @@ def test_a_corrupt_shard_is_named_and_skipped_or_failed(shards, caplog):
     assert sum(b.signals.shape[0] for b in batches) >= sum(good) - 4  # only that shard's
     with pytest.raises(ShardError, match=str(broken)):
         list(dataset(shards, on_bad_input="fail"))
+
+
+def test_patterns_expand_in_order_and_a_backward_range_is_named():
+    assert expand_pattern("a/s-{08..10}.tar::b/x.tar") == [
+        Path("a/s-08.tar"), Path("a/s-09.tar"), Path("a/s-10.tar"), Path("b/x.tar")
+    ]  # fmt: skip
+    with pytest.raises(ShardError, match=r"s-\{5..1\}.tar: the range \{5..1\} runs backwards"):
+        expand_pattern("s-{5..1}.tar")

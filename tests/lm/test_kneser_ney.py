@@ -110,6 +110,10 @@ def test_empty_text_and_bad_order_are_errors():
         KneserNey.fit([[], []], 2)
     with pytest.raises(LMError, match="order"):
         KneserNey.fit([["a"]], 0)
+    with pytest.raises(LMError, match=r"discounts must be 2 triples \(D1, D2, D3\+\)"):
+        KneserNey.fit([["a"]], 2, discounts=FIXED[:1])
+    with pytest.raises(LMError, match=r"order 2 discounts \(0.5, 2.5, 1.5\) outside"):
+        KneserNey.fit([["a"]], 2, discounts=[(0.5, 1.0, 1.5), (0.5, 2.5, 1.5)])
 
 
 def test_fit_counts_equals_fit_over_repeated_sentences(tmp_path):
