@@ -306,6 +306,11 @@ def frontend_level(
     return measured.level()
 
 
+def _check_windows(window_s: float, overlap_s: float) -> None:
+    if not 0 <= overlap_s < window_s:
+        raise ValueError(f"need 0 <= overlap_s < window_s, got {overlap_s} and {window_s}")
+
+
 def stitched_log_probs(
     path: str | Path,
     forward: Forward,
@@ -338,8 +343,7 @@ def stitched_log_probs(
         ValueError: unless 0 <= ``overlap_s`` < ``window_s``.
         AudioError: naming the file, when it is missing, undecodable or empty.
     """
-    if not 0 <= overlap_s < window_s:
-        raise ValueError(f"need 0 <= overlap_s < window_s, got {overlap_s} and {window_s}")
+    _check_windows(window_s, overlap_s)
     samples, file_rate = model_samples(path, sample_rate)
     # windows start where model-rate frames fall on whole samples of the file
     align = sample_rate // math.gcd(frame_samples * file_rate, sample_rate)
@@ -505,6 +509,7 @@ def transcribe_file(
     Raises:
         ValueError: unless 0 <= ``overlap_s`` < ``window_s``.
     """
+    _check_windows(window_s, overlap_s)  # before the level pass reads the whole file
     frontend = rec.model.frontend
     limiter = PeakQuantile(rec.sample_rate, frontend.limiter) if frontend.limiter else None
     normalizing = FrontendLevel(frontend, rec.sample_rate) if frontend.level_normalization else None

@@ -213,3 +213,9 @@ def test_missing_files_set_the_error_and_the_cli_flag_works(
     args = ["transcribe", str(yesno_model), str(path), "--long", "--window", "8"]
     assert main([*args, "--overlap", "2"]) == 0
     assert capsys.readouterr().out == f"{path}\t{expected}\n"
+
+
+def test_bad_windows_are_refused_before_the_file_is_read(recognizer, tmp_path):
+    missing = tmp_path / "never-read.wav"  # a read would give an error result, not raise
+    with pytest.raises(ValueError, match="need 0 <= overlap_s < window_s, got 8.0 and 8.0"):
+        recognizer.transcribe_long(missing, window_s=8.0, overlap_s=8.0)
