@@ -58,10 +58,7 @@ def _tune_lm(args: argparse.Namespace) -> int:
 
     if args.word_scores is None:
         args.word_scores = [-1.0, 0.0, 1.0] if args.lexicon else [0.0]
-    base = DecoderConfig(kind="beam")  # the grid sets the weights; the rest as in args
-    args.decoder, args.lm_weight, args.word_score = base.kind, base.lm_weight, base.word_score
-    args.blank_penalty = base.blank_penalty
-    args.rescore_weight, args.rescore_word_score = base.rescore_weight, base.rescore_word_score
+    args.decoder = "beam"  # the grid sets the weights; the other settings as in args
     recognizer = load_recognizer(args)
     try:
         points = tune_lm(

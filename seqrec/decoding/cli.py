@@ -85,6 +85,12 @@ DECODER_OPTIONS = (
 )  # fmt: skip
 
 
+def _given_settings(args: argparse.Namespace) -> dict[str, Any]:
+    """The ``DECODER_OPTIONS`` that ``args`` set (not None), by name."""
+    settings = {name: getattr(args, name, None) for name in DECODER_OPTIONS}
+    return {name: value for name, value in settings.items() if value is not None}
+
+
 def given_decoder_options(args: argparse.Namespace) -> list[str]:
     """The decoder options of ``add_decoder_options`` that the command line set.
 
@@ -94,11 +100,7 @@ def given_decoder_options(args: argparse.Namespace) -> list[str]:
     Returns:
         Their flags (``--lm-weight``, ...), in ``DECODER_OPTIONS`` order.
     """
-    return [
-        "--" + name.replace("_", "-")
-        for name in DECODER_OPTIONS
-        if getattr(args, name, None) is not None
-    ]
+    return ["--" + name.replace("_", "-") for name in _given_settings(args)]
 
 
 def decoder_config(args: argparse.Namespace) -> DecoderConfig:
@@ -126,11 +128,7 @@ def decoder_config(args: argparse.Namespace) -> DecoderConfig:
                 f"give --decoding-file or --decoder and its options, not both: {options}"
             )
         return DecoderConfig.load(args.decoding_file)
-    settings = {name: getattr(args, name, None) for name in DECODER_OPTIONS}
-    return DecoderConfig(
-        args.decoder or DecoderConfig.kind,
-        **{name: value for name, value in settings.items() if value is not None},
-    )
+    return DecoderConfig(args.decoder or DecoderConfig.kind, **_given_settings(args))
 
 
 def _numbers(text: str) -> list[float]:
