@@ -61,9 +61,6 @@ class Evaluation:
         """
         s = self.summary
         w, c = s["words"], s["chars"]
-        decoding = "decoding time not measured"
-        if "decode_seconds" in s:
-            decoding = f"decoding {s['decode_seconds']:.1f} s{real_time_factor_note(s)}"
         lines = [
             f"{'unit':<6}{'rate %':>8}{'sub':>7}{'del':>7}{'ins':>7}{'ref':>8}",
             *(
@@ -72,9 +69,25 @@ class Evaluation:
                 for name, d in (("word", w), ("char", c))
             ),
             f"utterances {s['utterances']} (unreadable: {s['failed']}, silent: {s['silent']}, "
-            f"clipped: {s['clipped']}), input gain {s.get('gain_db', 0.0):+g} dB, {decoding}",
+            f"clipped: {s['clipped']}), input gain {s.get('gain_db', 0.0):+g} dB, "
+            f"decoding time {decoding_time(s)}",
         ]
         return "\n".join(lines)
+
+
+def decoding_time(summary: dict) -> str:
+    """The decoding time of a summary as text: "2.0 s, real-time factor R" (no factor for
+    ink), or "not measured" for transcripts scored without decoding.
+
+    Args:
+        summary: an ``Evaluation.summary``.
+
+    Returns:
+        The text.
+    """
+    if "decode_seconds" not in summary:
+        return "not measured"
+    return f"{summary['decode_seconds']:.1f} s{real_time_factor_note(summary)}"
 
 
 def real_time_factor_note(summary: dict) -> str:

@@ -81,16 +81,15 @@ def read_audio(path: str | Path, sample_rate: int) -> np.ndarray:
 
 
 def greedy_texts(
-    log_probs: np.ndarray, lengths: np.ndarray, characters: Sequence[str], blank: int = 0
+    log_probs: np.ndarray, lengths: np.ndarray, characters: Sequence[str]
 ) -> list[str]:
-    """Best-path CTC transcripts: repeats merged, blanks dropped, class i > 0 read as
-    ``characters[i - 1]``, spaces collapsed.
+    """Best-path CTC transcripts: repeats merged, blanks (class 0, as seqrec's tokenizer
+    has it) dropped, class i > 0 read as ``characters[i - 1]``, spaces collapsed.
 
     Args:
         log_probs: log-probs (B, T', V).
         lengths: valid frames (B,) of each row.
         characters: the tokenizer's characters, class i + 1 for character i.
-        blank: the blank class.
 
     Returns:
         One transcript per row.
@@ -98,7 +97,7 @@ def greedy_texts(
     texts = []
     for best, n in zip(log_probs.argmax(-1), lengths, strict=True):
         path = best[:n]
-        keep = (path != blank) & np.concatenate([[True], path[1:] != path[:-1]])
+        keep = (path != 0) & np.concatenate([[True], path[1:] != path[:-1]])
         texts.append(" ".join("".join(characters[i - 1] for i in path[keep]).split()))
     return texts
 

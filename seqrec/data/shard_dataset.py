@@ -88,8 +88,8 @@ class ShardDataset(PassPosition, IterableDataset[Batch]):
         on_bad_input: "skip" (log unusable utterances and leave them out) or "fail" (raise).
 
     Raises:
-        ValueError: if ``window_shards`` is below 1, or the shards make fewer windows than
-            ``world_size``.
+        ValueError: if ``window_shards`` is below 1, ``on_bad_input`` is neither "skip" nor
+            "fail", or the shards make fewer windows than ``world_size``.
         ShardError: under ``on_bad_input="fail"``, listing the unusable utterances.
     """
 
@@ -114,6 +114,8 @@ class ShardDataset(PassPosition, IterableDataset[Batch]):
     ) -> None:
         if window_shards < 1:
             raise ValueError(f"window_shards must be >= 1, got {window_shards}")
+        if on_bad_input not in ("skip", "fail"):
+            raise ValueError(f'on_bad_input must be "skip" or "fail", got {on_bad_input!r}')
         self.shards = list(shards)
         self.reader = reader
         self.tokenizer, self.normalizer = tokenizer, normalizer

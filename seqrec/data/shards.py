@@ -68,7 +68,12 @@ class ShardItem:
 
         Returns:
             ``frames`` scaled to ``sample_rate``, rounded.
+
+        Raises:
+            ValueError: for an ink item (no sample rate).
         """
+        if not self.sample_rate:
+            raise ValueError(f"shard item {self.key!r} is ink: it has no samples")
         return int(round(self.frames * sample_rate / self.sample_rate))
 
 

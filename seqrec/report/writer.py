@@ -12,7 +12,7 @@ import numpy as np
 
 from seqrec.audio.level import CLIPPED_SHARE, FRAME_S, LOUDEST_SHARE, is_silent
 from seqrec.data.manifest import read_manifest
-from seqrec.evaluation import Evaluation, real_time_factor_note
+from seqrec.evaluation import Evaluation, decoding_time
 from seqrec.recognizer import Recognizer
 from seqrec.report.bootstrap import Interval, rate_interval
 from seqrec.report.scoring import UNITS
@@ -179,7 +179,7 @@ def _markdown(
         f"- input gain: {s.get('gain_db', 0.0):+g} dB; silent inputs (nothing transcribed): "
         f"{s['silent']}; clipped inputs (over {100 * CLIPPED_SHARE:g}% of samples at "
         f"full scale): {s['clipped']}",
-        f"- decoding time: {s.get('decode_seconds', 0.0):.1f} s{real_time_factor_note(s)}",
+        f"- decoding time: {decoding_time(s)}",
         "",
         "## Summary",
         "",

@@ -21,6 +21,7 @@ from seqrec.data.shard_dataset import ShardDataset
 from seqrec.data.shards import (
     INDEX_NAME,
     ShardError,
+    ShardItem,
     decode_audio,
     expand_pattern,
     read_index,
@@ -178,6 +179,10 @@ def test_a_corrupt_shard_is_named_and_skipped_or_failed(shards, caplog):
     assert sum(b.signals.shape[0] for b in batches) >= sum(good) - 4  # only that shard's
     with pytest.raises(ShardError, match=str(broken)):
         list(dataset(shards, on_bad_input="fail"))
+    with pytest.raises(ValueError, match='on_bad_input must be "skip" or "fail", got \'warn\''):
+        dataset(shards, on_bad_input="warn")  # not read as "skip"
+    with pytest.raises(ValueError, match="is ink: it has no samples"):
+        ShardItem("k", "text", sample_rate=0, frames=120).num_samples(16000)
 
 
 def test_patterns_expand_in_order_and_a_backward_range_is_named():

@@ -44,6 +44,7 @@ def test_rows_summary_table_and_plot_by_level(tmp_path: Path):
     assert rows[4]["warnings"] == ["clipped input: 5.0% of samples at full scale"]
     report = (out / "report.md").read_text()
     assert "silent inputs (nothing transcribed): 1; clipped inputs" in report
+    assert "- decoding time: not measured\n" in report  # scored without decoding: no 0.0 s
     section = report.split("## Error rate by input level")[1].split("\n## ")[0]
     table = [line for line in section.splitlines() if line.startswith("| ")]
     assert table == [

@@ -103,4 +103,4 @@ def test_the_table_gives_a_real_time_factor_only_for_inputs_with_durations(signa
     factor = 2.0 / signal_seconds if signal_seconds else None  # as evaluate() computes it
     evaluation.summary |= {"decode_seconds": 2.0, "real_time_factor": factor}
     last_line = evaluation.table().splitlines()[-1]
-    assert last_line.endswith(f"decoding 2.0 s{', ' + note if note else ''}")
+    assert last_line.endswith(f"decoding time 2.0 s{', ' + note if note else ''}")
