@@ -11,8 +11,9 @@
 #   stage 2: seqrec evaluate EXP/checkpoints/best.ckpt DATA/test.jsonl --report EXP/report
 #   stage 3: character 6-gram and word 3-gram LMs of the training lines (counted 5 times), 1M
 #            words of English drawn by frequency into 8-word lines (seqrec lm words, the
-#            wordfreq package) and English running text from Debian's fortunes and
-#            wordnet-base packages where they are installed (recipes/iam_ondb/lm_text.py);
+#            wordfreq package) and English running text from Debian's fortunes,
+#            wordnet-base and dict-gcide packages where they are installed
+#            (recipes/iam_ondb/lm_text.py);
 #            beam search with the char LM, its 32 best lines re-ranked by the word LM; weights
 #            tuned on valid (seqrec tune-lm, saved in EXP/decoding.json: `seqrec serve EXP`
 #            decodes so); test decoded so (EXP/report_lm), and testset_t

@@ -1,7 +1,8 @@
-"""recipes/iam_ondb/lm_text.py on small fortune and WordNet files in the Debian layout."""
+"""recipes/iam_ondb/lm_text.py on small fortune, WordNet and GCIDE files in the Debian layout."""
 
 from __future__ import annotations
 
+import gzip
 import importlib.util
 import json
 import sys
@@ -32,6 +33,29 @@ WORDNET = (
     'cappella"  \n'
 )
 
+GCIDE = """00-database-info
+      This file was converted from the original database on:
+          2022-02-13
+
+Abuse \\A*buse"\\, v. t. [F. abuser; L. abusus, fr. abuti. See {Use}.]
+   1. To put to a wrong use; to misapply; as, to abuse one's authority.
+   [1913 Webster]
+
+            The . . . tellers of news abused the general.
+                                                  --Macaulay.
+   [1913 Webster]
+
+            Their eyes red and staring.    --Jer. Taylor.
+   [1913 Webster]
+
+   Syn: To maltreat; injure; revile.
+        [1913 Webster]
+
+   n 1: he felt incensed that Tarrant should have been treated so
+        leniently
+        [WordNet 1.5]
+"""
+
 
 @pytest.fixture
 def sources(tmp_path: Path) -> tuple[Path, Path, Path]:
@@ -41,6 +65,8 @@ def sources(tmp_path: Path) -> tuple[Path, Path, Path]:
     (fortunes / "people").write_bytes(FORTUNE.encode("latin-1"))
     (fortunes / "people.dat").write_bytes(b"\x00\x01 not text")
     (wordnet / "data.adv").write_text(WORDNET)
+    with gzip.open(tmp_path / "gcide.dict.dz", "wt", encoding="utf-8") as file:
+        file.write(GCIDE)
     like = tmp_path / "train.jsonl"
     texts = [
         "It 's the ink , \" she said . A-Z",
@@ -75,7 +101,8 @@ def test_sources_become_lines_of_the_training_alphabet(
     fortunes, wordnet, like = sources
     out = tmp_path / "lm/text.txt"
     args = [str(out), "--like", str(like), "--line-words", "4"]
-    assert lm_text.main([*args, "--fortunes", str(fortunes), "--wordnet", str(wordnet)]) == 0
+    assert lm_text.main([*args, "--fortunes", str(fortunes), "--wordnet", str(wordnet),
+                         "--gcide", str(tmp_path)]) == 0  # fmt: skip
     lines = out.read_text().splitlines()
     # attribution dropped; the line with "é" (not in the training text) dropped
     assert lines[:4] == [
@@ -88,7 +115,18 @@ def test_sources_become_lines_of_the_training_alphabet(
     assert "Without musical accompaniment ." in " ".join(lines)  # a WordNet gloss
     assert "performed" not in " ".join(lines)  # its example sentence: left out
     assert "LICENSEE" not in " ".join(lines)
+    assert "tellers of news" in " ".join(lines) and "Tarrant" not in " ".join(lines)  # GCIDE
     assert "fortunes" in capsys.readouterr().out
+
+
+def test_gcide_gives_websters_definitions_and_quotations_only(tmp_path: Path) -> None:
+    (tmp_path / "gcide.dict.dz").write_bytes(gzip.compress(GCIDE.encode()))
+    assert list(lm_text.gcide_texts(tmp_path)) == [
+        "To put to a wrong use; to misapply; as, to abuse one's authority.",
+        "The . . . tellers of news abused the general.",
+        "Their eyes red and staring.",
+    ]  # no headword, etymology, author, synonym list, database header or WordNet text
+    assert list(lm_text.gcide_texts(tmp_path / "absent")) == []
 
 
 def test_without_any_source_it_says_what_to_install(
@@ -103,6 +141,8 @@ def test_without_any_source_it_says_what_to_install(
         "--fortunes",
         missing,
         "--wordnet",
+        missing,
+        "--gcide",
         missing,
     ]
     assert lm_text.main(args) == 1
