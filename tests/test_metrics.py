@@ -4,6 +4,7 @@ import pytest
 
 import seqrec
 from seqrec.metrics import char_errors, utterance_errors, word_errors
+from seqrec.training.error_rate import ErrorRate
 
 
 def test_word_error_counts_are_exact():
@@ -36,3 +37,13 @@ def test_an_unknown_unit_raises():
         utterance_errors("words", ["a b"], ["a b"])
     counts, _ = utterance_errors("char", ["ab"], ["ac"])
     assert counts.tolist() == [[1, 0, 0, 1]]
+
+
+def test_the_training_metric_agrees_with_error_counts_on_empty_references():
+    metric = ErrorRate(word_errors)
+    metric.update(["a b", "c"], ["a x", "c d"])  # 1 substitution, 1 insertion in 3 words
+    assert float(metric.compute()) == pytest.approx(word_errors(["a b", "c"], ["a x", "c d"]).rate)
+    for hyp, rate in (("x y", 1.0), ("", 0.0)):  # nothing to read: any output is all wrong
+        metric = ErrorRate(word_errors)
+        metric.update([""], [hyp])
+        assert float(metric.compute()) == rate == word_errors([""], [hyp]).rate

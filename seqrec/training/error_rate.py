@@ -41,6 +41,9 @@ class ErrorRate(Metric):
         """The error rate over every update since the last reset (all ranks under DDP).
 
         Returns:
-            Errors over reference units, a scalar tensor (over 1 when there were none).
+            Errors over reference units, a scalar tensor; with no reference unit at all,
+            1.0 if there were errors (insertions) and 0.0 if not, as ``ErrorCounts.rate``.
         """
-        return self.errors / self.total.clamp_min(1.0)
+        if self.total == 0:
+            return (self.errors > 0).to(self.errors.dtype)
+        return self.errors / self.total
