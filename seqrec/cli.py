@@ -290,15 +290,19 @@ def _synth(args: argparse.Namespace) -> int:
     else:
         from seqrec.synth.speech_corpus import build_speech_corpus
 
-        paths = build_speech_corpus(
-            args.out_dir,
-            args.num_train,
-            args.num_valid,
-            args.num_test,
-            args.sample_rate,
-            args.seed,
-            texts=args.texts,
-        )
+        try:
+            paths = build_speech_corpus(
+                args.out_dir,
+                args.num_train,
+                args.num_valid,
+                args.num_test,
+                args.sample_rate,
+                args.seed,
+                texts=args.texts,
+                accents=args.accents.split(","),
+            )
+        except ValueError as err:
+            raise SystemExit(f"seqrec synth speech: {err}") from None
     for split, path in paths.items():
         print(f"{split}: {path}")
     return 0
@@ -408,6 +412,13 @@ def _parser() -> argparse.ArgumentParser:
         choices=("demo", "digits"),
         default="demo",
         help="speech: digit strings and commands (demo), or one digit word per utterance",
+    )
+    p.add_argument(
+        "--accents",
+        default="en",
+        help="speech: comma-separated espeak-ng English accents to draw voices from, each with "
+        "every voice variant: en (British, the default), en-029, en-GB-scotland, "
+        "en-GB-x-gbclan, en-GB-x-gbcwmd, en-GB-x-rp, en-US, en-US-nyc",
     )
     p.add_argument("--seconds", type=float, default=20.0, help="noise: seconds per file")
     p.add_argument("--files", type=int, default=5, help="noise: number of files")

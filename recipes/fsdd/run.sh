@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # fsdd recipe: prepare the corpus from a folder you already have, train, score on the test split.
-# Usage: bash recipes/fsdd/run.sh SRC_DIR [--loso] [--no-synth] [--stage N] [--stop-stage M] [--data DIR]
-#          [--exp DIR] [-- SEQREC_TRAIN_OPTIONS...]
+# Usage: bash recipes/fsdd/run.sh SRC_DIR [--loso] [--no-synth] [--accents LIST] [--stage N]
+#          [--stop-stage M] [--data DIR] [--exp DIR] [-- SEQREC_TRAIN_OPTIONS...]
 #   stage 0: seqrec synth speech DATA/synth --texts digits  (espeak-ng voices saying one digit,
 #            8 kHz), then python recipes/fsdd/prepare.py SRC_DIR DATA --extra-train ...
 #            (DATA/{train,valid,test}.jsonl; train pools the real and the synthetic speakers)
@@ -16,11 +16,13 @@
 #           takes); stage 5 prints the table of test WER per held-out speaker and the mean
 #           (EXP/loso/results.md).
 #   --no-synth: train on the real speakers alone (stage 0 neither synthesises nor pools).
+#   --accents LIST: the espeak-ng English accents of the synthetic speakers (comma-separated,
+#           `seqrec synth speech --accents`; default en); another list rebuilds DATA/synth.
 #   Options after -- go to every `seqrec train` (e.g. -- --model.rnn_type gru).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
-usage="usage: bash recipes/fsdd/run.sh SRC_DIR [--loso] [--no-synth] [--stage N] [--stop-stage M] [--data DIR] [--exp DIR] [-- SEQREC_TRAIN_OPTIONS...]"
+usage="usage: bash recipes/fsdd/run.sh SRC_DIR [--loso] [--no-synth] [--accents LIST] [--stage N] [--stop-stage M] [--data DIR] [--exp DIR] [-- SEQREC_TRAIN_OPTIONS...]"
 if [[ $# -lt 1 || $1 == --* ]]; then
   echo "$usage" >&2
   exit 2
@@ -32,12 +34,14 @@ data=data/fsdd
 exp=exp/fsdd
 loso=false
 use_synth=true
+accents=en
 train_options=()
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --) shift; train_options=("$@"); break ;;
     --loso) loso=true; shift ;;
     --no-synth) use_synth=false; shift ;;
+    --accents) accents=$2; shift 2 ;;
     --stage) stage=$2; shift 2 ;;
     --stop-stage) stop_stage=$2; shift 2 ;;
     --data) data=$2; shift 2 ;;
@@ -59,7 +63,7 @@ run_fold() {
     if [[ $use_synth == true ]]; then
       echo "== stage 0: synthetic speakers into $synth"
       seqrec synth speech "$synth" --texts digits --sample-rate 8000 \
-        --num-train 3000 --num-valid 300 --num-test 300
+        --num-train 3000 --num-valid 300 --num-test 300 --accents "$accents"
       pool=(--extra-train "$synth/train.jsonl" --extra-train "$synth/valid.jsonl"
         --extra-train "$synth/test.jsonl")
     fi

@@ -6,6 +6,7 @@ import _ctypes
 import ctypes
 import re
 import threading
+from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
 
@@ -23,6 +24,19 @@ EE_OK = 0
 RAND_SEED = 1  # espeak-ng seeds its noise generator from the clock otherwise
 
 BASE_VOICE = "en"
+# espeak-ng's English accents (its lang/gmw voices; en-Shaw, the Shavian alphabet, left out):
+# British (en), Caribbean, Scottish, Lancastrian, West Midlands, received pronunciation,
+# American and New York City.
+ENGLISH_ACCENTS = (
+    "en",
+    "en-029",
+    "en-GB-scotland",
+    "en-GB-x-gbclan",
+    "en-GB-x-gbcwmd",
+    "en-GB-x-rp",
+    "en-US",
+    "en-US-nyc",
+)
 _VARIANT_NAME = re.compile(r"[A-Za-z0-9_-]+")
 
 _SynthCallback = ctypes.CFUNCTYPE(
@@ -141,6 +155,25 @@ def _check_variant(voice: str) -> None:
         raise RuntimeError(f"espeak-ng does not know the voice variant {variant!r} of {voice!r}")
 
 
+def check_accents(accents: Sequence[str]) -> list[str]:
+    """The accents, checked against ``ENGLISH_ACCENTS``, each once and sorted.
+
+    Args:
+        accents: accent names such as ``en`` or ``en-US``.
+
+    Returns:
+        The distinct accents, sorted.
+
+    Raises:
+        ValueError: for an accent not in ``ENGLISH_ACCENTS``, or none at all.
+    """
+    unknown = [a for a in accents if a not in ENGLISH_ACCENTS]
+    if unknown or not accents:
+        problem = f"unknown English accent {unknown[0]!r}" if unknown else "no accent given"
+        raise ValueError(f"{problem}; choose from {', '.join(ENGLISH_ACCENTS)}")
+    return sorted(set(accents))
+
+
 def _engine() -> _Engine:
     """The lazily initialised process-wide engine."""
     global _ENGINE
@@ -174,14 +207,22 @@ class EspeakSynthesizer:
         """Output sample rate of espeak-ng in Hz (22050)."""
         return _engine().sample_rate
 
-    def variants(self) -> list[str]:
-        """Sorted voice names usable with :meth:`synthesize`: ``en`` and ``en+<variant>``.
+    def variants(self, accents: Sequence[str] = (BASE_VOICE,)) -> list[str]:
+        """Sorted voice names usable with :meth:`synthesize`: each accent alone and with
+        each variant (``en``, ``en+f3``, ``en-US``, ``en-US+f3``, ...).
+
+        Args:
+            accents: English accents of ``ENGLISH_ACCENTS`` (default: ``en`` alone).
 
         Returns:
-            ``en`` and one ``en+<variant>`` per variant file in espeak-ng's ``voices/!v``
-            folder whose name is safe to pass on, sorted.
+            Each accent and one ``<accent>+<variant>`` per variant file in espeak-ng's
+            ``voices/!v`` folder whose name is safe to pass on, sorted.
+
+        Raises:
+            ValueError: for an accent not in ``ENGLISH_ACCENTS``, or none at all.
         """
-        return sorted([BASE_VOICE, *(f"{BASE_VOICE}+{n}" for n in _variant_names())])
+        names = sorted(_variant_names())
+        return sorted(v for a in check_accents(accents) for v in (a, *(f"{a}+{n}" for n in names)))
 
     def synthesize(self, text: str, voice: str, rate: int = 175, pitch: int = 50) -> np.ndarray:
         """Speak ``text`` with one voice, rate and pitch.

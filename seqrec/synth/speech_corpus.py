@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
@@ -19,7 +19,7 @@ from tqdm import tqdm
 
 from seqrec.data.manifest import write_manifest
 from seqrec.synth.corpus_files import DIGIT_WORDS, PARAMS_FILE, PHRASE_WORDS, SPLITS, is_built
-from seqrec.synth.espeak import EspeakSynthesizer
+from seqrec.synth.espeak import BASE_VOICE, EspeakSynthesizer, check_accents
 
 CORPUS_VERSION = 2
 TEXTS = ("demo", "digits")  # digit strings and commands; one digit word per utterance
@@ -229,6 +229,7 @@ def build_speech_corpus(
     seed: int = 0,
     progress: bool = True,
     texts: str = "demo",
+    accents: Sequence[str] = (BASE_VOICE,),
 ) -> dict[str, Path]:
     """Synthesise the demo corpus under ``out_dir``; returns the manifest path of each split.
 
@@ -246,12 +247,15 @@ def build_speech_corpus(
         progress: show a progress bar.
         texts: ``demo`` (digit strings and short commands) or ``digits`` (one digit word per
             utterance, as in isolated-digit corpora).
+        accents: espeak-ng's English accents to draw voices from (``ENGLISH_ACCENTS``), each
+            with every voice variant; the voice split is over all of them.
 
     Returns:
         The ``train``, ``valid`` and ``test`` manifest paths (``out_dir/<split>.jsonl``).
 
     Raises:
-        ValueError: for ``texts`` not in ``TEXTS``, or too few espeak-ng voices to split.
+        ValueError: for ``texts`` not in ``TEXTS``, an unknown accent, or too few espeak-ng
+            voices to split.
         RuntimeError: when espeak-ng produces no audio for an utterance.
     """
     out_dir = Path(out_dir)
@@ -262,13 +266,16 @@ def build_speech_corpus(
     params = {"version": CORPUS_VERSION, "sample_rate": sample_rate, "seed": seed, **counts}
     if texts != "demo":  # demo corpora built before this option stay valid
         params["texts"] = texts
+    accents = check_accents(accents)
+    if accents != [BASE_VOICE]:  # and so do corpora built before accents
+        params["accents"] = accents
     if is_built(out_dir, params):
         return manifests
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / PARAMS_FILE).unlink(missing_ok=True)  # an interrupted rebuild must not look done
 
     synth = EspeakSynthesizer()
-    voices = split_voices(synth.variants(), np.random.default_rng(seed))
+    voices = split_voices(synth.variants(accents), np.random.default_rng(seed))
     plans = {  # one generator per split: the test set does not change with num_train
         split: plan_split(
             split, counts[split], voices[split], np.random.default_rng([seed, i]), texts

@@ -10,9 +10,10 @@ import numpy as np
 import pytest
 import soundfile as sf
 
+from seqrec.cli import main
 from seqrec.data.manifest import read_manifest
 from seqrec.synth.corpus_files import DIGIT_WORDS, PHRASE_WORDS, SPLITS
-from seqrec.synth.espeak import EspeakSynthesizer
+from seqrec.synth.espeak import ENGLISH_ACCENTS, EspeakSynthesizer
 from seqrec.synth.speech_corpus import (
     build_speech_corpus,
     split_voices,
@@ -130,3 +131,35 @@ def test_test_split_does_not_depend_on_num_train(corpus: dict[str, Path], tmp_pa
         tmp_path, num_train=4, num_valid=3, num_test=3, sample_rate=SAMPLE_RATE, progress=False
     )
     assert _rows(smaller)["test"] == _rows(corpus)["test"]
+
+
+def test_accents_give_their_own_voices_and_pronunciations() -> None:
+    synth = EspeakSynthesizer()
+    one, every = synth.variants(), synth.variants(ENGLISH_ACCENTS)
+    assert len(every) == len(ENGLISH_ACCENTS) * len(one) and every == sorted(every)
+    assert {"en-US", "en-US+f3", "en-GB-scotland+m3", "en-029"} <= set(every)
+    british = synth.synthesize("four", "en")
+    for accent in ("en-US", "en-GB-scotland"):  # rhotic "four": another sound, not a copy
+        other = synth.synthesize("four", accent)
+        assert other.size != british.size or not np.array_equal(other, british)
+    with pytest.raises(ValueError, match="unknown English accent 'en-XX'; choose from en, "):
+        synth.variants(["en", "en-XX"])
+
+
+def test_a_corpus_of_accents_draws_only_their_voices(tmp_path: Path) -> None:
+    accents = ("en-US", "en-GB-scotland")
+    manifests = build_speech_corpus(
+        tmp_path, **COUNTS, sample_rate=SAMPLE_RATE, progress=False, accents=accents
+    )
+    voices = {row["voice"] for rows in _rows(manifests).values() for row in rows}
+    assert {v.split("+")[0] for v in voices} <= set(accents)
+    params = json.loads((tmp_path / "synth_params.json").read_text())
+    assert params["accents"] == sorted(accents)
+    _build(tmp_path / "en")  # one accent: the parameters of corpora built before accents
+    assert "accents" not in json.loads((tmp_path / "en/synth_params.json").read_text())
+
+
+def test_the_cli_names_an_unknown_accent(tmp_path: Path) -> None:
+    with pytest.raises(SystemExit, match="seqrec synth speech: unknown English accent 'en-XX'"):
+        main(["synth", "speech", str(tmp_path / "s"), "--accents", "en,en-XX"])
+    assert not (tmp_path / "s").exists()  # refused before anything was written
