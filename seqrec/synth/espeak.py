@@ -159,7 +159,7 @@ def check_accents(accents: Sequence[str]) -> list[str]:
     """The accents, checked against ``ENGLISH_ACCENTS``, each once and sorted.
 
     Args:
-        accents: accent names such as ``en`` or ``en-US``.
+        accents: accent names such as ``en`` or ``en-US`` (one name alone is one accent).
 
     Returns:
         The distinct accents, sorted.
@@ -167,6 +167,8 @@ def check_accents(accents: Sequence[str]) -> list[str]:
     Raises:
         ValueError: for an accent not in ``ENGLISH_ACCENTS``, or none at all.
     """
+    if isinstance(accents, str):
+        accents = [accents]
     unknown = [a for a in accents if a not in ENGLISH_ACCENTS]
     if unknown or not accents:
         problem = f"unknown English accent {unknown[0]!r}" if unknown else "no accent given"

@@ -144,6 +144,7 @@ def test_accents_give_their_own_voices_and_pronunciations() -> None:
         assert other.size != british.size or not np.array_equal(other, british)
     with pytest.raises(ValueError, match="unknown English accent 'en-XX'; choose from en, "):
         synth.variants(["en", "en-XX"])
+    assert synth.variants("en-US") == synth.variants(["en-US"])  # a name, not its letters
 
 
 def test_a_corpus_of_accents_draws_only_their_voices(tmp_path: Path) -> None:
