@@ -300,8 +300,9 @@ def _synth(args: argparse.Namespace) -> int:
                 args.seed,
                 texts=args.texts,
                 accents=args.accents.split(","),
+                engines=args.engines.split(","),
             )
-        except ValueError as err:
+        except (ValueError, RuntimeError) as err:
             raise SystemExit(f"seqrec synth speech: {err}") from None
     for split, path in paths.items():
         print(f"{split}: {path}")
@@ -419,6 +420,12 @@ def _parser() -> argparse.ArgumentParser:
         help="speech: comma-separated espeak-ng English accents to draw voices from, each with "
         "every voice variant: en (British, the default), en-029, en-GB-scotland, "
         "en-GB-x-gbclan, en-GB-x-gbcwmd, en-GB-x-rp, en-US, en-US-nyc",
+    )
+    p.add_argument(
+        "--engines",
+        default="espeak",
+        help="speech: comma-separated synthesizers to draw voices from: espeak (espeak-ng, the "
+        "default) and flite (Debian's flite program: 4 recorded talkers, 5 formant scales each)",
     )
     p.add_argument("--seconds", type=float, default=20.0, help="noise: seconds per file")
     p.add_argument("--files", type=int, default=5, help="noise: number of files")

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # fsdd recipe: prepare the corpus from a folder you already have, train, score on the test split.
-# Usage: bash recipes/fsdd/run.sh SRC_DIR [--loso] [--no-synth] [--accents LIST] [--stage N]
-#          [--stop-stage M] [--data DIR] [--exp DIR] [-- SEQREC_TRAIN_OPTIONS...]
+# Usage: bash recipes/fsdd/run.sh SRC_DIR [--loso] [--no-synth] [--accents LIST] [--engines LIST]
+#          [--stage N] [--stop-stage M] [--data DIR] [--exp DIR] [-- SEQREC_TRAIN_OPTIONS...]
 #   stage 0: seqrec synth speech DATA/synth --texts digits  (espeak-ng voices saying one digit,
 #            8 kHz), then python recipes/fsdd/prepare.py SRC_DIR DATA --extra-train ...
 #            (DATA/{train,valid,test}.jsonl; train pools the real and the synthetic speakers)
@@ -18,11 +18,13 @@
 #   --no-synth: train on the real speakers alone (stage 0 neither synthesises nor pools).
 #   --accents LIST: the espeak-ng English accents of the synthetic speakers (comma-separated,
 #           `seqrec synth speech --accents`; default en); another list rebuilds DATA/synth.
+#   --engines LIST: the synthesizers of those speakers (`seqrec synth speech --engines`: espeak,
+#           flite; default espeak); flite needs `apt-get install flite`.
 #   Options after -- go to every `seqrec train` (e.g. -- --model.rnn_type gru).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
-usage="usage: bash recipes/fsdd/run.sh SRC_DIR [--loso] [--no-synth] [--accents LIST] [--stage N] [--stop-stage M] [--data DIR] [--exp DIR] [-- SEQREC_TRAIN_OPTIONS...]"
+usage="usage: bash recipes/fsdd/run.sh SRC_DIR [--loso] [--no-synth] [--accents LIST] [--engines LIST] [--stage N] [--stop-stage M] [--data DIR] [--exp DIR] [-- SEQREC_TRAIN_OPTIONS...]"
 if [[ $# -lt 1 || $1 == --* ]]; then
   echo "$usage" >&2
   exit 2
@@ -35,6 +37,7 @@ exp=exp/fsdd
 loso=false
 use_synth=true
 accents=en
+engines=espeak
 train_options=()
 while [[ $# -gt 0 ]]; do
   case "$1" in
@@ -42,6 +45,7 @@ while [[ $# -gt 0 ]]; do
     --loso) loso=true; shift ;;
     --no-synth) use_synth=false; shift ;;
     --accents) accents=$2; shift 2 ;;
+    --engines) engines=$2; shift 2 ;;
     --stage) stage=$2; shift 2 ;;
     --stop-stage) stop_stage=$2; shift 2 ;;
     --data) data=$2; shift 2 ;;
@@ -63,7 +67,8 @@ run_fold() {
     if [[ $use_synth == true ]]; then
       echo "== stage 0: synthetic speakers into $synth"
       seqrec synth speech "$synth" --texts digits --sample-rate 8000 \
-        --num-train 3000 --num-valid 300 --num-test 300 --accents "$accents"
+        --num-train 3000 --num-valid 300 --num-test 300 --accents "$accents" \
+        --engines "$engines"
       pool=(--extra-train "$synth/train.jsonl" --extra-train "$synth/valid.jsonl"
         --extra-train "$synth/test.jsonl")
     fi

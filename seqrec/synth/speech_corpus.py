@@ -1,4 +1,5 @@
-"""Offline demo speech corpus: spoken digit strings and short commands from espeak-ng voices."""
+"""Offline demo speech corpus: spoken digit strings and short commands from espeak-ng (and
+optionally flite) voices."""
 
 from __future__ import annotations
 
@@ -7,19 +8,19 @@ import json
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import soundfile as sf
 import torch
-from torchaudio.transforms import Resample
 from tqdm import tqdm
 
 from seqrec.data.manifest import write_manifest
 from seqrec.synth.corpus_files import DIGIT_WORDS, PARAMS_FILE, PHRASE_WORDS, SPLITS, is_built
 from seqrec.synth.espeak import BASE_VOICE, EspeakSynthesizer, check_accents
+from seqrec.synth.flite import FLITE_PREFIX, FliteSynthesizer, flite_available
+from seqrec.synth.resampling import resample
 
 CORPUS_VERSION = 2
 TEXTS = ("demo", "digits")  # digit strings and commands; one digit word per utterance
@@ -34,6 +35,29 @@ SNR_RANGE_DB = (15.0, 35.0)
 PEAK_RANGE = (0.7, 0.95)
 MARGIN_S = 0.05
 SILENCE_DB = -40.0
+ESPEAK, FLITE = "espeak", "flite"
+ENGINES = (ESPEAK, FLITE)
+
+
+def check_engines(engines: Sequence[str]) -> list[str]:
+    """The synthesizer names, checked against ``ENGINES``, each once and sorted.
+
+    Args:
+        engines: names such as ``espeak`` or ``flite`` (one name alone is one engine).
+
+    Returns:
+        The distinct engines, sorted.
+
+    Raises:
+        ValueError: for an engine not in ``ENGINES``, or none at all.
+    """
+    if isinstance(engines, str):
+        engines = [engines]
+    unknown = [e for e in engines if e not in ENGINES]
+    if unknown or not engines:
+        problem = f"unknown speech synthesizer {unknown[0]!r}" if unknown else "no synthesizer"
+        raise ValueError(f"{problem}; choose from {', '.join(ENGINES)}")
+    return sorted(set(engines))
 
 
 @dataclass(frozen=True)
@@ -44,7 +68,7 @@ class UtteranceSpec:
         split: the split it belongs to, one of ``SPLITS``.
         index: its number within the split, which names its WAV file.
         text: the transcript spoken.
-        voice: the espeak-ng voice.
+        voice: the voice, an espeak-ng name or a ``flite-`` one.
         rate: the speaking rate in words per minute.
         pitch: the espeak-ng base pitch, 0..100.
         snr_db: the signal-to-noise ratio of the added noise, in dB.
@@ -111,6 +135,16 @@ def random_text(rng: np.random.Generator, texts: str = "demo") -> str:
     return " ".join(PHRASE_WORDS[i] for i in rng.choice(len(PHRASE_WORDS), count, replace=False))
 
 
+def random_voice(voices: list[str], rng: np.random.Generator) -> str:
+    """One of ``voices``; where they come from both engines, each engine's voices get half of the
+    draws (espeak-ng's hundreds of variants would otherwise drown flite's twenty)."""
+    flite = [v for v in voices if v.startswith(FLITE_PREFIX)]
+    espeak = [v for v in voices if not v.startswith(FLITE_PREFIX)]
+    if flite and espeak:
+        voices = (espeak, flite)[int(rng.integers(0, 2))]
+    return voices[int(rng.integers(0, len(voices)))]
+
+
 def plan_split(
     split: str, count: int, voices: list[str], rng: np.random.Generator, texts: str = "demo"
 ) -> list[UtteranceSpec]:
@@ -121,7 +155,7 @@ def plan_split(
             split=split,
             index=index,
             text=random_text(rng, texts),
-            voice=voices[int(rng.integers(0, len(voices)))],
+            voice=random_voice(voices, rng),
             rate=int(rng.integers(RATE_RANGE[0], RATE_RANGE[1] + 1)),
             pitch=int(rng.integers(PITCH_RANGE[0], PITCH_RANGE[1] + 1)),
             snr_db=float(rng.uniform(*SNR_RANGE_DB)),
@@ -144,19 +178,6 @@ def fit_margins(audio: np.ndarray, sample_rate: int) -> np.ndarray:
         return audio
     margin = int(MARGIN_S * sample_rate)
     return np.pad(audio[loud[0] : loud[-1] + 1], margin)
-
-
-@cache
-def _resampler(orig_rate: int, new_rate: int) -> Resample:
-    """A torchaudio resampler whose sinc kernel is computed once per rate pair."""
-    return Resample(orig_rate, new_rate)
-
-
-def resample(audio: np.ndarray, orig_rate: int, new_rate: int) -> np.ndarray:
-    """Band-limited resampling with torchaudio."""
-    if orig_rate == new_rate:
-        return audio
-    return _resampler(orig_rate, new_rate)(torch.from_numpy(audio)).numpy()
 
 
 def make_noise(length: int, pink: bool, rng: np.random.Generator) -> np.ndarray:
@@ -182,11 +203,14 @@ def peak_normalize(audio: np.ndarray, peak: float) -> np.ndarray:
     return audio * (peak / max(float(np.abs(audio).max(initial=0.0)), 1e-9))
 
 
-def render(spec: UtteranceSpec, synth: EspeakSynthesizer, sample_rate: int) -> np.ndarray:
+Synthesizer = EspeakSynthesizer | FliteSynthesizer
+
+
+def render(spec: UtteranceSpec, synth: Synthesizer, sample_rate: int) -> np.ndarray:
     """Synthesise, fit margins, resample, add noise and normalise one utterance."""
     audio = synth.synthesize(spec.text, spec.voice, rate=spec.rate, pitch=spec.pitch)
     if audio.size == 0:
-        raise RuntimeError(f"espeak-ng produced no audio for {spec.text!r} ({spec.voice})")
+        raise RuntimeError(f"the synthesizer produced no audio for {spec.text!r} ({spec.voice})")
     audio = resample(fit_margins(audio, synth.sample_rate), synth.sample_rate, sample_rate)
     audio = add_noise(audio, spec.snr_db, spec.pink_noise, np.random.default_rng(spec.noise_seed))
     return peak_normalize(audio, spec.peak).astype(np.float32)
@@ -230,6 +254,7 @@ def build_speech_corpus(
     progress: bool = True,
     texts: str = "demo",
     accents: Sequence[str] = (BASE_VOICE,),
+    engines: Sequence[str] = (ESPEAK,),
 ) -> dict[str, Path]:
     """Synthesise the demo corpus under ``out_dir``; returns the manifest path of each split.
 
@@ -249,14 +274,18 @@ def build_speech_corpus(
             utterance, as in isolated-digit corpora).
         accents: espeak-ng's English accents to draw voices from (``ENGLISH_ACCENTS``), each
             with every voice variant; the voice split is over all of them.
+        engines: the synthesizers whose voices are drawn from: ``espeak`` (espeak-ng, the
+            accents above) and ``flite`` (Debian's flite, voices of recorded people at several
+            formant scales).
 
     Returns:
         The ``train``, ``valid`` and ``test`` manifest paths (``out_dir/<split>.jsonl``).
 
     Raises:
-        ValueError: for ``texts`` not in ``TEXTS``, an unknown accent, or too few espeak-ng
+        ValueError: for ``texts`` not in ``TEXTS``, an unknown accent or engine, or too few
             voices to split.
-        RuntimeError: when espeak-ng produces no audio for an utterance.
+        RuntimeError: when the flite engine is asked for without the flite program, or a
+            synthesizer produces no audio for an utterance.
     """
     out_dir = Path(out_dir)
     counts = {"train": num_train, "valid": num_valid, "test": num_test}
@@ -269,13 +298,20 @@ def build_speech_corpus(
     accents = check_accents(accents)
     if accents != [BASE_VOICE]:  # and so do corpora built before accents
         params["accents"] = accents
+    engines = check_engines(engines)
+    if engines != [ESPEAK]:  # and before engines
+        params["engines"] = engines
     if is_built(out_dir, params):
         return manifests
+    if FLITE in engines and not flite_available():
+        raise RuntimeError("the flite engine needs the flite program: apt-get install flite")
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / PARAMS_FILE).unlink(missing_ok=True)  # an interrupted rebuild must not look done
 
-    synth = EspeakSynthesizer()
-    voices = split_voices(synth.variants(accents), np.random.default_rng(seed))
+    espeak, flite = EspeakSynthesizer(), FliteSynthesizer()
+    names = espeak.variants(accents) if ESPEAK in engines else []
+    names += flite.variants() if FLITE in engines else []
+    voices = split_voices(names, np.random.default_rng(seed))
     plans = {  # one generator per split: the test set does not change with num_train
         split: plan_split(
             split, counts[split], voices[split], np.random.default_rng([seed, i]), texts
@@ -285,9 +321,10 @@ def build_speech_corpus(
     bar = tqdm(total=sum(counts.values()), desc="synth speech", disable=not progress)
     with _single_torch_thread(), bar:
         for split in SPLITS:
-            synth.reset()  # espeak-ng audio depends on what the process synthesised before
+            espeak.reset()  # espeak-ng audio depends on what the process synthesised before
             rows = []
             for spec in plans[split]:
+                synth = flite if spec.voice.startswith(FLITE_PREFIX) else espeak
                 audio = render(spec, synth, sample_rate)
                 rows.append(write_utterance(spec, audio, out_dir, sample_rate))
                 bar.update()
@@ -296,4 +333,4 @@ def build_speech_corpus(
     return manifests
 
 
-__all__ = ["UtteranceSpec", "build_speech_corpus", "split_voices"]
+__all__ = ["ENGINES", "UtteranceSpec", "build_speech_corpus", "check_engines", "split_voices"]
