@@ -2,7 +2,7 @@
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: browser demo docs test venv
+.PHONY: demo docs system-packages test venv
 
 venv: $(VENV)/.installed
 
@@ -17,16 +17,18 @@ demo: venv
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" bash recipes/ink_demo/run.sh
 	@echo "try both models live: $(VENV)/bin/seqrec serve exp/speech_demo exp/ink_demo, then open http://127.0.0.1:8000/"
 
-# the live page's tests drive Debian's chromium (with chromium-driver): installed here with
-# apt-get when missing and this is root on Debian; elsewhere those tests skip, saying why
-browser:
-	@if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then \
+# the live page's tests drive Debian's chromium (with chromium-driver), and the flite voices'
+# tests Debian's flite: installed here with apt-get when missing and this is root on Debian;
+# elsewhere those tests skip, saying why
+system-packages:
+	@if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null \
+	    || ! command -v flite >/dev/null; then \
 	  if command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
-	    apt-get update -qq && apt-get install -y -qq chromium chromium-driver >/dev/null; \
-	  else echo "chromium not installed: the browser tests will skip"; fi; \
+	    apt-get update -qq && apt-get install -y -qq chromium chromium-driver flite >/dev/null; \
+	  else echo "chromium or flite not installed: their tests will skip"; fi; \
 	fi
 
-test: venv browser
+test: venv system-packages
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/python -m pytest -q
