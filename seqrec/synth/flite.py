@@ -26,7 +26,11 @@ PITCH_OCTAVES_PER_50 = 0.5  # espeak-style pitch 0..100 maps to +-half an octave
 
 
 def flite_available() -> bool:
-    """Whether the ``flite`` program is on the PATH (Debian: ``apt-get install flite``)."""
+    """Whether the ``flite`` program is on the PATH (Debian: ``apt-get install flite``).
+
+    Returns:
+        True when ``flite`` can be run.
+    """
     return shutil.which("flite") is not None
 
 

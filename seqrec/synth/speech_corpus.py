@@ -137,7 +137,15 @@ def random_text(rng: np.random.Generator, texts: str = "demo") -> str:
 
 def random_voice(voices: list[str], rng: np.random.Generator) -> str:
     """One of ``voices``; where they come from both engines, each engine's voices get half of the
-    draws (espeak-ng's hundreds of variants would otherwise drown flite's twenty)."""
+    draws (espeak-ng's hundreds of variants would otherwise drown flite's twenty).
+
+    Args:
+        voices: espeak-ng and/or ``flite-`` voice names.
+        rng: draws the engine (when there are two) and the voice.
+
+    Returns:
+        The voice drawn.
+    """
     flite = [v for v in voices if v.startswith(FLITE_PREFIX)]
     espeak = [v for v in voices if not v.startswith(FLITE_PREFIX)]
     if flite and espeak:
