@@ -4,6 +4,7 @@ folder already holds a corpus built with the same parameters (so a rerun reuses 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -36,4 +37,27 @@ def is_built(out_dir: Path, params: dict[str, Any]) -> bool:
         return False
 
 
-__all__ = ["DIGIT_WORDS", "PARAMS_FILE", "PHRASE_WORDS", "SPLITS", "is_built"]
+def checked_choices(names: Sequence[str], choices: Sequence[str], what: str) -> list[str]:
+    """``names``, each checked against ``choices``, once each and sorted.
+
+    Args:
+        names: the names asked for (one string alone is one name, not its letters).
+        choices: the names allowed.
+        what: what a name is, for the error ("English accent").
+
+    Returns:
+        The distinct names, sorted.
+
+    Raises:
+        ValueError: for a name not in ``choices``, or none at all.
+    """
+    if isinstance(names, str):
+        names = [names]
+    unknown = [n for n in names if n not in choices]
+    if unknown or not names:
+        problem = f"unknown {what} {unknown[0]!r}" if unknown else f"no {what} given"
+        raise ValueError(f"{problem}; choose from {', '.join(choices)}")
+    return sorted(set(names))
+
+
+__all__ = ["DIGIT_WORDS", "PARAMS_FILE", "PHRASE_WORDS", "SPLITS", "checked_choices", "is_built"]

@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from seqrec.extras import require
+from seqrec.synth.corpus_files import checked_choices
 
 # Constants of espeak-ng's speak_lib.h.
 AUDIO_OUTPUT_SYNCHRONOUS = 2
@@ -167,13 +168,7 @@ def check_accents(accents: Sequence[str]) -> list[str]:
     Raises:
         ValueError: for an accent not in ``ENGLISH_ACCENTS``, or none at all.
     """
-    if isinstance(accents, str):
-        accents = [accents]
-    unknown = [a for a in accents if a not in ENGLISH_ACCENTS]
-    if unknown or not accents:
-        problem = f"unknown English accent {unknown[0]!r}" if unknown else "no accent given"
-        raise ValueError(f"{problem}; choose from {', '.join(ENGLISH_ACCENTS)}")
-    return sorted(set(accents))
+    return checked_choices(accents, ENGLISH_ACCENTS, "English accent")
 
 
 def _engine() -> _Engine:

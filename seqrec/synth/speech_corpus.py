@@ -17,7 +17,14 @@ import torch
 from tqdm import tqdm
 
 from seqrec.data.manifest import write_manifest
-from seqrec.synth.corpus_files import DIGIT_WORDS, PARAMS_FILE, PHRASE_WORDS, SPLITS, is_built
+from seqrec.synth.corpus_files import (
+    DIGIT_WORDS,
+    PARAMS_FILE,
+    PHRASE_WORDS,
+    SPLITS,
+    checked_choices,
+    is_built,
+)
 from seqrec.synth.espeak import BASE_VOICE, EspeakSynthesizer, check_accents
 from seqrec.synth.flite import FLITE_PREFIX, FliteSynthesizer, flite_available
 from seqrec.synth.resampling import resample
@@ -51,13 +58,7 @@ def check_engines(engines: Sequence[str]) -> list[str]:
     Raises:
         ValueError: for an engine not in ``ENGINES``, or none at all.
     """
-    if isinstance(engines, str):
-        engines = [engines]
-    unknown = [e for e in engines if e not in ENGINES]
-    if unknown or not engines:
-        problem = f"unknown speech synthesizer {unknown[0]!r}" if unknown else "no synthesizer"
-        raise ValueError(f"{problem}; choose from {', '.join(ENGINES)}")
-    return sorted(set(engines))
+    return checked_choices(engines, ENGINES, "speech synthesizer")
 
 
 @dataclass(frozen=True)
