@@ -1,5 +1,6 @@
-"""What the synthetic corpora share: their splits, vocabulary and the record that says a
-folder already holds a corpus built with the same parameters (so a rerun reuses it)."""
+"""What the synthetic corpora share: their splits, vocabulary, the check of named options
+(accents, synthesizers) and the record that says a folder already holds a corpus built with the
+same parameters (so a rerun reuses it)."""
 
 from __future__ import annotations
 
