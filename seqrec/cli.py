@@ -425,7 +425,8 @@ def _parser() -> argparse.ArgumentParser:
         "--engines",
         default="espeak",
         help="speech: comma-separated synthesizers to draw voices from: espeak (espeak-ng, the "
-        "default) and flite (Debian's flite program: 4 recorded talkers, 5 formant scales each)",
+        "default), flite (Debian's flite program: 4 recorded talkers, 5 formant scales each) and "
+        "kokoro (the Kokoro-82M neural model: 200 voices blended from its 5 styles)",
     )
     p.add_argument("--seconds", type=float, default=20.0, help="noise: seconds per file")
     p.add_argument("--files", type=int, default=5, help="noise: number of files")

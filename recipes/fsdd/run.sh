@@ -19,7 +19,8 @@
 #   --accents LIST: the espeak-ng English accents of the synthetic speakers (comma-separated,
 #           `seqrec synth speech --accents`; default en); another list rebuilds DATA/synth.
 #   --engines LIST: the synthesizers of those speakers (`seqrec synth speech --engines`: espeak,
-#           flite; default espeak); flite needs `apt-get install flite`.
+#           flite, kokoro; default espeak); flite needs `apt-get install flite`, kokoro
+#           seqrec's synth extra.
 #   Options after -- go to every `seqrec train` (e.g. -- --model.rnn_type gru).
 set -euo pipefail
 cd "$(dirname "$0")/../.."

