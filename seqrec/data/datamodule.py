@@ -74,6 +74,10 @@ class SeqRecDataModule(L.LightningDataModule):
             regrouped into examples of 2 or 3 of its utterances (texts joined by a space,
             audio by 0.1-0.8 s pauses of the same noise); 0: never.
         concat_max_seconds: the longest a joined example lasts before padding.
+        trim_prob: audio; the probability (e.g. 0.5) that a training example is first trimmed
+            to its speech: cut from its first to its last 10 ms frame within 15-35 dB (drawn
+            per example) of its loudest, as tightly cut corpora have their files; with
+            ``silence_pad`` it is then padded again, so the model meets every margin; 0: never.
         cache_audio_mb: audio; each loader (train, valid) keeps decoded audio in memory,
             after speed perturbation (one copy per factor drawn), up to this many MB per
             process, as int16 with a scale per clip; epochs after the first then skip reading
@@ -128,6 +132,7 @@ class SeqRecDataModule(L.LightningDataModule):
         ink_augment: InkAugmentConfig | None = None,
         silence_pad: list[float] | None = None,
         concat_prob: float = 0.0,
+        trim_prob: float = 0.0,
         concat_max_seconds: float = 20.0,
         cache_audio_mb: float = 0.0,
         cache_ink_mb: float = 512.0,
@@ -169,11 +174,14 @@ class SeqRecDataModule(L.LightningDataModule):
         else:
             self.tokenizer = CharTokenizer.from_texts(self.normalizer(t) for t in texts)
         self.running_speech = dict(
-            silence_pad=silence_pad, concat_prob=concat_prob, concat_max_seconds=concat_max_seconds
+            silence_pad=silence_pad,
+            concat_prob=concat_prob,
+            concat_max_seconds=concat_max_seconds,
+            trim_prob=trim_prob,
         )
         running = RunningSpeech(sample_rate, self.tokenizer, **self.running_speech)  # validates
         if running.enabled and self.modality != "audio":
-            raise ValueError("silence_pad and concat_prob apply to audio, not ink")
+            raise ValueError("silence_pad, concat_prob and trim_prob apply to audio, not ink")
         if channel_augment is not None and self.modality != "audio":
             raise ValueError("channel_augment applies to audio, not ink")
         if channel_augment is not None:

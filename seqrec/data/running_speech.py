@@ -1,5 +1,6 @@
-"""Training audio that sounds more like running speech: quiet noise around each example, and
-batches regrouped into utterances joined by short pauses.
+"""Training audio that sounds more like running speech, or like another corpus's cut: examples
+trimmed to their speech, quiet noise around each example, and batches regrouped into
+utterances joined by short pauses.
 
 A model trained only on tightly trimmed single utterances fails on long recordings (silence
 after an utterance alone ruins it: benchmarks/RESULTS.md, bench_long_audio).
@@ -25,6 +26,32 @@ from seqrec.text.tokenizer import CharTokenizer
 PAUSE_SECONDS = (0.1, 0.8)  # between joined utterances
 NOISE_DBFS = (-60.0, -35.0)  # RMS of the added noise; the demo speech is about -12 to -21
 CONCAT_SIZES = (2, 3)  # utterances per concatenation, drawn per batch
+TRIM_FRAME_SECONDS = 0.01
+TRIM_BELOW_PEAK_DB = (15.0, 35.0)  # a trimmed example keeps the frames within this of its peak
+
+
+def trim_to_speech(signal: torch.Tensor, below_peak_db: float, frame: int) -> torch.Tensor:
+    """The span of ``signal`` from its first to its last frame whose RMS is within
+    ``below_peak_db`` of the loudest frame's: silence (and weak edge sounds) cut off.
+
+    Args:
+        signal: audio (S,).
+        below_peak_db: how far below the loudest frame a kept edge frame may be, in dB.
+        frame: samples per frame.
+
+    Returns:
+        The trimmed audio (at most S,); ``signal`` itself when it is shorter than a frame or
+        silent.
+    """
+    count = signal.numel() // frame
+    if count == 0:
+        return signal
+    power = signal[: count * frame].reshape(count, frame).double().pow(2).mean(dim=1)
+    peak = float(power.max())
+    if peak <= 0:
+        return signal
+    loud = torch.nonzero(power >= peak * 10 ** (-below_peak_db / 10)).flatten()
+    return signal[int(loud[0]) * frame : (int(loud[-1]) + 1) * frame]
 
 
 def quiet_noise(
@@ -58,7 +85,9 @@ def quiet_noise(
 class RunningSpeech:
     """Turns a batch of training examples (audio) into a list of examples for ``collate``.
 
-    Every output example may get leading and trailing quiet noise, and a batch may be
+    Every example may first be trimmed to its speech (``trim_to_speech``, at a threshold of
+    15-35 dB below its peak, drawn per example), as tightly cut corpora have it; every output
+    example may get leading and trailing quiet noise, and a batch may be
     regrouped into concatenations of k of its examples (k = 2 or 3, drawn per batch; groups
     as equal as possible), texts joined by one space, audio by pauses of 0.1-0.8 s of the
     same noise. Regrouping whole batches keeps each utterance once per epoch and the padded
@@ -72,6 +101,7 @@ class RunningSpeech:
         tokenizer: the vocabulary; encodes the space that joins texts.
         silence_pad: ``(lo, hi)`` seconds of noise before and after every output example,
             each side's length uniform in [lo, hi], drawn independently; None: no padding.
+        trim_prob: the probability that an example is trimmed to its speech first; 0: never.
         concat_prob: the probability that a batch is regrouped; 0: never.
         concat_max_seconds: k shrinks so that the joined utterances and pauses last at most
             this long.
@@ -80,8 +110,8 @@ class RunningSpeech:
 
     Raises:
         ValueError: for a ``silence_pad`` that is not ``(lo, hi)`` with 0 <= lo <= hi, a
-            ``concat_prob`` outside [0, 1], a ``concat_max_seconds`` that is not positive, or
-            ``concat_prob > 0`` with a vocabulary that lacks the space.
+            ``concat_prob`` or ``trim_prob`` outside [0, 1], a ``concat_max_seconds`` that is
+            not positive, or ``concat_prob > 0`` with a vocabulary that lacks the space.
     """
 
     def __init__(
@@ -91,6 +121,7 @@ class RunningSpeech:
         silence_pad: Sequence[float] | None = None,
         concat_prob: float = 0.0,
         concat_max_seconds: float = 20.0,
+        trim_prob: float = 0.0,
         seed: int | None = None,
     ) -> None:
         if silence_pad is not None:
@@ -101,6 +132,8 @@ class RunningSpeech:
             silence_pad = (float(silence_pad[0]), float(silence_pad[1]))
         if not 0 <= concat_prob <= 1:
             raise ValueError(f"concat_prob must be in [0, 1], got {concat_prob}")
+        if not 0 <= trim_prob <= 1:
+            raise ValueError(f"trim_prob must be in [0, 1], got {trim_prob}")
         if concat_max_seconds <= 0:
             raise ValueError(f"concat_max_seconds must be positive, got {concat_max_seconds}")
         self.space = torch.zeros(0, dtype=torch.long)
@@ -111,6 +144,7 @@ class RunningSpeech:
         self.sample_rate = sample_rate
         self.silence_pad = silence_pad
         self.concat_prob = concat_prob
+        self.trim_prob = trim_prob
         self.max_concat_samples = int(concat_max_seconds * sample_rate)
         self.seed = seed
         self._rng: np.random.Generator | None = None
@@ -118,8 +152,8 @@ class RunningSpeech:
 
     @property
     def enabled(self) -> bool:
-        """Whether it changes anything: it pads, or may join utterances."""
-        return self.silence_pad is not None or self.concat_prob > 0
+        """Whether it changes anything: it pads, or may trim or join utterances."""
+        return self.silence_pad is not None or self.concat_prob > 0 or self.trim_prob > 0
 
     @property
     def max_extra_samples(self) -> int:
@@ -160,10 +194,21 @@ class RunningSpeech:
 
     def __call__(self, examples: Sequence[Example]) -> list[Example]:
         rng = self._generator()
+        if self.trim_prob > 0:
+            examples = [self._trim(e, rng) for e in examples]
         groups = [[e] for e in examples]
         if self.concat_prob > 0 and len(examples) > 1 and rng.random() < self.concat_prob:
             groups = self._groups(examples, rng)
         return [self._join(group, rng) for group in groups]
+
+    def _trim(self, example: Example, rng: np.random.Generator) -> Example:
+        """``example`` trimmed to its speech with probability ``trim_prob``, else itself."""
+        if rng.random() >= self.trim_prob:
+            return example
+        below_peak_db = rng.uniform(*TRIM_BELOW_PEAK_DB)
+        frame = self._samples(TRIM_FRAME_SECONDS)
+        signal = trim_to_speech(example.signal, below_peak_db, frame)
+        return Example(signal, example.tokens, example.text, example.key)
 
     def _groups(self, examples: Sequence[Example], rng: np.random.Generator) -> list[list[Example]]:
         """The batch in random groups of k (sizes differ by at most one) under the cap."""

@@ -1,4 +1,5 @@
-"""Running-speech augmentation: quiet noise around training examples, joined utterances."""
+"""Running-speech augmentation: examples trimmed to their speech, quiet noise around training
+examples, joined utterances."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from torch.utils.data import DataLoader, Dataset
 
 from seqrec.data.datamodule import SeqRecDataModule
 from seqrec.data.dataset import Example, collate
-from seqrec.data.running_speech import RunningSpeech, quiet_noise
+from seqrec.data.running_speech import RunningSpeech, quiet_noise, trim_to_speech
 from seqrec.data.validate import check_entries
 from seqrec.features.logmel import LogMel
 from seqrec.models.spec import FrontEndSpec
@@ -158,6 +159,39 @@ def test_bad_options_are_refused():
         RunningSpeech(SR, TOKENIZER, concat_prob=1.5)
     with pytest.raises(ValueError, match="space"):
         RunningSpeech(SR, CharTokenizer.from_texts(["one"]), concat_prob=0.5)
+    with pytest.raises(ValueError, match="trim_prob"):
+        RunningSpeech(SR, TOKENIZER, trim_prob=-0.1)
+
+
+def framed(levels_db: list[float], frame: int = 80) -> torch.Tensor:
+    """Frames of constant magnitude at each level (dB below 1.0), one per entry."""
+    return torch.cat([torch.full((frame,), 10 ** (db / 20)) for db in levels_db])
+
+
+def test_trimming_keeps_the_frames_within_the_threshold_of_the_peak():
+    signal = framed([-80, -60, -30, 0, -10, -25, -50, -80])
+    assert torch.equal(trim_to_speech(signal, 20.0, 80), framed([0, -10]))
+    assert torch.equal(trim_to_speech(signal, 35.0, 80), framed([-30, 0, -10, -25]))
+    quiet_middle = framed([-80, 0, -60, -5, -80])  # a pause inside speech stays
+    assert torch.equal(trim_to_speech(quiet_middle, 20.0, 80), framed([0, -60, -5]))
+    assert torch.equal(trim_to_speech(torch.zeros(400), 20.0, 80), torch.zeros(400))
+    assert torch.equal(trim_to_speech(torch.ones(50), 20.0, 80), torch.ones(50))
+
+
+def test_trim_prob_trims_that_share_of_examples_then_pads_them_again():
+    padded = [
+        Example(torch.cat([torch.zeros(800), e.signal, torch.zeros(400)]), e.tokens, e.text)
+        for e in examples()
+    ] * 40
+    out = RunningSpeech(SR, TOKENIZER, trim_prob=0.5, seed=3)(padded)
+    trimmed = [len(a.signal) < len(b.signal) for a, b in zip(out, padded, strict=True)]
+    assert 0.35 < np.mean(trimmed) < 0.65
+    for after, before, cut in zip(out, padded, trimmed, strict=True):
+        assert after.text == before.text and torch.equal(after.tokens, before.tokens)
+        assert len(after.signal) == (len(before.signal) - 1200 if cut else len(before.signal))
+    both = RunningSpeech(SR, TOKENIZER, trim_prob=1.0, silence_pad=[0.1, 0.1], seed=3)(padded)
+    _, (lead, trail) = runs(both[0].signal)
+    assert lead == trail == int(0.1 * SR)  # the file's own 100 ms and 50 ms margins are gone
 
 
 def test_quiet_noise_level_and_length():
@@ -222,3 +256,5 @@ def test_datamodule_off_by_default_and_budgets_the_padding(tmp_path):
 def test_ink_refuses_the_audio_options(ink_corpus):
     with pytest.raises(ValueError, match="audio"):
         SeqRecDataModule(str(ink_corpus), str(ink_corpus), silence_pad=[0.0, 1.0])
+    with pytest.raises(ValueError, match="trim_prob apply to audio"):
+        SeqRecDataModule(str(ink_corpus), str(ink_corpus), trim_prob=0.5)
