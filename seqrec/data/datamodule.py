@@ -78,6 +78,8 @@ class SeqRecDataModule(L.LightningDataModule):
             to its speech: cut from its first to its last 10 ms frame within 15-35 dB (drawn
             per example) of its loudest, as tightly cut corpora have their files; with
             ``silence_pad`` it is then padded again, so the model meets every margin; 0: never.
+        pad_prob: audio; the probability that a training example gets the ``silence_pad``
+            noise (with ``trim_prob``, the rest keep speech to their edges); 1: every one.
         cache_audio_mb: audio; each loader (train, valid) keeps decoded audio in memory,
             after speed perturbation (one copy per factor drawn), up to this many MB per
             process, as int16 with a scale per clip; epochs after the first then skip reading
@@ -133,6 +135,7 @@ class SeqRecDataModule(L.LightningDataModule):
         silence_pad: list[float] | None = None,
         concat_prob: float = 0.0,
         trim_prob: float = 0.0,
+        pad_prob: float = 1.0,
         concat_max_seconds: float = 20.0,
         cache_audio_mb: float = 0.0,
         cache_ink_mb: float = 512.0,
@@ -178,6 +181,7 @@ class SeqRecDataModule(L.LightningDataModule):
             concat_prob=concat_prob,
             concat_max_seconds=concat_max_seconds,
             trim_prob=trim_prob,
+            pad_prob=pad_prob,
         )
         running = RunningSpeech(sample_rate, self.tokenizer, **self.running_speech)  # validates
         if running.enabled and self.modality != "audio":

@@ -102,6 +102,8 @@ class RunningSpeech:
         silence_pad: ``(lo, hi)`` seconds of noise before and after every output example,
             each side's length uniform in [lo, hi], drawn independently; None: no padding.
         trim_prob: the probability that an example is trimmed to its speech first; 0: never.
+        pad_prob: the probability that an output example gets the ``silence_pad`` noise; 1:
+            every one.
         concat_prob: the probability that a batch is regrouped; 0: never.
         concat_max_seconds: k shrinks so that the joined utterances and pauses last at most
             this long.
@@ -110,8 +112,9 @@ class RunningSpeech:
 
     Raises:
         ValueError: for a ``silence_pad`` that is not ``(lo, hi)`` with 0 <= lo <= hi, a
-            ``concat_prob`` or ``trim_prob`` outside [0, 1], a ``concat_max_seconds`` that is
-            not positive, or ``concat_prob > 0`` with a vocabulary that lacks the space.
+            ``concat_prob``, ``trim_prob`` or ``pad_prob`` outside [0, 1], a
+            ``concat_max_seconds`` that is not positive, or ``concat_prob > 0`` with a
+            vocabulary that lacks the space.
     """
 
     def __init__(
@@ -122,6 +125,7 @@ class RunningSpeech:
         concat_prob: float = 0.0,
         concat_max_seconds: float = 20.0,
         trim_prob: float = 0.0,
+        pad_prob: float = 1.0,
         seed: int | None = None,
     ) -> None:
         if silence_pad is not None:
@@ -132,8 +136,9 @@ class RunningSpeech:
             silence_pad = (float(silence_pad[0]), float(silence_pad[1]))
         if not 0 <= concat_prob <= 1:
             raise ValueError(f"concat_prob must be in [0, 1], got {concat_prob}")
-        if not 0 <= trim_prob <= 1:
-            raise ValueError(f"trim_prob must be in [0, 1], got {trim_prob}")
+        for name, prob in (("trim_prob", trim_prob), ("pad_prob", pad_prob)):
+            if not 0 <= prob <= 1:
+                raise ValueError(f"{name} must be in [0, 1], got {prob}")
         if concat_max_seconds <= 0:
             raise ValueError(f"concat_max_seconds must be positive, got {concat_max_seconds}")
         self.space = torch.zeros(0, dtype=torch.long)
@@ -145,6 +150,7 @@ class RunningSpeech:
         self.silence_pad = silence_pad
         self.concat_prob = concat_prob
         self.trim_prob = trim_prob
+        self.pad_prob = pad_prob
         self.max_concat_samples = int(concat_max_seconds * sample_rate)
         self.seed = seed
         self._rng: np.random.Generator | None = None
@@ -225,7 +231,8 @@ class RunningSpeech:
     def _join(self, group: list[Example], rng: np.random.Generator) -> Example:
         """One example: [lead] utterance [pause utterance ...] [trail], gaps of one noise."""
         lead = trail = 0
-        if self.silence_pad is not None:
+        padded = self.pad_prob == 1 or rng.random() < self.pad_prob  # no draw at the default
+        if self.silence_pad is not None and padded:
             lead = self._samples(rng.uniform(*self.silence_pad))
             trail = self._samples(rng.uniform(*self.silence_pad))
         pauses = [self._samples(rng.uniform(*PAUSE_SECONDS)) for _ in group[1:]]

@@ -161,6 +161,8 @@ def test_bad_options_are_refused():
         RunningSpeech(SR, CharTokenizer.from_texts(["one"]), concat_prob=0.5)
     with pytest.raises(ValueError, match="trim_prob"):
         RunningSpeech(SR, TOKENIZER, trim_prob=-0.1)
+    with pytest.raises(ValueError, match="pad_prob"):
+        RunningSpeech(SR, TOKENIZER, pad_prob=1.1)
 
 
 def framed(levels_db: list[float], frame: int = 80) -> torch.Tensor:
@@ -192,6 +194,14 @@ def test_trim_prob_trims_that_share_of_examples_then_pads_them_again():
     both = RunningSpeech(SR, TOKENIZER, trim_prob=1.0, silence_pad=[0.1, 0.1], seed=3)(padded)
     _, (lead, trail) = runs(both[0].signal)
     assert lead == trail == int(0.1 * SR)  # the file's own 100 ms and 50 ms margins are gone
+
+
+def test_pad_prob_leaves_that_share_of_examples_unpadded():
+    inputs = examples() * 40
+    out = RunningSpeech(SR, TOKENIZER, silence_pad=[0.1, 0.2], pad_prob=0.3, seed=5)(inputs)
+    padded = [len(a.signal) > len(b.signal) for a, b in zip(out, inputs, strict=True)]
+    assert 0.2 < np.mean(padded) < 0.4
+    assert all(a is b for a, b, p in zip(out, inputs, padded, strict=True) if not p)
 
 
 def test_quiet_noise_level_and_length():
