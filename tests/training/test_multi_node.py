@@ -63,6 +63,7 @@ def test_two_nodes_train_on_disjoint_batches_and_node_0_writes_the_checkpoints(c
             "--data.test_manifest", "null",
             "--data.batch_size", "2",
             "--data.speed_perturb", "null",
+            "--data.concat_prob", "0",  # the batch log counts files, not joined examples
             "--model.hidden_size", "16",
             "--model.num_layers", "1",
             "--trainer.max_epochs", "1",
