@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Speech demo: synthesise a corpus offline (espeak-ng), train a BiLSTM-CTC model, score it.
 # Usage: bash recipes/speech_demo/run.sh [--stage N] [--stop-stage M] [--data DIR] [--exp DIR]
-#   stage 0: synthesise DIR/{train,valid,test}.jsonl   (seqrec synth speech)
+#   stage 0: synthesise DIR/{train,valid,test}.jsonl   (seqrec synth speech; 1,000 test
+#            utterances, so that a 1-point difference is about 30 words, not 6)
 #   stage 1: train                                   (seqrec train --config conf/speech_demo.yaml)
 #   stage 2: evaluate on held-out voices             (seqrec evaluate ... --report EXP/report),
 #            and at input gains -30..+10 dB          (recipes/common/gain_sweep.sh)
@@ -28,7 +29,7 @@ done
 
 if [[ $stage -le 0 && $stop_stage -ge 0 ]]; then
   echo "== stage 0: synthesise the demo corpus into $data"
-  seqrec synth speech "$data" --num-train 3000
+  seqrec synth speech "$data" --num-train 3000 --num-test 1000
 fi
 
 if [[ $stage -le 1 && $stop_stage -ge 1 ]]; then
