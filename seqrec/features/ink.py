@@ -83,6 +83,9 @@ class TimeRepair(nn.Module):
             else:
                 t[i:] += previous - float(t[i]) + interval
             repairs += 1
+        # a shift by (previous - t[i] + interval) can round to just below previous when the
+        # interval is tiny; the running maximum removes such 1e-14 steps and nothing else
+        t = torch.cummax(t, dim=0).values
         out = points.clone()
         out[:, T] = t
         return out, torch.tensor(repairs)

@@ -77,6 +77,13 @@ def test_time_repair_keeps_every_point_and_counts_repairs():
     steady = _points([(0, 0, 0.0), (1, 0, 0.0), (2, 0, 0.5)])
     assert int(TimeRepair()(steady)[1]) == 0
 
+    # a reset after forward steps of 1e-300: the shift by (previous - t + interval) rounds
+    # to 3e-15 below the previous time unless the repair keeps the running maximum
+    tiny = _points([(0, 0, 0.0), (1, 0, 1e-300), (2, 0, 2e-300), (3, 0, 24.309724348495077),
+                    (4, 0, 5.359334880978148)])  # fmt: skip
+    repaired, count = TimeRepair()(tiny)
+    assert int(count) == 1 and (repaired[:, 2].diff() >= 0).all()
+
 
 def test_the_pipeline_reports_repairs_and_time_sources():
     ink = Ink([np.array([[0, 0, 0.0], [0, 1, 0.01], [0, 2, 0.0], [0, 3, 0.03]])])
