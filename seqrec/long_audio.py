@@ -35,6 +35,7 @@ from seqrec.decoding.config import Decoder
 from seqrec.decoding.results import Transcription
 from seqrec.decoding.timestamps import audio_timestamps
 from seqrec.features.level_norm import frame_powers, loudest_mean
+from seqrec.features.logmel import speech_blocks
 from seqrec.models.ctc_model import CTCModel
 from seqrec.models.spec import ModelSpec
 from seqrec.text.tokenizer import CharTokenizer
@@ -234,31 +235,81 @@ class FrontendLevel:
         return loudest_mean(power, torch.tensor([power.shape[1]]))
 
 
+class SpeechBlocks:
+    """The speech blocks of a whole file at the model's rate, fed its mono blocks (S_i,) one
+    at a time: the ``block``-sample blocks that a front end's limiter with
+    ``limiter_speech_only`` counts (``speech_blocks``), from each block's power, kept as 8
+    bytes per block.
+
+    Args:
+        sample_rate: the model's rate, in Hz.
+        block: samples per block (the front end's hop).
+    """
+
+    def __init__(self, sample_rate: int, block: int) -> None:
+        self.sample_rate, self.block = sample_rate, block
+        self.powers: list[np.ndarray] = []
+        self.rest = np.zeros(0, dtype=np.float64)  # samples of a block not yet complete
+
+    def add(self, samples: np.ndarray, rate: int) -> None:
+        """Measure the next samples (S_i,) of the file.
+
+        Args:
+            samples: the next mono samples (S_i,) of the file.
+            rate: the file's rate, in Hz; the samples are resampled to the model's.
+        """
+        wave = np.concatenate([self.rest, to_model_rate(samples, rate, self.sample_rate)])
+        whole = wave.size // self.block * self.block
+        self.powers.append(np.square(wave[:whole]).reshape(-1, self.block).mean(1))
+        self.rest = wave[whole:]
+
+    def speech(self) -> np.ndarray:
+        """Which blocks (N,) of everything added are speech (the last one zero-padded).
+
+        Returns:
+            True for each speech block (N,).
+        """
+        tail = [np.array([np.square(self.rest).sum() / self.block])] if self.rest.size else []
+        powers = torch.from_numpy(np.concatenate([*self.powers, *tail]))[None]
+        return speech_blocks(powers, torch.tensor([powers.shape[1]]))[0].numpy()
+
+
 class PeakQuantile:
     """The ``quantile`` of a whole file's sample magnitudes at the model's rate, fed its mono
     blocks (S_i,) one at a time: the threshold a front end's limiter (``limit_peaks``) puts
     on the file in one pass, from a histogram of ``PEAK_BINS`` bins over [0, 1] (an error
     under 1/``PEAK_BINS`` of full scale; magnitudes above full scale share the last bin, and
-    a threshold among them is the largest seen).
+    a threshold among them is the largest counted).
 
     Args:
         sample_rate: the model's rate, in Hz.
         quantile: the quantile of the magnitudes, as the front end's ``limiter`` sets it.
+        speech: count only the samples of these blocks (N,) of ``block`` samples
+            (``SpeechBlocks.speech``, for ``limiter_speech_only``); None: every sample.
+        block: samples per block of ``speech``.
     """
 
-    def __init__(self, sample_rate: int, quantile: float) -> None:
+    def __init__(
+        self, sample_rate: int, quantile: float, speech: np.ndarray | None = None, block: int = 1
+    ) -> None:
         self.sample_rate, self.quantile = sample_rate, quantile
+        self.speech, self.block = speech, block
         self.counts = np.zeros(PEAK_BINS + 1, dtype=np.int64)
         self.largest = 0.0
+        self.offset = 0  # samples added so far, at the model's rate
 
-    def add(self, block: np.ndarray, rate: int) -> None:
-        """Count the next block (S_i,) of the file.
+    def add(self, samples: np.ndarray, rate: int) -> None:
+        """Count the next samples (S_i,) of the file.
 
         Args:
-            block: the next mono samples (S_i,) of the file.
-            rate: the file's rate, in Hz; the block is resampled to the model's.
+            samples: the next mono samples (S_i,) of the file.
+            rate: the file's rate, in Hz; the samples are resampled to the model's.
         """
-        magnitudes = np.abs(to_model_rate(block, rate, self.sample_rate))
+        magnitudes = np.abs(to_model_rate(samples, rate, self.sample_rate))
+        if self.speech is not None:
+            blocks = (self.offset + np.arange(magnitudes.size)) // self.block
+            self.offset += magnitudes.size
+            magnitudes = magnitudes[self.speech[blocks]]
         if magnitudes.size:
             self.largest = max(self.largest, float(magnitudes.max()))
         bins = np.minimum((magnitudes * PEAK_BINS).astype(np.int64), PEAK_BINS)
@@ -268,7 +319,7 @@ class PeakQuantile:
         """The magnitude at rank floor(quantile x (N - 1)) of the N counted, to the bin.
 
         Returns:
-            The bin's upper edge, at most the largest magnitude seen (0 when none counted).
+            The bin's upper edge, at most the largest magnitude counted (0 when none).
         """
         total = int(self.counts.sum())
         rank = math.floor(self.quantile * max(total - 1, 0))
@@ -511,12 +562,21 @@ def transcribe_file(
     """
     _check_windows(window_s, overlap_s)  # before the level pass reads the whole file
     frontend = rec.model.frontend
-    limiter = PeakQuantile(rec.sample_rate, frontend.limiter) if frontend.limiter else None
+    quantile = frontend.limiter
     normalizing = FrontendLevel(frontend, rec.sample_rate) if frontend.level_normalization else None
-    try:  # one pass over the file measures both levels (with a limiter: its threshold,
-        # then a second pass the front end's level at that threshold)
-        first = limiter if limiter is not None else normalizing
+    speech = None
+    if quantile and frontend.limiter_speech_only:
+        speech = SpeechBlocks(rec.sample_rate, frontend.hop_length)
+    limiter = PeakQuantile(rec.sample_rate, quantile) if quantile and speech is None else None
+    try:  # one pass over the file measures both levels (with a limiter: its threshold, after
+        # a pass finding the speech blocks it counts where it counts only those; then a
+        # last pass the front end's level at that threshold)
+        first = next((m for m in (speech, limiter, normalizing) if m is not None), None)
         level, clipped = file_level(path, None if first is None else first.add, LEVEL_BLOCK_S)
+        if speech is not None and not is_silent(level):
+            blocks = speech.speech()
+            limiter = PeakQuantile(rec.sample_rate, quantile, blocks, frontend.hop_length)
+            file_level(path, limiter.add, LEVEL_BLOCK_S)
         peak = None if limiter is None else limiter.threshold()
         if limiter is not None and normalizing is not None and not is_silent(level):
             normalizing.peak = peak

@@ -1,6 +1,6 @@
 """Log-mel filterbank front end for waveforms.
 
-Dimensions: B batch, S samples, T frames, F mel bins.
+Dimensions: B batch, S samples, N blocks of samples, T frames, F mel bins.
 """
 
 from __future__ import annotations
@@ -13,7 +13,10 @@ import torchaudio
 from torch import nn
 
 from seqrec.features.level_norm import active_level, normalize_level
+from seqrec.features.normalize import length_mask, speech_frames
 from seqrec.features.vtlp import draw_warp_factors, warped_filterbanks
+
+MIN_BLOCK_POWER = 1e-30  # keeps digital silence's log block power finite
 
 
 def log_energy(features: torch.Tensor, dct: torch.Tensor | None) -> torch.Tensor:
@@ -59,6 +62,10 @@ class LogMelConfig:
         limiter: clip each input at that quantile of its own sample magnitudes before the
             STFT (``limit_peaks``): a clean input then has the flat peaks of a clipped one,
             so that input driven into clipping reads like any other; None: no clipping.
+        limiter_speech_only: take the limiter's quantile over the samples of the speech
+            blocks only (``speech_samples``: hop-long blocks picked as ``normalization:
+            speech`` picks frames), so that the silence around and inside an input does
+            not move its threshold; off in checkpoints from before it.
 
     Raises:
         ValueError: for a ``limiter`` outside (0, 1], ``cepstra`` outside 1..``n_mels``,
@@ -78,6 +85,7 @@ class LogMelConfig:
     vtlp: tuple[float, float] | None = None
     cepstra: int | None = None
     limiter: float | None = None
+    limiter_speech_only: bool = False
 
     def __post_init__(self) -> None:
         if self.limiter is not None and not 0 < self.limiter <= 1:
@@ -101,15 +109,69 @@ def stft_frames(lengths: torch.Tensor, hop_length: int) -> torch.Tensor:
     return torch.div(lengths, hop_length, rounding_mode="floor") + 1
 
 
+def block_powers(waves: torch.Tensor, lengths: torch.Tensor, block: int) -> torch.Tensor:
+    """Each ``block``-sample block's power (B, N) of waveforms (B, S): its sum of squares over
+    ``block``, N = ceil(S / block), samples past ``lengths`` (B,) counted as zeros; a strided
+    convolution, so that it exports to ONNX with any S.
+
+    Args:
+        waves: padded waveforms (B, S).
+        lengths: valid samples per input (B,).
+        block: samples per block.
+
+    Returns:
+        The block powers (B, N).
+    """
+    squares = (waves * length_mask(lengths, waves.shape[1])).pow(2)
+    padded = nn.functional.pad(squares, (0, block - 1))[:, None]  # (B, 1, S + block - 1)
+    kernel = squares.new_full((1, 1, block), 1.0 / block)
+    return nn.functional.conv1d(padded, kernel, stride=block)[:, 0]
+
+
+def speech_blocks(powers: torch.Tensor, block_lengths: torch.Tensor) -> torch.Tensor:
+    """The speech blocks (B, N) among ``powers`` (B, N) with ``block_lengths`` (B,) valid:
+    those within ``SPEECH_RANGE_DB`` of the loud blocks (``speech_frames``).
+
+    Args:
+        powers: block powers (B, N) (``block_powers``).
+        block_lengths: valid blocks per input (B,).
+
+    Returns:
+        The speech blocks (B, N), a subset of the valid ones.
+    """
+    energy = powers.clamp_min(MIN_BLOCK_POWER).log()
+    return speech_frames(energy, length_mask(block_lengths, powers.shape[1]))
+
+
+def speech_samples(waves: torch.Tensor, lengths: torch.Tensor, block: int) -> torch.Tensor:
+    """The valid samples (B, S) of waveforms (B, S) that lie in speech blocks of ``block``
+    samples (``speech_blocks``).
+
+    Args:
+        waves: padded waveforms (B, S).
+        lengths: valid samples per input (B,).
+        block: samples per block.
+
+    Returns:
+        The samples in speech blocks (B, S), a subset of the first ``lengths``.
+    """
+    block_lengths = torch.div(lengths + block - 1, block, rounding_mode="floor")
+    speech = speech_blocks(block_powers(waves, lengths, block), block_lengths)  # (B, N)
+    samples = torch.arange(waves.shape[1], device=waves.device)
+    blocks = torch.div(samples, block, rounding_mode="floor").expand(waves.shape[0], -1)
+    return speech.gather(1, blocks) & length_mask(lengths, waves.shape[1])
+
+
 def limit_peaks(
     waves: torch.Tensor,
     lengths: torch.Tensor,
     quantile: float,
     thresholds: torch.Tensor | None = None,
+    counted: torch.Tensor | None = None,
 ) -> torch.Tensor:
     """Waveforms (B, S) clipped to +-(the ``quantile`` of each one's |x| over its ``lengths``
-    (B,) samples), or to +-``thresholds`` (B,) when given (a long file's windows share the
-    file's); sort and gather only, so that it exports to ONNX.
+    (B,) samples, or over its ``counted`` ones), or to +-``thresholds`` (B,) when given (a
+    long file's windows share the file's); sort and gather only, so that it exports to ONNX.
 
     Args:
         waves: padded waveforms (B, S).
@@ -117,6 +179,8 @@ def limit_peaks(
         quantile: the quantile, in [0, 1], of each input's sample magnitudes it is clipped
             at; unused when ``thresholds`` is given.
         thresholds: the clipping level (B,) of each input; None: from ``quantile``.
+        counted: the samples (B, S) whose magnitudes the quantile is taken over (for
+            instance ``speech_samples``); None: the first ``lengths``.
 
     Returns:
         The clipped waveforms (B, S).
@@ -125,10 +189,12 @@ def limit_peaks(
         threshold = thresholds.to(waves)[:, None]
         return torch.minimum(torch.maximum(waves, -threshold), threshold)
     width = waves.shape[1]
-    valid = torch.arange(width, device=waves.device)[None] < lengths[:, None]
-    magnitudes = waves.abs().masked_fill(~valid, -1.0).sort(dim=1).values  # padding first
-    rank = (quantile * (lengths - 1).clamp_min(0)).floor().long()
-    index = (width - lengths + rank).clamp(0, max(width - 1, 0))
+    if counted is None:
+        counted = length_mask(lengths, width)
+    count = counted.sum(1)
+    magnitudes = waves.abs().masked_fill(~counted, -1.0).sort(dim=1).values  # uncounted first
+    rank = (quantile * (count - 1).clamp_min(0)).floor().long()
+    index = (width - count + rank).clamp(0, max(width - 1, 0))
     threshold = magnitudes.gather(1, index[:, None]).clamp_min(0.0)  # (B, 1)
     return torch.minimum(torch.maximum(waves, -threshold), threshold)
 
@@ -151,6 +217,7 @@ class LogMel(nn.Module):
         self.level_normalization = config.level_normalization
         self.vtlp = config.vtlp
         self.limiter = config.limiter
+        self.limiter_speech_only = config.limiter_speech_only
         self.mel = torchaudio.transforms.MelSpectrogram(
             sample_rate=sample_rate,
             n_fft=n_fft,
@@ -213,6 +280,27 @@ class LogMel(nn.Module):
         alphas = draw_warp_factors(len(waves), *self.vtlp, device=waves.device)
         return torch.bmm(spectrum, warped_filterbanks(self.mel.mel_scale.fb, alphas))
 
+    def limit(
+        self, waves: torch.Tensor, lengths: torch.Tensor, peaks: torch.Tensor | None = None
+    ) -> torch.Tensor:
+        """Waveforms (B, S) through the limiter (``limit_peaks``), unchanged without one.
+
+        Args:
+            waves: padded waveforms (B, S).
+            lengths: valid samples per input (B,).
+            peaks: the threshold (B,) per input; None: each input's own, taken over its
+                speech samples with ``limiter_speech_only``.
+
+        Returns:
+            The limited waveforms (B, S).
+        """
+        if self.limiter is None:
+            return waves
+        counted = None
+        if self.limiter_speech_only and peaks is None:
+            counted = speech_samples(waves, lengths, self.hop_length)
+        return limit_peaks(waves, lengths, self.limiter, peaks, counted)
+
     def levels(
         self, waves: torch.Tensor, lengths: torch.Tensor, peaks: torch.Tensor | None = None
     ) -> torch.Tensor:
@@ -227,8 +315,7 @@ class LogMel(nn.Module):
         Returns:
             Each input's active level (B,), after the limiter (``active_level``).
         """
-        if self.limiter is not None:
-            waves = limit_peaks(waves, lengths, self.limiter, peaks)
+        waves = self.limit(waves, lengths, peaks)
         return active_level(self.mel_power(waves), self.frame_lengths(lengths))
 
     def forward(
@@ -252,8 +339,7 @@ class LogMel(nn.Module):
             The features (B, T, F), or cepstra (B, T, C), and the frame lengths (B,).
         """
         frame_lengths = self.frame_lengths(lengths)
-        if self.limiter is not None:
-            waves = limit_peaks(waves, lengths, self.limiter, peaks)
+        waves = self.limit(waves, lengths, peaks)
         power = self.mel_power(waves)
         if self.level_normalization:
             power = normalize_level(power, frame_lengths, levels)

@@ -13,7 +13,13 @@ import torch
 from torch import nn
 
 from seqrec.features.level_norm import normalize_level
-from seqrec.features.logmel import LogMel, limit_peaks, log_energy, stft_frames
+from seqrec.features.logmel import (
+    LogMel,
+    limit_peaks,
+    log_energy,
+    speech_samples,
+    stft_frames,
+)
 
 
 class RealLogMel(nn.Module):
@@ -35,6 +41,7 @@ class RealLogMel(nn.Module):
         self.log_floor = logmel.log_floor
         self.level_normalization = logmel.level_normalization
         self.limiter = logmel.limiter
+        self.limiter_speech_only = logmel.limiter_speech_only
         self.register_buffer("window", spectrogram.window.detach().clone())
         self.register_buffer("filterbank", logmel.mel.mel_scale.fb.detach().clone())  # (N, F)
         dct = None if logmel.dct is None else logmel.dct.detach().clone()
@@ -76,7 +83,10 @@ class RealLogMel(nn.Module):
             The features (B, T, F), or cepstra (B, T, C), and the frame lengths (B,).
         """
         if self.limiter is not None:
-            waves = limit_peaks(waves, lengths, self.limiter)
+            counted = None
+            if self.limiter_speech_only:
+                counted = speech_samples(waves, lengths, self.hop_length)
+            waves = limit_peaks(waves, lengths, self.limiter, counted=counted)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)  # return_complex=False is deprecated
             spec = torch.stft(

@@ -4,9 +4,10 @@ import librosa
 import numpy as np
 import pytest
 import torch
+from torch import nn
 
 from seqrec.audio.io import AudioError, load_audio
-from seqrec.features.logmel import LogMel, LogMelConfig, limit_peaks
+from seqrec.features.logmel import LogMel, LogMelConfig, limit_peaks, speech_samples
 from seqrec.features.normalize import FeatureNormalizer
 from seqrec.features.specaugment import SpecAugment, SpecAugmentConfig
 
@@ -72,6 +73,33 @@ def test_the_limiter_clips_each_input_at_its_own_quantile_and_ignores_padding():
     torch.testing.assert_close(quiet * 300, loud)
     with pytest.raises(ValueError, match="limiter"):
         LogMelConfig(limiter=1.5)
+
+
+def test_a_speech_only_limiter_keeps_its_threshold_whatever_silence_surrounds_the_input():
+    rng = np.random.default_rng(0)
+    hop = 80
+    envelope = np.repeat(rng.uniform(0.05, 0.5, 40), hop)  # 40 blocks of "speech"
+    speech = torch.from_numpy((envelope * rng.standard_normal(envelope.size)).astype(np.float32))
+    quiet = torch.from_numpy((1e-4 * rng.standard_normal(60 * hop)).astype(np.float32))
+    padded = torch.cat([quiet[: 20 * hop], speech, quiet[20 * hop :]])  # 1/3 speech
+    waves = torch.stack([nn.functional.pad(speech, (0, padded.numel() - speech.numel())), padded])
+    lengths = torch.tensor([speech.numel(), padded.numel()])
+
+    counted = speech_samples(waves, lengths, hop)
+    assert counted[0, : speech.numel()].all() and not counted[0, speech.numel() :].any()
+    assert counted[1].sum() == speech.numel() and counted[1, 20 * hop : 60 * hop].all()
+    limited = limit_peaks(waves, lengths, 0.9, counted=counted)
+    torch.testing.assert_close(limited[1, 20 * hop : 60 * hop], limited[0, : speech.numel()])
+    threshold = np.sort(speech.abs().numpy())[int(0.9 * (speech.numel() - 1))]
+    assert limited[0].abs().max() == pytest.approx(threshold)
+    # counting every sample, the silence pulls the same speech's threshold down
+    plain = limit_peaks(waves, lengths, 0.9)
+    assert plain[1].abs().max() < 0.8 * plain[0].abs().max()
+    # and the speech blocks, like the threshold, do not depend on the gain
+    torch.testing.assert_close(speech_samples(waves * 1e-3, lengths, hop), counted)
+    fe = LogMel(8000, LogMelConfig(n_mels=23, limiter=0.9, limiter_speech_only=True))
+    assert fe.hop_length == hop
+    torch.testing.assert_close(fe.limit(waves, lengths), limited)
 
 
 def test_utterance_normalisation_ignores_padding():
