@@ -306,10 +306,9 @@ class PeakQuantile:
             rate: the file's rate, in Hz; the samples are resampled to the model's.
         """
         magnitudes = np.abs(to_model_rate(samples, rate, self.sample_rate))
+        start, self.offset = self.offset, self.offset + magnitudes.size
         if self.speech is not None:
-            blocks = (self.offset + np.arange(magnitudes.size)) // self.block
-            self.offset += magnitudes.size
-            magnitudes = magnitudes[self.speech[blocks]]
+            magnitudes = magnitudes[self.speech[(start + np.arange(magnitudes.size)) // self.block]]
         if magnitudes.size:
             self.largest = max(self.largest, float(magnitudes.max()))
         bins = np.minimum((magnitudes * PEAK_BINS).astype(np.int64), PEAK_BINS)

@@ -167,11 +167,11 @@ def limit_peaks(
     lengths: torch.Tensor,
     quantile: float,
     thresholds: torch.Tensor | None = None,
-    counted: torch.Tensor | None = None,
+    speech_block: int | None = None,
 ) -> torch.Tensor:
     """Waveforms (B, S) clipped to +-(the ``quantile`` of each one's |x| over its ``lengths``
-    (B,) samples, or over its ``counted`` ones), or to +-``thresholds`` (B,) when given (a
-    long file's windows share the file's); sort and gather only, so that it exports to ONNX.
+    (B,) samples, or over those of its speech blocks), or to +-``thresholds`` (B,) when given
+    (a long file's windows share the file's); sort and gather only, so that it exports to ONNX.
 
     Args:
         waves: padded waveforms (B, S).
@@ -179,8 +179,8 @@ def limit_peaks(
         quantile: the quantile, in [0, 1], of each input's sample magnitudes it is clipped
             at; unused when ``thresholds`` is given.
         thresholds: the clipping level (B,) of each input; None: from ``quantile``.
-        counted: the samples (B, S) whose magnitudes the quantile is taken over (for
-            instance ``speech_samples``); None: the first ``lengths``.
+        speech_block: take the quantile over the samples in speech blocks of this many
+            samples only (``speech_samples``); None: over the first ``lengths``.
 
     Returns:
         The clipped waveforms (B, S).
@@ -189,8 +189,10 @@ def limit_peaks(
         threshold = thresholds.to(waves)[:, None]
         return torch.minimum(torch.maximum(waves, -threshold), threshold)
     width = waves.shape[1]
-    if counted is None:
+    if speech_block is None:
         counted = length_mask(lengths, width)
+    else:
+        counted = speech_samples(waves, lengths, speech_block)
     count = counted.sum(1)
     magnitudes = waves.abs().masked_fill(~counted, -1.0).sort(dim=1).values  # uncounted first
     rank = (quantile * (count - 1).clamp_min(0)).floor().long()
@@ -296,10 +298,8 @@ class LogMel(nn.Module):
         """
         if self.limiter is None:
             return waves
-        counted = None
-        if self.limiter_speech_only and peaks is None:
-            counted = speech_samples(waves, lengths, self.hop_length)
-        return limit_peaks(waves, lengths, self.limiter, peaks, counted)
+        speech_block = self.hop_length if self.limiter_speech_only else None
+        return limit_peaks(waves, lengths, self.limiter, peaks, speech_block)
 
     def levels(
         self, waves: torch.Tensor, lengths: torch.Tensor, peaks: torch.Tensor | None = None

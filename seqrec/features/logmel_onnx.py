@@ -13,13 +13,7 @@ import torch
 from torch import nn
 
 from seqrec.features.level_norm import normalize_level
-from seqrec.features.logmel import (
-    LogMel,
-    limit_peaks,
-    log_energy,
-    speech_samples,
-    stft_frames,
-)
+from seqrec.features.logmel import LogMel, limit_peaks, log_energy, stft_frames
 
 
 class RealLogMel(nn.Module):
@@ -83,10 +77,8 @@ class RealLogMel(nn.Module):
             The features (B, T, F), or cepstra (B, T, C), and the frame lengths (B,).
         """
         if self.limiter is not None:
-            counted = None
-            if self.limiter_speech_only:
-                counted = speech_samples(waves, lengths, self.hop_length)
-            waves = limit_peaks(waves, lengths, self.limiter, counted=counted)
+            speech_block = self.hop_length if self.limiter_speech_only else None
+            waves = limit_peaks(waves, lengths, self.limiter, speech_block=speech_block)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)  # return_complex=False is deprecated
             spec = torch.stft(
