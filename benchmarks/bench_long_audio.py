@@ -3,12 +3,14 @@
 The long files are the demo test utterances (``--manifest``) joined end to end, cycling
 through them, with ``--gap`` seconds of quiet noise between utterances, written to /tmp as
 16-bit WAV. Each file is transcribed by fresh child processes that report their peak RSS
-(``ru_maxrss``): in windows (``transcribe_long``) and, for comparison, in one pass
-(``transcribe``, the whole file at once), and in windows with word timestamps (pieces
-aligned between pauses); another child only loads the model, for scale.
-The transcripts are scored against the joined reference texts, as is decoding the same
-utterances one by one (segments). Windows vs one pass is the cost of windowing; one pass
-vs segments is what the model itself loses on running speech. The default model is the one
+(``ru_maxrss``): with ``transcribe_long`` (in windows, or segment by segment between
+pauses: ``--split``, "auto" by default, which picks pauses for models with per-input
+statistics) and, for comparison, in one pass (``transcribe``, the whole file at once),
+and with ``transcribe_long`` and word timestamps (pieces aligned between pauses); another
+child only loads the model, for scale. The transcripts are scored against the joined
+reference texts, as is decoding the same utterances one by one (segments).
+``transcribe_long`` vs one pass is the cost of reading in windows or segments; one pass vs
+segments is what the model itself loses on running speech. The default model is the one
 trained for long recordings, ``seqrec train --config conf/speech_long.yaml``.
 
     python benchmarks/bench_long_audio.py [--quick] [--model CKPT]
@@ -30,12 +32,13 @@ import soundfile as sf
 
 import seqrec
 from seqrec.data.manifest import read_manifest
+from seqrec.long_audio import resolve_split
 
 DEFAULT_MODEL = C.REPO / "exp" / "speech_long" / "checkpoints" / "best.ckpt"  # speech_long.yaml
 DEFAULT_MANIFEST = C.REPO / "data" / "speech_demo" / "test.jsonl"
 OUT_DIR = Path("/tmp/seqrec-bench-long-audio")
-TIMED = "windows + timestamps"
-METHODS = (("windows", False, False), ("one pass", True, False), (TIMED, False, True))
+LONG, TIMED = "transcribe_long", "transcribe_long + timestamps"
+METHODS = ((LONG, False, False), ("one pass", True, False), (TIMED, False, True))
 
 
 def build_long_file(
@@ -60,7 +63,7 @@ def build_long_file(
 
 
 def child(args: argparse.Namespace) -> int:
-    """In a fresh process: load the model, transcribe ``args.child`` in windows or, with
+    """In a fresh process: load the model, transcribe ``args.child`` as a long file or, with
     ``--one-pass``, at once (nothing for "-"); print JSON with text, seconds, peak RSS."""
     C.set_threads(args.threads)
     rec = seqrec.Recognizer.load(args.model)
@@ -77,6 +80,7 @@ def child(args: argparse.Namespace) -> int:
                 batch_size=args.batch_size,
                 progress=False,
                 timestamps=args.timestamps,
+                split=args.split,
             )
         if result.error:
             raise SystemExit(result.error)
@@ -94,6 +98,7 @@ def run_child(
     command += ["--timestamps"] if timestamps else []
     command += ["--window", str(args.window), "--overlap", str(args.overlap)]
     command += ["--batch-size", str(args.batch_size), "--threads", str(args.threads)]
+    command += ["--split", args.split]
     done = subprocess.run(command, check=True, capture_output=True, text=True)
     return json.loads(done.stdout.strip().splitlines()[-1])
 
@@ -108,6 +113,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--window", type=float, default=20.0)
     parser.add_argument("--overlap", type=float, default=4.0)
     parser.add_argument("--batch-size", type=int, default=8)
+    parser.add_argument(
+        "--split", choices=("auto", "windows", "pauses"), default="auto", help="transcribe_long's"
+    )
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--one-pass", action="store_true", help=argparse.SUPPRESS)
@@ -120,6 +128,7 @@ def main(argv: list[str] | None = None) -> int:
     C.set_threads(args.threads)
 
     rec = seqrec.Recognizer.load(args.model)
+    split = resolve_split(args.split, rec.model.normalizer.mode)
     entries = read_manifest(args.manifest)
     segments = [h.text for h in rec.transcribe(entries, batch_size=16)]
     OUT_DIR.mkdir(exist_ok=True)
@@ -143,25 +152,25 @@ def main(argv: list[str] | None = None) -> int:
 
     print(f"{args.model} on the {len(entries)} utterances of {args.manifest}, cycled")
     print(
-        f"gaps {args.gap} s; windows {args.window} s, overlap {args.overlap} s, batch "
-        f"{args.batch_size}; {C.machine()}\n"
+        f"gaps {args.gap} s; split {split}: windows {args.window} s, overlap {args.overlap} s, "
+        f"batch {args.batch_size}; {C.machine()}\n"
     )
     headers = ["file", "method", "utterances", "wall s", "x real time", "peak RSS MiB",
                "WER %", "WER segments %", "WER - segments"]  # fmt: skip
     print(C.table(headers, rows))
     print(f"child that only loads the model: peak RSS {baseline['rss']:.0f} MiB")
     short, long = args.minutes
-    ratio = rss[long, "windows"] / rss[short, "windows"]
+    ratio = rss[long, LONG] / rss[short, LONG]
     one_pass_ratio = rss[long, "one pass"] / rss[short, "one pass"]
     timed_ratio = rss[long, TIMED] / rss[short, TIMED]
-    worst = max(diffs[m, "windows"] for m in args.minutes)
-    cost = max(diffs[m, "windows"] - diffs[m, "one pass"] for m in args.minutes)
+    worst = max(diffs[m, LONG] for m in args.minutes)
+    cost = max(diffs[m, LONG] - diffs[m, "one pass"] for m in args.minutes)
     C.result(
         "long_audio",
-        f"peak RSS {long:g} min / {short:g} min = {ratio:.3f} in windows "
-        f"({one_pass_ratio:.2f} in one pass, {timed_ratio:.3f} in windows with timestamps); "
-        f"WER windows - segments = {worst:+.2f} points, "
-        f"windows - one pass = {cost:+.2f} points (worse of the two files)",
+        f"split {split}: peak RSS {long:g} min / {short:g} min = {ratio:.3f} "
+        f"({one_pass_ratio:.2f} in one pass, {timed_ratio:.3f} with timestamps); "
+        f"WER {split} - segments = {worst:+.2f} points, "
+        f"{split} - one pass = {cost:+.2f} points (worse of the two files)",
         "RSS ratio <= 1.10, WER difference <= +0.5 points",
     )
     return 0

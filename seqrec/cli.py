@@ -111,6 +111,9 @@ def _transcribe(args: argparse.Namespace) -> int:
                 overlap_s=args.overlap,
                 batch_size=args.batch_size,
                 timestamps=args.timestamps,
+                split=args.split,
+                pause_s=args.pause,
+                min_segment_s=args.min_segment,
             )
             for item in args.inputs
         ]
@@ -324,8 +327,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--long",
         action="store_true",
-        help="for long recordings: read each file in overlapping windows (batch = windows), "
-        "stitch the outputs; memory stays flat however long the file",
+        help="for long recordings: read each file in overlapping windows (stitched) or in "
+        "segments between pauses (--split); memory stays flat however long the file",
     )
     p.add_argument(
         "--timestamps",
@@ -335,6 +338,20 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--window", type=float, default=20.0, help="--long: window seconds")
     p.add_argument("--overlap", type=float, default=4.0, help="--long: overlap seconds")
+    p.add_argument(
+        "--split",
+        choices=("auto", "windows", "pauses"),
+        default="auto",
+        help="--long: read in overlapping windows, or segment by segment between pauses "
+        "(each its own input); auto: pauses for models with per-input statistics",
+    )
+    p.add_argument("--pause", type=float, default=0.1, help="--split pauses: shortest pause (s)")
+    p.add_argument(
+        "--min-segment",
+        type=float,
+        default=0.0,
+        help="--split pauses: seconds of speech a segment holds before it may end in a pause",
+    )
     add_decoder_options(p)
     p.set_defaults(run=_transcribe)
 

@@ -1,5 +1,5 @@
 """Long recordings: overlapping windows read from the file a batch at a time, stitched at
-the frame level.
+the frame level, or segments between pauses, each run and decoded as an input of its own.
 
 Every window starts on the model's output-frame grid, so output frame j of a window that
 starts at frame a is frame a + j of the whole recording, and neighbouring windows compute
@@ -10,6 +10,12 @@ after stitching: a word cut by a join is neither doubled nor lost. Memory holds 
 of windows plus the stitched log-probs (4 V bytes per output frame). For timestamps the
 stitched output is cut at pauses into pieces of bounded length (``pause_pieces``), each
 decoded and aligned with its own stretch of audio.
+
+A model with per-input statistics (``normalization: utterance`` or ``speech``) reads a
+window of running speech from many voices unlike any of its training inputs, so for it the
+file is read between pauses instead: a streaming pass finds the speech blocks
+(``SpeechBlocks``), ``plan_segments`` cuts the speech at pauses, and each segment is read,
+run and decoded alone (memory: one batch of segments, 8 bytes per 10-ms block).
 
 Dimensions: B batch, S samples, T' output frames, V classes.
 """
@@ -47,6 +53,9 @@ PEAK_BINS = 1 << 16  # histogram bins over [0, 1] for a long file's limiter thre
 # between words (blank the likeliest class) a piece may end in
 LONG_PIECE_S = 30.0
 LONG_PAUSE_S = 0.3
+SEGMENT_PAD_S = 0.2  # split="pauses": seconds of pause kept on either side of a segment
+SPLITS = ("auto", "windows", "pauses")
+PER_INPUT_NORMALIZATIONS = ("utterance", "speech")  # statistics of each input: split at pauses
 
 
 @dataclass(frozen=True)
@@ -263,14 +272,22 @@ class SpeechBlocks:
         self.powers.append(np.square(wave[:whole]).reshape(-1, self.block).mean(1))
         self.rest = wave[whole:]
 
+    def block_powers(self) -> np.ndarray:
+        """The mean power (N,) of each block of everything added (the last one zero-padded).
+
+        Returns:
+            Each block's mean squared sample (N,).
+        """
+        tail = [np.array([np.square(self.rest).sum() / self.block])] if self.rest.size else []
+        return np.concatenate([*self.powers, *tail])
+
     def speech(self) -> np.ndarray:
         """Which blocks (N,) of everything added are speech (the last one zero-padded).
 
         Returns:
             True for each speech block (N,).
         """
-        tail = [np.array([np.square(self.rest).sum() / self.block])] if self.rest.size else []
-        powers = torch.from_numpy(np.concatenate([*self.powers, *tail]))[None]
+        powers = torch.from_numpy(self.block_powers())[None]
         return speech_blocks(powers, torch.tensor([powers.shape[1]]))[0].numpy()
 
 
@@ -326,6 +343,91 @@ class PeakQuantile:
         if index >= PEAK_BINS:
             return self.largest
         return min((index + 1) / PEAK_BINS, self.largest)
+
+
+def plan_segments(
+    powers: np.ndarray,
+    speech: np.ndarray,
+    min_pause: int,
+    min_length: int,
+    max_length: int,
+    pad: int,
+) -> list[tuple[int, int]]:
+    """Stretches [start, stop) of a file's blocks that hold its speech, cut in pauses: the
+    speech runs joined until a segment holds ``min_length`` blocks and the next pause is
+    at least ``min_pause`` long, or the next run would take it past ``max_length``; a run
+    longer than that (speech without pauses) is cut at its quietest block in the second half
+    of each ``max_length``. Each segment then reaches ``pad`` blocks into the pauses on
+    either side, at most to their middle.
+
+    Args:
+        powers: each block's mean power (N,) (``SpeechBlocks.block_powers``).
+        speech: which blocks are speech (N,) (``SpeechBlocks.speech``).
+        min_pause: the shortest pause, in blocks, a segment ends in.
+        min_length: the blocks from its first speech to its last a segment holds before it
+            may end in a pause (the last segment joins its neighbour when shorter and both
+            fit in ``max_length``).
+        max_length: the most blocks from a segment's first speech to its last, at least 2.
+        pad: blocks of pause kept on either side of a segment's speech.
+
+    Returns:
+        The segments (start, stop) in order, not overlapping; none without speech.
+
+    Raises:
+        ValueError: for ``max_length`` below 2.
+    """
+    if max_length < 2:
+        raise ValueError(f"max_length must be at least 2 blocks, got {max_length}")
+    spans = runs(np.asarray(speech, dtype=bool))
+    if not spans:
+        return []
+    joined = []
+    start, stop = spans[0]
+    for a, b in spans[1:]:
+        if (a - stop >= min_pause and stop - start >= min_length) or b - start > max_length:
+            joined.append((start, stop))
+            start = a
+        stop = b
+    if joined and stop - start < min_length and stop - joined[-1][0] <= max_length:
+        start = joined.pop()[0]
+    joined.append((start, stop))
+    segments = []
+    for a, b in joined:
+        while b - a > max_length:
+            low = a + max_length // 2
+            cut = low + int(np.argmin(powers[low : a + max_length]))
+            segments.append((a, cut))
+            a = cut
+        segments.append((a, b))
+    middles = [(b + a) // 2 for (_, b), (a, _) in zip(segments, segments[1:], strict=False)]
+    lefts, rights = [0, *middles], [*middles, len(speech)]
+    return [
+        (max(a - pad, left), min(b + pad, right))
+        for (a, b), left, right in zip(segments, lefts, rights, strict=True)
+    ]
+
+
+def resolve_split(split: str, normalization: str) -> str:
+    """The way a long file is read: ``split`` itself, or for "auto" "pauses" where the model
+    normalises each input by its own statistics (``PER_INPUT_NORMALIZATIONS``: a window of
+    running speech from many voices would have statistics unlike any training input's), else
+    "windows".
+
+    Args:
+        split: one of ``SPLITS``.
+        normalization: the model's feature normalisation (``FeatureNormalizer.mode``).
+
+    Returns:
+        "windows" or "pauses".
+
+    Raises:
+        ValueError: for a ``split`` not in ``SPLITS``.
+    """
+    if split not in SPLITS:
+        raise ValueError(f"split must be one of {SPLITS}, got {split!r}")
+    if split != "auto":
+        return split
+    return "pauses" if normalization in PER_INPUT_NORMALIZATIONS else "windows"
 
 
 def frontend_level(
@@ -537,19 +639,27 @@ def transcribe_file(
     *,
     progress: bool,
     timestamps: bool,
+    split: str = "auto",
+    pause_s: float = 0.1,
+    min_segment_s: float = 0.0,
 ) -> Transcription:
-    """``Recognizer.transcribe_long``: the file's level measured in a streaming pass, then
-    windows stitched (``stitched_log_probs``) and decoded once, or with ``timestamps`` piece
-    by piece between pauses (``_timed_pieces``); errors and silence as in its docstring.
+    """``Recognizer.transcribe_long``: in windows, the file's level (and limiter threshold)
+    measured in streaming passes, then windows stitched (``stitched_log_probs``) and decoded
+    once, or with ``timestamps`` piece by piece between pauses; at pauses, the file's speech
+    blocks found in a streaming pass, then each segment (``plan_segments``) run and decoded
+    as an input of its own. Errors and silence as in its docstring.
 
     Args:
         rec: the recognizer (``LongAudioRecognizer``).
         path: the audio file, at any rate.
-        window_s: seconds per window.
+        window_s: seconds per window; at pauses, the longest segment.
         overlap_s: seconds two neighbouring windows share.
-        batch_size: windows run together.
-        progress: show a progress bar over the windows.
+        batch_size: windows (or segments) run together.
+        progress: show a progress bar over the windows (or segments).
         timestamps: also fill ``.words`` and ``.chars``, in seconds from the file's start.
+        split: "windows", "pauses" or "auto" (``resolve_split``).
+        pause_s: at pauses, the shortest pause a segment ends in, in seconds.
+        min_segment_s: at pauses, the seconds of speech a segment holds before it may end.
 
     Returns:
         One ``Transcription`` of the file, with its level, clipped share and warnings;
@@ -557,9 +667,12 @@ def transcribe_file(
         silent file.
 
     Raises:
-        ValueError: unless 0 <= ``overlap_s`` < ``window_s``.
+        ValueError: unless 0 <= ``overlap_s`` < ``window_s``, or for an unknown ``split``.
     """
     _check_windows(window_s, overlap_s)  # before the level pass reads the whole file
+    if resolve_split(split, rec.model.normalizer.mode) == "pauses":
+        limits = (pause_s, min_segment_s, window_s)
+        return _transcribe_segments(rec, path, limits, batch_size, progress, timestamps)
     frontend = rec.model.frontend
     quantile = frontend.limiter
     normalizing = FrontendLevel(frontend, rec.sample_rate) if frontend.level_normalization else None
@@ -582,14 +695,9 @@ def transcribe_file(
             file_level(path, normalizing.add, LEVEL_BLOCK_S)
     except AudioError as err:
         return Transcription("", str(err), str(path))
-    measured = {
-        "warnings": level_warnings(level, clipped),
-        "level_dbfs": level,
-        "clipped_share": clipped,
-    }
+    measured = _measured(level, clipped)
     if is_silent(level):
-        empty = [] if timestamps else None
-        return Transcription("", source=str(path), words=empty, chars=empty, **measured)
+        return _silent(path, timestamps, measured)
 
     def output_frames(samples: int) -> int:
         return int(rec.model.output_lengths(torch.tensor([samples]))[0])
@@ -610,22 +718,9 @@ def transcribe_file(
         )
     except AudioError as err:
         return Transcription("", str(err), str(path), **measured)
-    if timestamps:
-        return _timed_pieces(rec, path, log_probs, frame_samples, measured)
-    text = rec.decoder(log_probs[None], torch.tensor([len(log_probs)]))[0]
-    return Transcription(text, source=str(path), **measured)
-
-
-def _timed_pieces(
-    rec: LongAudioRecognizer,
-    path: str | Path,
-    log_probs: torch.Tensor,
-    frame_samples: int,
-    measured: dict[str, Any],
-) -> Transcription:
-    """A long file's text, words and chars from its stitched log-probs (T', V), decoded
-    and aligned piece by piece between pauses (``pause_pieces``); ``measured`` holds its
-    level, clipped share and warnings."""
+    if not timestamps:
+        text = rec.decoder(log_probs[None], torch.tensor([len(log_probs)]))[0]
+        return Transcription(text, source=str(path), **measured)
     delimiter = None if rec.tokenizer.unknown(" ") else rec.tokenizer.encode(" ")[0]
     pieces = pause_pieces(
         log_probs,
@@ -634,28 +729,116 @@ def _timed_pieces(
         delimiter,
     )
     windows = [Window(a, b, a, b) for a, b in pieces]
-    result = Transcription("", source=str(path), words=[], chars=[], **measured)
+    return _decode_pieces(
+        rec, path, windows, (log_probs[a:b] for a, b in pieces), frame_samples, measured, True
+    )
+
+
+def _measured(level: float, clipped: float) -> dict[str, Any]:
+    return {
+        "warnings": level_warnings(level, clipped),
+        "level_dbfs": level,
+        "clipped_share": clipped,
+    }
+
+
+def _silent(path: str | Path, timestamps: bool, measured: dict[str, Any]) -> Transcription:
+    empty = [] if timestamps else None
+    return Transcription("", source=str(path), words=empty, chars=empty, **measured)
+
+
+def _transcribe_segments(
+    rec: LongAudioRecognizer,
+    path: str | Path,
+    limits: tuple[float, float, float],
+    batch_size: int,
+    progress: bool,
+    timestamps: bool,
+) -> Transcription:
+    """A long file read segment by segment between pauses (``plan_segments`` over the speech
+    blocks that one streaming pass finds, with ``limits``: the shortest pause, the least and
+    the most speech of a segment, in seconds), each run through the model as an input of its
+    own (its own level, limiter threshold and statistics, as in training) and decoded alone."""
+    frontend = rec.model.frontend
+    blocks = SpeechBlocks(rec.sample_rate, frontend.hop_length)
+    try:
+        level, clipped = file_level(path, blocks.add, LEVEL_BLOCK_S)
+    except AudioError as err:
+        return Transcription("", str(err), str(path))
+    measured = _measured(level, clipped)
+    if is_silent(level):
+        return _silent(path, timestamps, measured)
+    block_s = frontend.hop_length / rec.sample_rate
+    pause, least, most = (round(seconds / block_s) for seconds in limits)
+    spans = plan_segments(
+        blocks.block_powers(),
+        blocks.speech(),
+        max(1, pause),
+        least,
+        max(2, most),
+        round(SEGMENT_PAD_S / block_s),
+    )
+    per_frame = rec.spec.encoder.subsampling_factor
+    segments: list[Window] = []
+    for a, b in spans:  # to output frames, not overlapping
+        start = max(a // per_frame, segments[-1].stop if segments else 0)
+        stop = max(start + 1, -(-b // per_frame))
+        segments.append(Window(start, stop, start, stop))
+    frame_samples = frontend.hop_length * per_frame
+    bar = tqdm(total=len(segments), desc=Path(path).name, unit="segment", disable=not progress)
+    with bar:
+        outputs = window_log_probs(
+            segments,
+            read_windows(path, segments, rec.sample_rate, frame_samples),
+            rec.forward_signals,
+            batch_size,
+            bar.update,
+        )
+        return _decode_pieces(rec, path, segments, outputs, frame_samples, measured, timestamps)
+
+
+def _decode_pieces(
+    rec: LongAudioRecognizer,
+    path: str | Path,
+    pieces: Sequence[Window],
+    piece_log_probs: Iterable[torch.Tensor],
+    frame_samples: int,
+    measured: dict[str, Any],
+    timestamps: bool,
+) -> Transcription:
+    """A long file's text (and with ``timestamps`` its words and chars) from the log-probs
+    (T'_i, V) of its ``pieces`` (output frames of the file, in order), each decoded (and
+    aligned with its own audio) alone; ``measured`` holds its level, clipped share and
+    warnings."""
+    words = [] if timestamps else None
+    result = Transcription(
+        "", source=str(path), words=words, chars=[] if timestamps else None, **measured
+    )
     texts = []
     try:
-        waves = read_windows(path, windows, rec.sample_rate, frame_samples)
-        for (a, b), wave in zip(pieces, waves, strict=True):
-            piece = log_probs[a:b]
-            text = rec.decoder(piece[None], torch.tensor([b - a]))[0].strip()
+        waves = read_windows(path, pieces, rec.sample_rate, frame_samples) if timestamps else None
+        for piece, log_probs in zip(pieces, piece_log_probs, strict=True):
+            wave = None if waves is None else next(waves)
+            text = rec.decoder(log_probs[None], torch.tensor([len(log_probs)]))[0].strip()
             if not text:
                 continue
             texts.append(text)
-            words, chars = audio_timestamps(
-                piece,
+            if wave is None:
+                continue
+            piece_words, piece_chars = audio_timestamps(
+                log_probs,
                 text,
                 rec.tokenizer,
                 wave,
                 rec.sample_rate,
                 rec.frame_seconds,
-                offset_s=a * rec.frame_seconds,
+                offset_s=piece.start * rec.frame_seconds,
             )
-            result.words += words
-            result.chars += chars
-    except ValueError as err:  # AudioError included
+            result.words += piece_words
+            result.chars += piece_chars
+    except AudioError as err:
+        result.error = str(err)
+    except ValueError as err:
         result.error = f"{path}: timestamps: {err}"
     result.text = " ".join(texts)
     return result

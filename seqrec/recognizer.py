@@ -288,23 +288,34 @@ class Recognizer:
         batch_size: int = 8,
         progress: bool = True,
         timestamps: bool = False,
+        split: str = "auto",
+        pause_s: float = 0.1,
+        min_segment_s: float = 0.0,
     ) -> Transcription:
         """Transcribe a long audio file (minutes to hours) with flat memory.
 
         Args:
             path: an audio file soundfile reads, at any rate.
-            window_s: seconds per window the model reads at once.
+            window_s: seconds per window the model reads at once; with ``split="pauses"``,
+                the longest segment.
             overlap_s: seconds two neighbouring windows share (context for the joins).
-            batch_size: windows read from disk and run together.
-            progress: show a progress bar over the windows.
+            batch_size: windows (or segments) read from disk and run together.
+            progress: show a progress bar over the windows (or segments).
             timestamps: also fill ``.words`` and ``.chars``, in seconds from the file's start.
+            split: "windows", "pauses", or "auto": "pauses" for a model that normalises each
+                input by its own statistics (``normalization: utterance`` or ``speech``),
+                "windows" otherwise.
+            pause_s: at pauses, the shortest pause a segment ends in, in seconds.
+            min_segment_s: at pauses, the seconds of speech a segment holds before it may
+                end in a pause; near the length of the training utterances for a model
+                trained on long ones.
 
         Returns:
             One ``Transcription`` of the whole file (``.error`` set when it is unreadable).
 
         Raises:
             TypeError: when the model does not read audio.
-            ValueError: unless 0 <= ``overlap_s`` < ``window_s``.
+            ValueError: unless 0 <= ``overlap_s`` < ``window_s``, or for an unknown ``split``.
 
         Example:
             >>> rec.transcribe_long("meeting.flac", timestamps=True).words[0]  # doctest: +SKIP
@@ -325,7 +336,16 @@ class Recognizer:
         the speech allows, and each piece is decoded and aligned with its own audio, so the
         alignment's memory stays bounded too. The text is then the pieces' texts joined by
         spaces (the same words for greedy decoding; a beam search's LM does not see across
-        the cuts)."""
+        the cuts).
+
+        ``split="pauses"`` reads the file segment by segment instead: a streaming pass finds
+        its speech (10-ms blocks within 30 dB of its loud ones, 8 bytes kept per block), the
+        speech is cut into segments at pauses of at least ``pause_s`` once a segment holds
+        ``min_segment_s`` of speech (at its quietest point where it runs on past
+        ``window_s``), and each segment is run as an input of its own,
+        with its own level, limiter threshold and feature statistics, as the model was
+        trained; the silence between segments is not run. The text is the segments' texts
+        joined by spaces; timestamps come segment by segment."""
         from seqrec.long_audio import transcribe_file
 
         if self.modality.name != "audio":
@@ -333,7 +353,16 @@ class Recognizer:
                 f"transcribe_long reads audio files; this model reads {self.modality.name}"
             )
         return transcribe_file(
-            self, path, window_s, overlap_s, batch_size, progress=progress, timestamps=timestamps
+            self,
+            path,
+            window_s,
+            overlap_s,
+            batch_size,
+            progress=progress,
+            timestamps=timestamps,
+            split=split,
+            pause_s=pause_s,
+            min_segment_s=min_segment_s,
         )
 
     def emissions(

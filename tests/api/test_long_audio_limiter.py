@@ -49,7 +49,7 @@ def test_windows_share_the_files_limiter_threshold_and_level(tmp_path):
     feats, _ = rec.model.features(signal, length, in_blocks, torch.tensor([quantile.threshold()]))
     own, _ = rec.model.features(signal, length)
     torch.testing.assert_close(feats, own, atol=0.05, rtol=0)
-    result = rec.transcribe_long(path, window_s=8.0, overlap_s=2.0, progress=False)
+    result = rec.transcribe_long(path, window_s=8.0, overlap_s=2.0, progress=False, split="windows")
     assert result.error is None
 
 
@@ -82,5 +82,5 @@ def test_a_speech_only_limiter_counts_the_files_speech_blocks_across_read_blocks
     assert abs(quantile.threshold() - exact) <= 1 / PEAK_BINS
     limited = frontend.limit(signal, length)
     assert float(limited.abs().max()) == pytest.approx(exact)
-    result = rec.transcribe_long(path, window_s=4.0, overlap_s=1.0, progress=False)
+    result = rec.transcribe_long(path, window_s=4.0, overlap_s=1.0, progress=False, split="windows")
     assert result.error is None

@@ -219,9 +219,10 @@ def test_long_files_get_word_times_piece_by_piece(
     monkeypatch.setattr(seqrec.long_audio, "pause_pieces", recorded_pieces)
     path = write_wav("long.wav", np.concatenate([wave for wave, _, _ in spliced]), RATE)
     rec = seqrec.Recognizer.load(yesno_model)
-    result = rec.transcribe_long(path, window_s=6.0, overlap_s=2.0, timestamps=True)
+    windows = {"window_s": 6.0, "overlap_s": 2.0, "split": "windows"}
+    result = rec.transcribe_long(path, timestamps=True, **windows)
     assert result.error is None and len(used[0]) >= 3  # 33 s in pieces of at most 10 s
-    plain = rec.transcribe_long(path, window_s=6.0, overlap_s=2.0)
+    plain = rec.transcribe_long(path, **windows)
     assert [w.text for w in result.words] == result.text.split() == plain.text.split()
     assert [c.text for c in result.chars] == list(result.text.replace(" ", ""))
     starts = [w.start for w in result.words]
@@ -239,7 +240,7 @@ def test_long_files_get_word_times_piece_by_piece(
             checked += 1
         offset += duration
     assert checked >= 1
-    args = ["--long", "--window", "6", "--overlap", "2", "--timestamps"]
+    args = ["--long", "--window", "6", "--overlap", "2", "--timestamps", "--split", "windows"]
     assert main(["transcribe", str(yesno_model), str(path), *args]) == 0
     lines = [line.split("\t") for line in capsys.readouterr().out.splitlines()]
     assert [row[3] for row in lines] == [w.text for w in result.words]
