@@ -32,7 +32,7 @@ import soundfile as sf
 
 import seqrec
 from seqrec.data.manifest import read_manifest
-from seqrec.long_audio import resolve_split
+from seqrec.long_audio import SPLITS, resolve_split
 
 DEFAULT_MODEL = C.REPO / "exp" / "speech_long" / "checkpoints" / "best.ckpt"  # speech_long.yaml
 DEFAULT_MANIFEST = C.REPO / "data" / "speech_demo" / "test.jsonl"
@@ -113,9 +113,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--window", type=float, default=20.0)
     parser.add_argument("--overlap", type=float, default=4.0)
     parser.add_argument("--batch-size", type=int, default=8)
-    parser.add_argument(
-        "--split", choices=("auto", "windows", "pauses"), default="auto", help="transcribe_long's"
-    )
+    parser.add_argument("--split", choices=SPLITS, default="auto", help="transcribe_long's")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--one-pass", action="store_true", help=argparse.SUPPRESS)
