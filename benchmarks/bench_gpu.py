@@ -26,8 +26,9 @@ import yaml
 from seqrec.modality import modality_for
 from seqrec.training.module import SeqRecModule
 
-# (config, batch size, seconds of audio or points per ink line)
-SHAPES = {"fsdd": (32, 0.5), "speech_demo": (32, 1.5), "iam_ondb": (16, 700)}
+# (config, batch size, seconds of audio or prepared frames per ink line: Bezier curves for
+# conf/iam_ondb.yaml, about 110 a line)
+SHAPES = {"fsdd": (32, 0.5), "speech_demo": (32, 1.5), "iam_ondb": (16, 110)}
 CHARACTERS = [" "] + [chr(c) for c in range(ord("a"), ord("a") + 26)] + list("0123456789.,'")
 
 
@@ -63,7 +64,7 @@ def batch(module: SeqRecModule, name: str, device: str) -> tuple[torch.Tensor, .
         lengths = (fractions * extent * module.spec.front_end.sample_rate).long()
         signals = 0.1 * torch.randn(size, int(lengths.max()), generator=generator)
     else:
-        lengths = (fractions * extent).long()  # prepared points per line
+        lengths = (fractions * extent).long()  # prepared frames per line
         channels = modality_for(module.spec).example_batch(1)[0].shape[-1]
         signals = torch.randn(size, int(lengths.max()), channels, generator=generator)
     targets = torch.randint(1, len(CHARACTERS) + 1, (size, 20), generator=generator)
