@@ -95,8 +95,30 @@ class SignalDataset(Dataset[Example]):
     def __getitem__(self, key: int | tuple[int, int]) -> Example:
         epoch, index = key if isinstance(key, tuple) else (0, key)
         item = self.items[index]
+        return self._example(item, self.reader(item, index, epoch), epoch, index)
+
+    def __getitems__(self, keys: Sequence[int | tuple[int, int]]) -> list[Example]:
+        """A batch of examples, as ``self[key]`` for each key; a reader that reads many at
+        once (``InkReader.read_many``: the batch's Bézier curves fitted together) reads them
+        so. The data loader calls this for each batch its sampler gives."""
+        read_many = getattr(self.reader, "read_many", None)
+        if read_many is None:
+            return [self[key] for key in keys]
+        pairs = [key if isinstance(key, tuple) else (0, key) for key in keys]
+        epochs = {epoch for epoch, _ in pairs}
+        if len(epochs) != 1:
+            return [self[key] for key in keys]
+        epoch = epochs.pop()
+        items = [self.items[index] for _, index in pairs]
+        signals = read_many(items, [index for _, index in pairs], epoch)
+        return [
+            self._example(item, signal, epoch, index)
+            for signal, item, (_, index) in zip(signals, items, pairs, strict=True)
+        ]
+
+    def _example(self, item: CheckedEntry, signal: torch.Tensor, epoch: int, index: int) -> Example:
         tokens = torch.tensor(self.tokenizer.encode(item.text), dtype=torch.long)
-        return Example(self.reader(item, index, epoch), tokens, item.text, (epoch, index))
+        return Example(signal, tokens, item.text, (epoch, index))
 
 
 def pad_signals(signals: Sequence[torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:

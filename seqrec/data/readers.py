@@ -31,10 +31,16 @@ from seqrec.data.shards import (
     decode_ink,
     read_members,
 )
-from seqrec.data.signals import InkPreparation, load_signal, prepare_ink, read_entry_ink
+from seqrec.data.signals import (
+    InkPreparation,
+    SignalError,
+    load_signal,
+    prepare_ink,
+    read_entry_ink,
+)
 from seqrec.data.validate import CheckedEntry
 from seqrec.features.ink_augment import InkAugmentation
-from seqrec.ink import InkError
+from seqrec.ink import Ink, InkError
 
 
 class ExampleReader(Protocol):
@@ -223,12 +229,45 @@ class InkReader:
                     self.cache.put(index, signal)
             return torch.from_numpy(signal)
         self.augmentation.reseed(epoch, index)
+        return torch.from_numpy(prepare_ink(self._parsed(item, index), self.prepare))
+
+    def read_many(
+        self, items: Sequence[CheckedEntry], indices: Sequence[int], epoch: int = 0
+    ) -> list[torch.Tensor]:
+        """``self(item, index, epoch)`` for each item of a batch; with augmentation and a
+        preparation that prepares many at once (``InkPipeline.prepare_many``), the batch's
+        Bézier curves are fitted together, each ink augmented with its own seed as alone.
+
+        Args:
+            items: the batch's entries.
+            indices: their item indices.
+            epoch: the epoch the augmentation draws for.
+
+        Returns:
+            Each item's signal (P, C).
+
+        Raises:
+            SignalError: naming the first unusable ink.
+        """
+        prepare_many = getattr(self.prepare, "prepare_many", None)
+        augmentation = self.augmentation
+        if augmentation is None or prepare_many is None:
+            return [self(item, index, epoch) for item, index in zip(items, indices, strict=True)]
+        inks = [self._parsed(item, index) for item, index in zip(items, indices, strict=True)]
+        try:
+            signals = prepare_many(inks, lambda i: augmentation.reseed(epoch, indices[i]))
+        except InkError as err:
+            raise SignalError(str(err)) from None
+        return [torch.from_numpy(signal) for signal in signals]
+
+    def _parsed(self, item: CheckedEntry, index: int) -> Ink:
+        """The item's parsed ink, from the cache when it holds it (then kept there)."""
         ink = None if self.cache is None else self.cache.get(index)
         if ink is None:
             ink = read_entry_ink(item.entry)
             if self.cache is not None:
                 self.cache.put(index, ink)
-        return torch.from_numpy(prepare_ink(ink, self.prepare))
+        return ink
 
     def lengths(self, shards: Sequence[Shard]) -> tuple[list[int], dict[int, str]]:
         """One measuring pass over the shards (see ``ShardReader``).

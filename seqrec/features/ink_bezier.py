@@ -29,6 +29,8 @@ Dimensions: P points, M points of all pieces of a round, K pieces, S curves.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import torch
 from torch import nn
@@ -339,14 +341,60 @@ class BezierEncoding(nn.Module):
             Curve features (S, 10) in the dtype of ``points``, in drawing order: each stroke's
             drawn curves, with one pen-up curve before every stroke but the first.
         """
-        array = points.detach().cpu().double().numpy()
-        coords = array[:, [X, Y, T]].T  # (3, P)
-        begins = np.flatnonzero(array[:, START] > 0.5)
-        if len(begins) == 0 or begins[0] != 0:
-            begins = np.concatenate([[0], begins])
-        ends = np.append(begins[1:], len(array))
-        begins, ends = begins[ends > begins], ends[ends > begins]
-        pieces = self._by_length(coords[:2], begins, ends)
+        return self.encode_many([points])[0]
+
+    def encode_many(self, inks: Sequence[torch.Tensor]) -> list[torch.Tensor]:
+        """``forward`` of several inks at once: their pieces are fitted together, round by
+        round, so the per-operation cost is paid once for all of them (a batch of training
+        lines). Each ink's curves are its own fit's (pieces never span two inks).
+
+        Args:
+            inks: each ink's points (P_i, 4), as ``forward`` takes them.
+
+        Returns:
+            Each ink's curve features (S_i, 10), in the dtype of its points.
+        """
+        arrays = [points.detach().cpu().double().numpy() for points in inks]
+        sizes = np.array([len(array) for array in arrays])
+        offsets = np.cumsum(sizes) - sizes
+        coords = np.concatenate([array[:, [X, Y, T]] for array in arrays]).T  # (3, sum P)
+        begins, ends, firsts = [], [], []
+        for array, offset in zip(arrays, offsets, strict=True):
+            begin = np.flatnonzero(array[:, START] > 0.5)
+            if len(begin) == 0 or begin[0] != 0:
+                begin = np.concatenate([[0], begin])
+            end = np.append(begin[1:], len(array))
+            begin, end = begin[end > begin], end[end > begin]
+            begins.append(begin + offset)
+            ends.append(end + offset)
+            firsts.append(np.arange(len(begin)) == 0)
+        begin, end = np.concatenate(begins).astype(int), np.concatenate(ends).astype(int)
+        # cut by length ink by ink, so that each ink's cuts are those it gets alone
+        pieces = _joined(
+            [
+                self._by_length(coords[:2, o : o + n], b - o, e - o)
+                for b, e, o, n in zip(begins, ends, offsets, sizes, strict=True)
+            ],
+            offsets,
+        )
+        curves = self._encode(coords, pieces, begin, end, np.concatenate(firsts))
+        split = np.searchsorted(curves[1], offsets[1:])  # each ink's curves start there
+        return [
+            torch.from_numpy(part).to(points.dtype)
+            for part, points in zip(np.split(curves[0], split), inks, strict=True)
+        ]
+
+    def _encode(
+        self,
+        coords: np.ndarray,
+        pieces: Pieces,
+        begins: np.ndarray,
+        ends: np.ndarray,
+        first: np.ndarray,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Curve features (S, 10) of the strokes ``begins[i]..ends[i] - 1`` of ``coords`` (3,
+        P: x, y, t), starting from ``pieces``, in drawing order, with a pen-up curve before
+        every stroke not ``first`` of its ink; and each curve's position in that order (S,)."""
         # per round, of the pieces that fit: first points, control points, and each of
         # their points' time and parameter; their features are computed once, at the end
         starts, controls, counts, times, parameters = [], [], [], [], []
@@ -360,17 +408,27 @@ class BezierEncoding(nn.Module):
             times.append(coords[2, pieces.index[kept]])
             parameters.append(curves.s[kept])
             split = ~done
-            first, last, cut = pieces.first[split], pieces.last[split], cuts[split]
-            pieces = Pieces(np.concatenate([first, cut]), np.concatenate([cut, last]))
+            first_point, last, cut = pieces.first[split], pieces.last[split], cuts[split]
+            pieces = Pieces(np.concatenate([first_point, cut]), np.concatenate([cut, last]))
         count = np.concatenate(counts)
         fitted = Pieces(np.cumsum(count) - count, np.cumsum(count) - 1)  # as gathered
         t, s = np.concatenate(times), np.concatenate(parameters)
         drawn = _curve_features(np.concatenate(controls, axis=1), _fit_times(t, s, fitted))
-        jumps = np.zeros((len(begins) - 1, BEZIER_FEATURES))
-        jump = coords[:, begins[1:]] - coords[:, ends[:-1] - 1]
+        # a jump before every stroke but its ink's first, from the previous stroke's end
+        led = np.flatnonzero(~first)
+        jumps = np.zeros((len(led), BEZIER_FEATURES))
+        jump = coords[:, begins[led]] - coords[:, ends[led - 1] - 1]
         jumps[:, 0], jumps[:, 1], jumps[:, 6], jumps[:, 9] = *jump, 1.0
         # in drawing order: a stroke's pieces by their first point, each jump before the
         # stroke it leads to (at its first point, half a point early)
-        order = np.concatenate([*starts, begins[1:] - 0.5])
-        curves = np.concatenate([drawn, jumps])[np.argsort(order, kind="stable")]
-        return torch.from_numpy(curves).to(points.dtype)
+        order = np.concatenate([*starts, begins[led] - 0.5])
+        ranked = np.argsort(order, kind="stable")
+        return np.concatenate([drawn, jumps])[ranked], order[ranked]
+
+
+def _joined(parts: Sequence[Pieces], offsets: np.ndarray) -> Pieces:
+    """One ``Pieces`` of several inks' pieces, each ink's points shifted by its offset."""
+    shifted = list(zip(parts, offsets, strict=True))
+    first = np.concatenate([part.first + offset for part, offset in shifted])
+    last = np.concatenate([part.last + offset for part, offset in shifted])
+    return Pieces(first.astype(int), last.astype(int))

@@ -86,3 +86,38 @@ def test_ink_without_augmentation_is_prepared_once_per_run(tmp_path: Path):
     for later in epochs[1:]:
         for signal, first in zip(later, epochs[0], strict=True):
             assert torch.equal(signal, first)
+
+
+def test_a_batch_of_augmented_ink_reads_as_its_items_one_by_one(tmp_path: Path):
+    # the batch's Bézier curves are fitted together (InkReader.read_many), each line with its
+    # own augmentation seed: the same curves as reading the items one at a time
+    items = [_item(tmp_path / f"{i}.json", i) for i in range(5)]
+    augment = InkAugmentation(InkAugmentConfig(scale=0.2, shear=0.4, elastic=0.05), seed=0)
+    pipeline = InkPipeline(InkFeatureConfig(encoding="bezier", resample_step=None), augment)
+    dataset = SignalDataset(
+        items, CharTokenizer.from_texts(["ab"]), InkReader(pipeline, InkCache(16), augment)
+    )
+    keys = [(3, i) for i in (4, 0, 2)]
+    fits = []
+    encode_many = pipeline.bezier.encode_many
+    pipeline.bezier.encode_many = lambda inks: fits.append(len(inks)) or encode_many(inks)
+    batch = dataset.__getitems__(keys)
+    assert fits == [3] and pipeline.stats.inks == 3  # one fit for the batch
+    for example, key in zip(batch, keys, strict=True):
+        alone = dataset[key]
+        assert example.key == key and example.text == alone.text
+        assert torch.equal(example.tokens, alone.tokens)
+        torch.testing.assert_close(example.signal, alone.signal, rtol=1e-5, atol=1e-6)
+    assert not torch.equal(batch[0].signal, dataset[(4, 4)].signal)  # epoch 4 draws anew
+
+
+def test_a_bad_ink_in_a_batch_is_named(tmp_path: Path):
+    items = [_item(tmp_path / f"{i}.json", i) for i in range(2)]
+    Ink([np.array([[0.0, 0.0, 0.0]])]).save(tmp_path / "1.json")  # one point: unusable
+    augment = InkAugmentation(InkAugmentConfig(scale=0.2), seed=0)
+    pipeline = InkPipeline(InkFeatureConfig(encoding="bezier", resample_step=None), augment)
+    dataset = SignalDataset(
+        items, CharTokenizer.from_texts(["ab"]), InkReader(pipeline, None, augment)
+    )
+    with pytest.raises(ValueError, match="1.json"):
+        dataset.__getitems__([(0, 0), (0, 1)])

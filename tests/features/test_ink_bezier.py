@@ -1,6 +1,6 @@
 """Bézier-curve encoding: exact least-squares fits, curve features, splitting, pen-up curves,
-and the vectorised fit against the former one piece at a time (``bezier_reference``) on
-random strokes and on real IAM-OnDB lines."""
+the vectorised fit against the former one piece at a time (``bezier_reference``) on random
+strokes and on real IAM-OnDB lines, and inks fitted together as each alone."""
 
 from __future__ import annotations
 
@@ -140,8 +140,25 @@ def test_the_vectorised_fit_gives_the_former_curves_on_real_lines(shared_corpus,
     assert len(lines) >= 20
     pipeline = InkPipeline(InkFeatureConfig(encoding="bezier", resample_step=None))
     pipeline.bezier = None  # the normalised points the encoding takes
-    for line in lines:
-        points = torch.from_numpy(pipeline(Ink.load(line))).double()
+    inks = [torch.from_numpy(pipeline(Ink.load(line))).double() for line in lines]
+    for points in inks:
         assert_same_curves(
             BezierEncoding()(points).numpy(), ReferenceBezierEncoding()(points).numpy()
         )
+    for points, curves in zip(inks, BezierEncoding().encode_many(inks), strict=True):
+        assert_same_curves(curves.numpy(), BezierEncoding()(points).numpy())  # a batch
+
+
+def test_inks_encoded_together_get_the_curves_each_gets_alone():
+    # encode_many fits the pieces of several inks in the same rounds (a training batch);
+    # no curve may span two inks, and no pen-up curve may join one ink to the next
+    rng = np.random.default_rng(1)
+    encoding = BezierEncoding(0.02, 1.0)
+    inks = [random_ink(rng) for _ in range(12)]
+    together = encoding.encode_many(inks)
+    assert len(together) == len(inks)
+    for ink, curves in zip(inks, together, strict=True):
+        alone = encoding(ink).numpy()
+        assert curves.dtype == ink.dtype and curves.shape == alone.shape
+        assert_same_curves(curves.numpy(), alone)
+        assert curves[:, 9].sum() == (ink[:, 3] > 0.5).sum() - 1  # a jump between strokes
