@@ -3,7 +3,8 @@
 The dataset is what ``seqrec train`` reads from for an ink model (``SignalDataset`` with
 conf/iam_ondb.yaml's ink pipeline and pen augmentation); without a cache every epoch parses
 each file again, with ``--data.cache_ink_mb`` (default 512) epochs after the first take the
-parsed strokes from memory and only augment and prepare them. Inputs: synthetic handwritten
+normalised points (parsed, time-repaired, size-normalised, slant-corrected) from memory and
+only augment them and fit their curves. Inputs: synthetic handwritten
 lines of 6-9 words (the demo's Hershey synthesiser) written as IAM-OnDB stroke XML, or the
 ink files of a manifest (``--manifest data/iam_ondb/train.jsonl``). The two epochs alternate.
 
@@ -34,7 +35,7 @@ from seqrec.text.tokenizer import CharTokenizer
 
 IAM_CONFIG = C.REPO / "conf" / "iam_ondb.yaml"
 PARSED = "every epoch parses the files (cache_ink_mb 0)"
-CACHED = "parsed once, then from memory (cache_ink_mb 512)"
+CACHED = "normalised once, then from memory (cache_ink_mb 512)"
 
 
 def write_iam_xml(ink: Ink, path: Path) -> None:
@@ -69,13 +70,15 @@ def dataset(items: list[CheckedEntry], cache: InkCache | None) -> SignalDataset:
     augment = InkAugmentation(InkAugmentConfig(**config["data"]["ink_augment"]), seed=0)
     pipeline = InkPipeline(InkFeatureConfig(**config["model"]["ink"]), augment)
     tokenizer = CharTokenizer(sorted({c for item in items for c in item.text}))
-    return SignalDataset(items, tokenizer, InkReader(pipeline, cache))
+    return SignalDataset(items, tokenizer, InkReader(pipeline, cache, augment))
 
 
 def epoch(data: SignalDataset) -> Callable[[], None]:
+    """One epoch read in batches of 32 lines, as the training loader reads them."""
+
     def run() -> None:
-        for i in range(len(data)):
-            data[i]
+        for i in range(0, len(data), 32):
+            data.__getitems__(list(range(i, min(i + 32, len(data)))))
 
     return run
 

@@ -84,8 +84,8 @@ class SeqRecDataModule(L.LightningDataModule):
             after speed perturbation (one copy per factor drawn), up to this many MB per
             process, as int16 with a scale per clip; epochs after the first then skip reading
             and resampling what it holds (``seqrec.data.audio_cache``). 0: off.
-        cache_ink_mb: ink; the same for parsed ink files, kept as parsed, before augmentation
-            (``seqrec.data.ink_cache``). 0: off.
+        cache_ink_mb: ink; the same for ink files, kept parsed and normalised (time repair,
+            size, slant), before augmentation (``seqrec.data.ink_cache``). 0: off.
         channel_augment: audio; channel effects on each training example after speed
             perturbation and the cache (which keeps the clean audio), drawn anew every epoch,
             each with its own probability (0 = off) and range: ``reverb_prob`` /

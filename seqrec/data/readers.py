@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Protocol
 
+import numpy as np
 import torch
 from tqdm.auto import tqdm
 
@@ -32,7 +33,6 @@ from seqrec.data.shards import (
     read_members,
 )
 from seqrec.data.signals import (
-    InkPreparation,
     SignalError,
     load_signal,
     prepare_ink,
@@ -40,7 +40,8 @@ from seqrec.data.signals import (
 )
 from seqrec.data.validate import CheckedEntry
 from seqrec.features.ink_augment import InkAugmentation
-from seqrec.ink import Ink, InkError
+from seqrec.features.ink_pipeline import InkPipeline, NormalizedInk
+from seqrec.ink import InkError
 
 
 class ExampleReader(Protocol):
@@ -188,9 +189,11 @@ class AudioReader:
 
 class InkReader:
     """Ink prepared by ``prepare`` (an InkPipeline, which carries any ink augmentation) as
-    (P, C); with a ``cache``, each file is parsed once and, with ``augmentation`` (the one in
-    ``prepare``, reseeded for (epoch, index) first), prepared anew on every read; without
-    it, prepared once (the cache then keeps the signal).
+    (P, C). With ``augmentation`` (the one in ``prepare``, reseeded for (epoch, index)
+    first) each read is prepared anew, a batch's Bézier curves fitted together
+    (``read_many``), and a ``cache`` keeps each ink as ``InkPipeline.normalized`` leaves it
+    (parsed, time-repaired, size-normalised and slant-corrected once per run); without
+    augmentation each ink is prepared once (the cache then keeps the signal).
 
     For shards, ``measure`` is the same preparation without augmentation: the prepared
     lengths depend on the model's ink settings, so ``lengths`` reads every shard once, in
@@ -198,9 +201,9 @@ class InkReader:
     ink is measured when its lines are checked.
 
     Args:
-        prepare: the per-item preparation (P, C), e.g. an InkPipeline.
-        cache: keeps parsed ink (with ``augmentation``) or prepared signals (without); None:
-            none.
+        prepare: the preparation (P, C).
+        cache: keeps normalised ink (with ``augmentation``) or prepared signals (without);
+            None: none.
         augmentation: the ink augmentation inside ``prepare``, reseeded per read; None: none.
         measure: the preparation without augmentation, for ``lengths``; None: ``prepare``.
         progress: show a progress bar while measuring shards.
@@ -208,10 +211,10 @@ class InkReader:
 
     def __init__(
         self,
-        prepare: InkPreparation,
+        prepare: InkPipeline,
         cache: InkCache | None = None,
         augmentation: InkAugmentation | None = None,
-        measure: InkPreparation | None = None,
+        measure: InkPipeline | None = None,
         progress: bool = True,
     ) -> None:
         self.prepare = prepare
@@ -221,22 +224,14 @@ class InkReader:
         self.progress = progress
 
     def __call__(self, item: CheckedEntry, index: int, epoch: int = 0) -> torch.Tensor:
-        if self.augmentation is None:  # the same signal every epoch: the cache keeps it
-            signal = None if self.cache is None else self.cache.get(index)
-            if signal is None:
-                signal = prepare_ink(read_entry_ink(item.entry), self.prepare)
-                if self.cache is not None:
-                    self.cache.put(index, signal)
-            return torch.from_numpy(signal)
-        self.augmentation.reseed(epoch, index)
-        return torch.from_numpy(prepare_ink(self._parsed(item, index), self.prepare))
+        return self.read_many([item], [index], epoch)[0]
 
     def read_many(
         self, items: Sequence[CheckedEntry], indices: Sequence[int], epoch: int = 0
     ) -> list[torch.Tensor]:
-        """``self(item, index, epoch)`` for each item of a batch; with augmentation and a
-        preparation that prepares many at once (``InkPipeline.prepare_many``), the batch's
-        Bézier curves are fitted together, each ink augmented with its own seed as alone.
+        """The signals (P, C) of a batch's items, as the reader's call gives each; with
+        augmentation, the batch's Bézier curves are fitted together
+        (``InkPipeline.prepare_many``), each ink augmented with its own seed (epoch, index).
 
         Args:
             items: the batch's entries.
@@ -249,22 +244,34 @@ class InkReader:
         Raises:
             SignalError: naming the first unusable ink.
         """
-        prepare_many = getattr(self.prepare, "prepare_many", None)
+        pairs = list(zip(items, indices, strict=True))
         augmentation = self.augmentation
-        if augmentation is None or prepare_many is None:
-            return [self(item, index, epoch) for item, index in zip(items, indices, strict=True)]
-        inks = [self._parsed(item, index) for item, index in zip(items, indices, strict=True)]
+        if augmentation is None:  # the same signal every epoch: the cache keeps it
+            return [torch.from_numpy(self._prepared(item, index)) for item, index in pairs]
         try:
-            signals = prepare_many(inks, lambda i: augmentation.reseed(epoch, indices[i]))
+            inks = [self._normalized(item, index) for item, index in pairs]
+            signals = self.prepare.prepare_many(
+                inks, lambda i: augmentation.reseed(epoch, indices[i])
+            )
         except InkError as err:
             raise SignalError(str(err)) from None
         return [torch.from_numpy(signal) for signal in signals]
 
-    def _parsed(self, item: CheckedEntry, index: int) -> Ink:
-        """The item's parsed ink, from the cache when it holds it (then kept there)."""
+    def _prepared(self, item: CheckedEntry, index: int) -> np.ndarray:
+        """The item's signal without augmentation, from the cache when it holds it."""
+        signal = None if self.cache is None else self.cache.get(index)
+        if signal is None:
+            signal = prepare_ink(read_entry_ink(item.entry), self.prepare)
+            if self.cache is not None:
+                self.cache.put(index, signal)
+        return signal
+
+    def _normalized(self, item: CheckedEntry, index: int) -> NormalizedInk:
+        """The item's ink after the steps that draw nothing, from the cache when it holds
+        it: later epochs neither parse the file nor normalise it again."""
         ink = None if self.cache is None else self.cache.get(index)
         if ink is None:
-            ink = read_entry_ink(item.entry)
+            ink = self.prepare.normalized(read_entry_ink(item.entry))
             if self.cache is not None:
                 self.cache.put(index, ink)
         return ink

@@ -174,6 +174,25 @@ def ink_problem(ink: Ink) -> str | None:
     return None
 
 
+@dataclass(frozen=True)
+class NormalizedInk:
+    """An ink after the steps that draw nothing (time repair, size normalisation, slant
+    correction): where augmentation starts, the same in every epoch, so what an ink cache
+    keeps for augmented training (``InkPipeline.normalized``).
+
+    Attributes:
+        points: the points (P, 4): x, y, t, stroke start; shared, never changed in place.
+        repairs: points whose time stepped back (repaired).
+        num_points: the ink's recorded points.
+        time_source: the ink's ``time_source``.
+    """
+
+    points: torch.Tensor
+    repairs: int
+    num_points: int
+    time_source: str
+
+
 @contextmanager
 def one_thread() -> Iterator[None]:
     """Run torch ops on one intra-op thread: an ink's tensors are small, and on busy cores the
@@ -236,16 +255,17 @@ class InkPipeline:
         return self.prepare_many([ink])[0]
 
     def prepare_many(
-        self, inks: Sequence[Ink], reseed: Callable[[int], None] | None = None
+        self, inks: Sequence[Ink | NormalizedInk], reseed: Callable[[int], None] | None = None
     ) -> list[np.ndarray]:
         """Prepare several inks (a batch) and count them in ``stats``: each as ``self(ink)``
         would, the Bézier curves of all of them fitted at once (``BezierEncoding.encode_many``),
         which costs a fraction of fitting them one by one.
 
         Args:
-            inks: the inks, as read.
-            reseed: called with ``i`` before the i-th ink's steps (an augmentation's per-item
-                seed); None: nothing.
+            inks: the inks, as read, or as ``normalized`` left them (kept from an earlier
+                epoch: those steps are not run again).
+            reseed: called with ``i`` before the i-th ink's augmentation (its per-item seed);
+                None: nothing.
 
         Returns:
             Each ink's signal (P, 4) or (S, 10) float32.
@@ -254,19 +274,34 @@ class InkPipeline:
             InkError: naming the first unusable ink (``ink_problem``).
         """
         with one_thread():
-            prepared = []
+            normalized, points = [], []
             for i, ink in enumerate(inks):
+                ink = ink if isinstance(ink, NormalizedInk) else self._normalized(ink)
                 if reseed is not None:
                     reseed(i)
-                prepared.append(self._points(ink))
-            points = [p for p, _ in prepared]
+                normalized.append(ink)
+                points.append(self._augmented(ink.points))
             signals = self.bezier.encode_many(points) if self.bezier is not None else points
-            for ink, (_, repairs), signal in zip(inks, prepared, signals, strict=True):
-                self._count(ink, repairs, len(signal))
+            for ink, signal in zip(normalized, signals, strict=True):
+                self._count(ink, len(signal))
             return [signal.float().numpy() for signal in signals]
 
-    def _points(self, ink: Ink) -> tuple[torch.Tensor, int]:
-        """The ink's points (P, 4) after every step but the curve fit, and the time repairs."""
+    def normalized(self, ink: Ink) -> NormalizedInk:
+        """The ink after the steps that draw nothing (see ``NormalizedInk``).
+
+        Args:
+            ink: the ink, as read.
+
+        Returns:
+            Its normalised points and what ``stats`` counts of it.
+
+        Raises:
+            InkError: naming the ink, when it is unusable (``ink_problem``).
+        """
+        with one_thread():
+            return self._normalized(ink)
+
+    def _normalized(self, ink: Ink) -> NormalizedInk:
         problem = ink_problem(ink)
         if problem:
             raise InkError(f"{ink.name}: {problem}")
@@ -277,19 +312,24 @@ class InkPipeline:
         points = self.normalize(points)
         if self.slant is not None:
             points = self.slant(points)
+        return NormalizedInk(points, int(repairs), ink.num_points, ink.time_source)
+
+    def _augmented(self, points: torch.Tensor) -> torch.Tensor:
+        """Normalised points (P, 4) augmented and resampled as the config says (new tensors:
+        ``points`` is left as it is)."""
         if self.augment is not None:
             points = self.augment(points)
         if self.resample is not None:
             points = self.resample(points)
-        return points, int(repairs)
+        return points
 
-    def _count(self, ink: Ink, repairs: int, frames: int) -> None:
+    def _count(self, ink: NormalizedInk, frames: int) -> None:
         s = self.stats
         s.inks += 1
         s.points_in += ink.num_points
         s.frames_out += frames
-        s.time_repairs += repairs
-        s.repaired_inks += repairs > 0
+        s.time_repairs += ink.repairs
+        s.repaired_inks += ink.repairs > 0
         s.time_sources[ink.time_source] += 1
 
 

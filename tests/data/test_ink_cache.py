@@ -32,11 +32,12 @@ def _item(path: Path, seed: int) -> CheckedEntry:
 
 
 def test_cache_stops_storing_at_its_limit():
-    ink = Ink([_stroke(0, 100)])  # 100 x 3 float64: 2,400 bytes
-    cache = InkCache(5000 / 2**20)
+    ink = InkPipeline(InkFeatureConfig()).normalized(Ink([_stroke(0, 100)]))
+    assert ink.points.nbytes == 100 * 4 * 8  # (P, 4) float64: 3,200 bytes
+    cache = InkCache(7000 / 2**20)
     for key in range(3):
         cache.put(key, ink)
-    assert len(cache) == 2 and cache.bytes == 4800
+    assert len(cache) == 2 and cache.bytes == 6400
     assert cache.get(0) is ink and cache.get(2) is None
     assert (cache.hits, cache.misses) == (1, 1)
     with pytest.raises(ValueError, match="ink cache size"):
@@ -63,16 +64,17 @@ def test_dataset_serves_cached_ink_after_the_file_is_gone(tmp_path: Path):
 
 def test_cached_ink_is_augmented_anew_and_left_unchanged(tmp_path: Path):
     items = [_item(tmp_path / "0.json", 0)]
-    original = Ink.load(items[0].entry.path)
     augment = InkAugmentation(InkAugmentConfig(scale=0.2, elastic=0.05), seed=0)
     pipeline = InkPipeline(InkFeatureConfig(resample_step=0.05), augment)
+    normalized = pipeline.normalized(Ink.load(items[0].entry.path))
     cache = InkCache(16)
     reader = InkReader(pipeline, cache, augment)
     dataset = SignalDataset(items, CharTokenizer.from_texts(["ab"]), reader)
     first, second = dataset[(0, 0)].signal, dataset[(1, 0)].signal
     assert not torch.equal(first, second)  # drawn anew each epoch
+    items[0].entry.path.unlink()  # later epochs start from the cached normalised points
     assert torch.equal(first, dataset[(0, 0)].signal)  # the same for the same epoch
-    assert cache.get(0) == original
+    assert torch.equal(cache.get(0).points, normalized.points)  # left unchanged
 
 
 def test_ink_without_augmentation_is_prepared_once_per_run(tmp_path: Path):
