@@ -1,9 +1,11 @@
-"""Per-item ink preparation: checked ``Ink`` -> the model's signal, with running statistics.
+"""Ink preparation: checked ``Ink`` -> the model's signal, with running statistics.
 
-Steps, in order: time repair, size normalisation, optional slant correction, optional
-augmentation (training only), optional equidistant resampling, and for the Bézier encoding
-the curve fit. Points go to the model as (P, 4) rows of x, y, t, stroke-start (the
-``InkPointFeatures`` front end makes the deltas in batch); Bézier curves as (S, 10).
+Steps, in order: time repair, size normalisation, optional slant correction (together
+``InkPipeline.normalized``, the same every epoch), optional augmentation (training only),
+optional equidistant resampling, and for the Bézier encoding the curve fit, of a whole batch
+at once where a batch is prepared (``InkPipeline.prepare_many``). Points go to the model as
+(P, 4) rows of x, y, t, stroke-start (the ``InkPointFeatures`` front end makes the deltas in
+batch); Bézier curves as (S, 10).
 
 Dimensions: P points, S curves, C channels (4 for points, 10 for curves).
 """
@@ -315,8 +317,8 @@ class InkPipeline:
         return NormalizedInk(points, int(repairs), ink.num_points, ink.time_source)
 
     def _augmented(self, points: torch.Tensor) -> torch.Tensor:
-        """Normalised points (P, 4) augmented and resampled as the config says (new tensors:
-        ``points`` is left as it is)."""
+        """Normalised points (P, 4) augmented and resampled as the config says; each step
+        makes a new tensor, so ``points`` (perhaps cached) is never changed."""
         if self.augment is not None:
             points = self.augment(points)
         if self.resample is not None:
