@@ -105,15 +105,11 @@ class SignalDataset(Dataset[Example]):
         if read_many is None:
             return [self[key] for key in keys]
         pairs = [key if isinstance(key, tuple) else (0, key) for key in keys]
-        epochs = {epoch for epoch, _ in pairs}
-        if len(epochs) != 1:
-            return [self[key] for key in keys]
-        epoch = epochs.pop()
         items = [self.items[index] for _, index in pairs]
-        signals = read_many(items, [index for _, index in pairs], epoch)
+        signals = read_many(items, pairs)
         return [
             self._example(item, signal, epoch, index)
-            for signal, item, (_, index) in zip(signals, items, pairs, strict=True)
+            for signal, item, (epoch, index) in zip(signals, items, pairs, strict=True)
         ]
 
     def _example(self, item: CheckedEntry, signal: torch.Tensor, epoch: int, index: int) -> Example:

@@ -224,19 +224,19 @@ class InkReader:
         self.progress = progress
 
     def __call__(self, item: CheckedEntry, index: int, epoch: int = 0) -> torch.Tensor:
-        return self.read_many([item], [index], epoch)[0]
+        return self.read_many([item], [(epoch, index)])[0]
 
     def read_many(
-        self, items: Sequence[CheckedEntry], indices: Sequence[int], epoch: int = 0
+        self, items: Sequence[CheckedEntry], keys: Sequence[tuple[int, int]]
     ) -> list[torch.Tensor]:
         """The signals (P, C) of a batch's items, as the reader's call gives each; with
         augmentation, the batch's Bézier curves are fitted together
-        (``InkPipeline.prepare_many``), each ink augmented with its own seed (epoch, index).
+        (``InkPipeline.prepare_many``), each ink augmented with its own seed (its key).
 
         Args:
             items: the batch's entries.
-            indices: their item indices.
-            epoch: the epoch the augmentation draws for.
+            keys: each item's (epoch, item index): the augmentation draws by it, the cache
+                keeps the item by its index.
 
         Returns:
             Each item's signal (P, C).
@@ -244,15 +244,13 @@ class InkReader:
         Raises:
             SignalError: naming the first unusable ink.
         """
-        pairs = list(zip(items, indices, strict=True))
+        pairs = [(item, index) for item, (_, index) in zip(items, keys, strict=True)]
         augmentation = self.augmentation
         if augmentation is None:  # the same signal every epoch: the cache keeps it
             return [torch.from_numpy(self._prepared(item, index)) for item, index in pairs]
         try:
             inks = [self._normalized(item, index) for item, index in pairs]
-            signals = self.prepare.prepare_many(
-                inks, lambda i: augmentation.reseed(epoch, indices[i])
-            )
+            signals = self.prepare.prepare_many(inks, lambda i: augmentation.reseed(*keys[i]))
         except InkError as err:
             raise SignalError(str(err)) from None
         return [torch.from_numpy(signal) for signal in signals]

@@ -358,30 +358,22 @@ class BezierEncoding(nn.Module):
         sizes = np.array([len(array) for array in arrays])
         offsets = np.cumsum(sizes) - sizes
         coords = np.concatenate([array[:, [X, Y, T]] for array in arrays]).T  # (3, sum P)
-        begins, ends, firsts = [], [], []
-        for array, offset in zip(arrays, offsets, strict=True):
-            begin = np.flatnonzero(array[:, START] > 0.5)
-            if len(begin) == 0 or begin[0] != 0:
-                begin = np.concatenate([[0], begin])
-            end = np.append(begin[1:], len(array))
-            begin, end = begin[end > begin], end[end > begin]
-            begins.append(begin + offset)
-            ends.append(end + offset)
-            firsts.append(np.arange(len(begin)) == 0)
-        begin, end = np.concatenate(begins).astype(int), np.concatenate(ends).astype(int)
+        strokes = [_strokes(array) for array in arrays]  # each ink's, in its own points
         # cut by length ink by ink, so that each ink's cuts are those it gets alone
         pieces = _joined(
             [
-                self._by_length(coords[:2, o : o + n], b - o, e - o)
-                for b, e, o, n in zip(begins, ends, offsets, sizes, strict=True)
+                self._by_length(coords[:2, o : o + n], begin, end)
+                for (begin, end), o, n in zip(strokes, offsets, sizes, strict=True)
             ],
             offsets,
         )
-        curves = self._encode(coords, pieces, begin, end, np.concatenate(firsts))
-        split = np.searchsorted(curves[1], offsets[1:])  # each ink's curves start there
+        shifted = [(begin + o, end + o) for (begin, end), o in zip(strokes, offsets, strict=True)]
+        begins, ends = (np.concatenate(bounds) for bounds in zip(*shifted, strict=True))
+        curves, order = self._encode(coords, pieces, begins, ends, np.isin(begins, offsets))
+        split = np.searchsorted(order, offsets[1:])  # each ink's curves start there
         return [
             torch.from_numpy(part).to(points.dtype)
-            for part, points in zip(np.split(curves[0], split), inks, strict=True)
+            for part, points in zip(np.split(curves, split), inks, strict=True)
         ]
 
     def _encode(
@@ -390,11 +382,12 @@ class BezierEncoding(nn.Module):
         pieces: Pieces,
         begins: np.ndarray,
         ends: np.ndarray,
-        first: np.ndarray,
+        opening: np.ndarray,
     ) -> tuple[np.ndarray, np.ndarray]:
         """Curve features (S, 10) of the strokes ``begins[i]..ends[i] - 1`` of ``coords`` (3,
         P: x, y, t), starting from ``pieces``, in drawing order, with a pen-up curve before
-        every stroke not ``first`` of its ink; and each curve's position in that order (S,)."""
+        every stroke that is not the ``opening`` one of its ink; and each curve's position in
+        that order (S,)."""
         # per round, of the pieces that fit: first points, control points, and each of
         # their points' time and parameter; their features are computed once, at the end
         starts, controls, counts, times, parameters = [], [], [], [], []
@@ -408,14 +401,14 @@ class BezierEncoding(nn.Module):
             times.append(coords[2, pieces.index[kept]])
             parameters.append(curves.s[kept])
             split = ~done
-            first_point, last, cut = pieces.first[split], pieces.last[split], cuts[split]
-            pieces = Pieces(np.concatenate([first_point, cut]), np.concatenate([cut, last]))
+            first, last, cut = pieces.first[split], pieces.last[split], cuts[split]
+            pieces = Pieces(np.concatenate([first, cut]), np.concatenate([cut, last]))
         count = np.concatenate(counts)
         fitted = Pieces(np.cumsum(count) - count, np.cumsum(count) - 1)  # as gathered
         t, s = np.concatenate(times), np.concatenate(parameters)
         drawn = _curve_features(np.concatenate(controls, axis=1), _fit_times(t, s, fitted))
         # a jump before every stroke but its ink's first, from the previous stroke's end
-        led = np.flatnonzero(~first)
+        led = np.flatnonzero(~opening)
         jumps = np.zeros((len(led), BEZIER_FEATURES))
         jump = coords[:, begins[led]] - coords[:, ends[led - 1] - 1]
         jumps[:, 0], jumps[:, 1], jumps[:, 6], jumps[:, 9] = *jump, 1.0
@@ -424,6 +417,17 @@ class BezierEncoding(nn.Module):
         order = np.concatenate([*starts, begins[led] - 0.5])
         ranked = np.argsort(order, kind="stable")
         return np.concatenate([drawn, jumps])[ranked], order[ranked]
+
+
+def _strokes(array: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The strokes of one ink's points (P, 4): each stroke's first point and the point after
+    its last (a stroke starts at point 0 whether or not it is marked; none is empty)."""
+    begins = np.flatnonzero(array[:, START] > 0.5)
+    if len(begins) == 0 or begins[0] != 0:
+        begins = np.concatenate([[0], begins])
+    ends = np.append(begins[1:], len(array))
+    keep = ends > begins
+    return begins[keep].astype(int), ends[keep].astype(int)
 
 
 def _joined(parts: Sequence[Pieces], offsets: np.ndarray) -> Pieces:
