@@ -71,6 +71,7 @@ def _tune_lm(args: argparse.Namespace) -> int:
             blank_penalties=args.blank_penalties,
             rescore_weights=args.rescore_weights,
             rescore_word_scores=args.rescore_word_scores,
+            rescore_oov_scores=args.rescore_oov_scores,
         )
     except (ValueError, FileNotFoundError) as err:
         raise SystemExit(f"seqrec tune-lm: {err}") from None
@@ -84,6 +85,7 @@ def _tune_lm(args: argparse.Namespace) -> int:
         if d.rescore_lm is None
         else f" --rescore-lm {d.rescore_lm} --rescore-weight {d.rescore_weight:g}"
         f" --rescore-word-score {d.rescore_word_score:g}"
+        f" --rescore-oov-score {d.rescore_oov_score:g}"
     )
     print(
         f"best: --lm-weight {d.lm_weight:g} --word-score {d.word_score:g} "

@@ -54,6 +54,12 @@ def add_decoder_options(parser: argparse.ArgumentParser, ensemble: bool = True) 
         type=float,
         help=f"rescoring: bonus per word (default {d.rescore_word_score})",
     )
+    group.add_argument(
+        "--rescore-oov-score",
+        type=float,
+        help="rescoring: bonus per word outside the rescoring LM's vocabulary (negative: a "
+        f"penalty; default {d.rescore_oov_score})",
+    )
     if ensemble:
         add_ensemble_options(group)
 
@@ -81,7 +87,7 @@ def add_ensemble_options(group: Any) -> None:
 
 DECODER_OPTIONS = (
     "lexicon", "lm", "lm_weight", "word_score", "beam_size", "beam_threshold", "blank_penalty",
-    "rescore_lm", "rescore_weight", "rescore_word_score",
+    "rescore_lm", "rescore_weight", "rescore_word_score", "rescore_oov_score",
 )  # fmt: skip
 
 
@@ -172,6 +178,12 @@ def add_tune_parser(sub: Any) -> argparse.ArgumentParser:
     )
     p.add_argument("--rescore-weights", type=_numbers, default=[0.5, 1.0, 1.5, 2.0])
     p.add_argument("--rescore-word-scores", type=_numbers, default=[0.0, 2.0, 4.0])
+    p.add_argument(
+        "--rescore-oov-scores",
+        type=_numbers,
+        default=[0.0],
+        help="bonus per word outside the rescoring LM's vocabulary, e.g. -4,0,4 (default 0)",
+    )
     p.add_argument("--beam-size", type=int, default=DecoderConfig.beam_size)
     p.add_argument("--beam-threshold", type=float, default=DecoderConfig.beam_threshold)
     p.add_argument("--batch-size", type=int, default=16)

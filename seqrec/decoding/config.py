@@ -40,8 +40,9 @@ class DecoderConfig:
     ``blank_penalty``: subtracted from the blank's log-prob in every frame before decoding
     (greedy or beam), against deletions when positive. ``rescore_lm`` (beam): a second ARPA
     LM, e.g. a word n-gram beside a character LM, that re-ranks the beam's best
-    ``max(nbest, RESCORE_NBEST)`` transcripts, adding ``rescore_weight`` x its log10 score
-    and ``rescore_word_score`` per word (``seqrec.decoding.rescoring``).
+    ``max(nbest, RESCORE_NBEST)`` transcripts, adding ``rescore_weight`` x its log10 score,
+    ``rescore_word_score`` per word and ``rescore_oov_score`` per word outside its vocabulary
+    (``seqrec.decoding.rescoring``).
 
     Attributes:
         kind: "greedy" (best path) or "beam" (beam search).
@@ -58,6 +59,7 @@ class DecoderConfig:
         rescore_lm: a second ARPA LM that re-ranks the beam's best transcripts; None: none.
         rescore_weight: the weight of the rescoring LM's log10 score.
         rescore_word_score: added per word when rescoring.
+        rescore_oov_score: added per word outside the rescoring LM's vocabulary.
 
     Raises:
         ValueError: for an unknown ``kind``, or a lexicon, LM or rescoring LM with the
@@ -81,6 +83,7 @@ class DecoderConfig:
     rescore_lm: str | Path | None = None
     rescore_weight: float = 1.0
     rescore_word_score: float = 0.0
+    rescore_oov_score: float = 0.0
 
     def __post_init__(self) -> None:
         if self.kind not in DECODERS:
@@ -253,5 +256,9 @@ def build_decoder(config: DecoderConfig, tokenizer: CharTokenizer) -> Decoder:
     from seqrec.decoding.rescoring import RescoredBeamDecoder
 
     return RescoredBeamDecoder(
-        beam, config.rescore_lm, config.rescore_weight, config.rescore_word_score
+        beam,
+        config.rescore_lm,
+        config.rescore_weight,
+        config.rescore_word_score,
+        config.rescore_oov_score,
     )

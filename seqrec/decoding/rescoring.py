@@ -87,6 +87,18 @@ class LMScorer:
             total += score
         return total + self._lm.finish(state)[1]
 
+    def unknown(self, text: str) -> int:
+        """How many of the text's units (words or characters) are outside the LM's
+        vocabulary.
+
+        Args:
+            text: a transcript.
+
+        Returns:
+            The count of its units the LM scores as ``<unk>``.
+        """
+        return sum(token not in self._index for token in to_units(text, self.unit))
+
 
 class RescoredBeamDecoder:
     """Beam search whose n-best transcripts are re-ranked by a second ARPA LM over each whole
@@ -95,24 +107,31 @@ class RescoredBeamDecoder:
     transcript per utterance.
 
     A candidate scores its beam score plus ``weight`` x log10 p_LM(text) plus ``word_score``
-    per word.
+    per word plus ``oov_score`` per word outside the LM's vocabulary (whose ``<unk>``
+    probability alone would tie their cost to ``weight``).
 
     Args:
         beam: the beam search; it should keep many candidates (its ``nbest``).
         lm: the rescoring ARPA file (``LMScorer``, its unit read from the LM).
         weight: the weight of the LM's log10 score.
         word_score: added per word.
+        oov_score: added per word outside the LM's vocabulary.
 
     Raises:
         LMError: when the LM cannot be loaded.
     """
 
     def __init__(
-        self, beam: BeamSearchDecoder, lm: str | Path, weight: float, word_score: float
+        self,
+        beam: BeamSearchDecoder,
+        lm: str | Path,
+        weight: float,
+        word_score: float,
+        oov_score: float = 0.0,
     ) -> None:
         self.beam = beam
         self.scorer = LMScorer(lm)
-        self.weight, self.word_score = weight, word_score
+        self.weight, self.word_score, self.oov_score = weight, word_score, oov_score
 
     def __call__(self, log_probs: torch.Tensor, lengths: torch.Tensor) -> list[str]:
         return [c[0][0] if c else "" for c in self.candidates(log_probs, lengths)]
@@ -132,7 +151,14 @@ class RescoredBeamDecoder:
             ValueError: when ``lengths`` does not fit ``log_probs`` (``BeamSearchDecoder``).
         """
         return [
-            rerank(c, [self.scorer(t) for t, _ in c], self.weight, self.word_score)
+            rerank(
+                c,
+                [self.scorer(t) for t, _ in c],
+                self.weight,
+                self.word_score,
+                [self.scorer.unknown(t) for t, _ in c],
+                self.oov_score,
+            )
             for c in self.beam.candidates(log_probs, lengths)
         ]
 
@@ -142,24 +168,30 @@ def rerank(
     lm_scores: Sequence[float],
     weight: float,
     word_score: float,
+    unknown_words: Sequence[int] | None = None,
+    oov_score: float = 0.0,
 ) -> list[Candidate]:
-    """Candidates (text, score) with ``weight`` x their ``lm_scores`` (log10) and
-    ``word_score`` per word added, best first (ties keep the beam's order).
+    """Candidates (text, score) with ``weight`` x their ``lm_scores`` (log10), ``word_score``
+    per word and ``oov_score`` per unknown word added, best first (ties keep the beam's
+    order).
 
     Args:
         candidates: (text, score) pairs, e.g. ``Candidate`` objects, in the beam's order.
         lm_scores: one log10 LM score per candidate.
         weight: the weight of the LM scores.
         word_score: added per word (words split on whitespace).
+        unknown_words: per candidate, its words outside the LM's vocabulary; None: none.
+        oov_score: added per unknown word.
 
     Returns:
         The candidates with their new scores, best first.
 
     Raises:
-        ValueError: when ``candidates`` and ``lm_scores`` differ in length.
+        ValueError: when ``candidates``, ``lm_scores`` and ``unknown_words`` differ in length.
     """
+    unknown = [0] * len(candidates) if unknown_words is None else unknown_words
     scored = [
-        Candidate(text, score + weight * lm + word_score * len(text.split()))
-        for (text, score), lm in zip(candidates, lm_scores, strict=True)
+        Candidate(text, score + weight * lm + word_score * len(text.split()) + oov_score * oov)
+        for (text, score), lm, oov in zip(candidates, lm_scores, unknown, strict=True)
     ]
     return sorted(scored, key=lambda candidate: -candidate.score)

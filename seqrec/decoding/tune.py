@@ -4,6 +4,7 @@ each beam setting's candidates without searching again."""
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -48,12 +49,13 @@ def tune_lm(
     blank_penalties: Sequence[float] = (0.0,),
     rescore_weights: Sequence[float] = (),
     rescore_word_scores: Sequence[float] = (0.0,),
+    rescore_oov_scores: Sequence[float] = (0.0,),
 ) -> list[GridPoint]:
     """Score greedy decoding (for reference), then ``base`` (a beam config) with every
     (lm_weight, word_score, blank_penalty) triple, all from one pass of the model over
     ``manifest``. With ``base.rescore_lm``, each triple's candidates are also re-ranked with
-    every (rescore_weight, rescore_word_score) pair. The recognizer is left decoding with the
-    best beam setting (``best_point``).
+    every (rescore_weight, rescore_word_score, rescore_oov_score) triple. The recognizer is
+    left decoding with the best beam setting (``best_point``).
 
     Args:
         recognizer: a ``Recognizer`` or ``Ensemble``; its decoder is changed.
@@ -66,6 +68,8 @@ def tune_lm(
         blank_penalties: blank penalties to try.
         rescore_weights: with ``base.rescore_lm``, rescoring LM weights to try.
         rescore_word_scores: with ``base.rescore_lm``, rescoring word scores to try.
+        rescore_oov_scores: with ``base.rescore_lm``, scores per out-of-vocabulary word to
+            try.
 
     Returns:
         The grid: greedy decoding first, then per (blank_penalty, lm_weight, word_score)
@@ -100,7 +104,12 @@ def tune_lm(
             points.append(_score(recognizer, emissions, refs, decoding, batch_size))
         else:
             points += _rescored(
-                recognizer, emissions, refs, decoding, base, rescore_weights, rescore_word_scores
+                recognizer,
+                emissions,
+                refs,
+                decoding,
+                base,
+                (rescore_weights, rescore_word_scores, rescore_oov_scores),
             )
     recognizer.set_decoding(best_point(points).decoding)
     return points
@@ -126,11 +135,10 @@ def _rescored(
     refs: Sequence[str],
     decoding: DecoderConfig,
     base: DecoderConfig,
-    weights: Sequence[float],
-    word_scores: Sequence[float],
+    grid: tuple[Sequence[float], Sequence[float], Sequence[float]],
 ) -> list[GridPoint]:
     """The beam of ``decoding`` alone, then re-ranked by ``base.rescore_lm`` at every
-    (weight, word score) pair: one search, many rankings."""
+    (weight, word score, OOV score) of ``grid``: one search, many rankings."""
     rescoring = replace(decoding, rescore_lm=base.rescore_lm)
     decoder = build_decoder(rescoring, recognizer.tokenizer)
     assert isinstance(decoder, RescoredBeamDecoder)
@@ -142,21 +150,26 @@ def _rescored(
         for e in emissions
     ]
     lm_scores = [[decoder.scorer(text) for text, _ in c] for c in candidates]
+    unknown = [[decoder.scorer.unknown(text) for text, _ in c] for c in candidates]
     seconds = time.perf_counter() - start
 
-    def point(config: DecoderConfig, weight: float, word_score: float) -> GridPoint:
+    def point(config: DecoderConfig, weight: float, word_score: float, oov: float) -> GridPoint:
         hyps = [
-            rerank(c, s, weight, word_score)[0][0] if c else ""
-            for c, s in zip(candidates, lm_scores, strict=True)
+            rerank(c, s, weight, word_score, u, oov)[0][0] if c else ""
+            for c, s, u in zip(candidates, lm_scores, unknown, strict=True)
         ]
         wer, cer = word_errors(refs, hyps).rate, char_errors(refs, hyps).rate
         return GridPoint(config, wer, cer, seconds)
 
-    points = [point(decoding, 0.0, 0.0)]
-    for weight in weights:
-        for word_score in word_scores:
-            config = replace(rescoring, rescore_weight=weight, rescore_word_score=word_score)
-            points.append(point(config, weight, word_score))
+    points = [point(decoding, 0.0, 0.0, 0.0)]
+    for weight, word_score, oov in itertools.product(*grid):
+        config = replace(
+            rescoring,
+            rescore_weight=weight,
+            rescore_word_score=word_score,
+            rescore_oov_score=oov,
+        )
+        points.append(point(config, weight, word_score, oov))
     return points
 
 
@@ -192,17 +205,21 @@ def grid_table(points: Sequence[GridPoint]) -> str:
     best = best_point(points)
     lines = [
         f"{'decoder':<8}{'lm_weight':>10}{'word_score':>11}{'blank_pen':>10}{'rescore_w':>10}"
-        f"{'rescore_ws':>11}{'WER %':>8}{'CER %':>8}{'s':>8}"
+        f"{'rescore_ws':>11}{'oov_score':>10}{'WER %':>8}{'CER %':>8}{'s':>8}"
     ]
     for p in points:
         d = p.decoding
         beam = d.kind == "beam"
         weight, score = (f"{d.lm_weight:g}", f"{d.word_score:g}") if beam else ("-", "-")
         rescored = d.rescore_lm is not None
-        rw, rws = (f"{d.rescore_weight:g}", f"{d.rescore_word_score:g}") if rescored else ("-", "-")
+        rw, rws, oov = (
+            (f"{d.rescore_weight:g}", f"{d.rescore_word_score:g}", f"{d.rescore_oov_score:g}")
+            if rescored
+            else ("-", "-", "-")
+        )
         mark = " *" if p is best else ""
         lines.append(
-            f"{d.kind:<8}{weight:>10}{score:>11}{d.blank_penalty:>10g}{rw:>10}{rws:>11}"
+            f"{d.kind:<8}{weight:>10}{score:>11}{d.blank_penalty:>10g}{rw:>10}{rws:>11}{oov:>10}"
             f"{100 * p.wer:>8.2f}{100 * p.cer:>8.2f}{p.seconds:>8.2f}{mark}"
         )
     return "\n".join(lines)

@@ -214,3 +214,25 @@ def test_rerank_adds_the_weighted_lm_and_word_scores():
     assert ranked == [("a b", pytest.approx(0.0)), ("a", pytest.approx(-1.0))]
     with pytest.raises(ValueError, match="rescoring LM needs the beam"):
         DecoderConfig(rescore_lm="word.arpa")
+
+
+def test_oov_score_sets_the_cost_of_words_outside_the_rescoring_lm(lms):
+    # "say zo" is acoustically best; "zo" is not a word of the LM, whose <unk> is unlikely
+    x = _frames([{c: 0.95} for c in "say "] + [{"z": 0.5, "n": 0.4}, {"o": 0.95}])
+    beam = BeamSearchDecoder(TOKENIZER, nbest=8)
+    assert _decode(beam, x) == "say zo"
+    rescored = RescoredBeamDecoder(beam, lms["word"], weight=1.0, word_score=0.0)
+    assert rescored.scorer.unknown("say zo") == 1 and rescored.scorer.unknown("say no") == 0
+    assert _decode(rescored, x) == "say no"
+    gap = rescored.scorer("say no") - rescored.scorer("say zo")  # log10, > 0
+    kept = RescoredBeamDecoder(beam, lms["word"], 1.0, 0.0, oov_score=gap + 1.0)
+    assert _decode(kept, x) == "say zo"
+    config = DecoderConfig("beam", rescore_lm=lms["word"], rescore_oov_score=gap + 1.0)
+    assert _decode(build_decoder(config, TOKENIZER), x) == "say zo"
+
+
+def test_rerank_adds_the_oov_score_per_unknown_word():
+    ranked = rerank([("a b", -1.0), ("a", -0.5)], [0.0, 0.0], 0.0, 0.0, [2, 0], oov_score=0.5)
+    assert ranked == [("a b", pytest.approx(0.0)), ("a", pytest.approx(-0.5))]
+    with pytest.raises(ValueError):
+        rerank([("a", 0.0)], [0.0], 0.0, 0.0, [0, 1], oov_score=1.0)
