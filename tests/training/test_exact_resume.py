@@ -2,7 +2,8 @@
 global step and the weights of the run that was never interrupted: the same remaining
 batches, the same augmentation draws (speed, channel effects, silence padding and joined
 utterances, SpecAugment, dropout), with the audio cache on, with data-loader workers,
-reading tar shards, and as 2 DDP processes (gloo)."""
+reading tar shards, as 2 DDP processes (gloo), and with an exponential moving average of the
+weights (the averaged weights, which the checkpoint holds, resume to the same values)."""
 
 from __future__ import annotations
 
@@ -127,17 +128,18 @@ LOADING = {
         "--data.shard_window", "1",
     ],
     "ddp": ["--trainer.accelerator", "cpu", "--trainer.devices", "2", "--trainer.strategy", "ddp"],
+    "weight_averaging": ["--trainer.callbacks+=EMAWeightAveraging", "--trainer.callbacks.decay", "0.9"],
 }  # fmt: skip
 
 
 @pytest.mark.parametrize("loading", list(LOADING))
 def test_a_run_killed_mid_epoch_resumes_to_the_same_weights(corpus, tmp_path, loading):
-    loading = [option.format(corpus=corpus) for option in LOADING[loading]]
-    run(train_command(corpus, tmp_path / "whole", *loading))
+    options = [option.format(corpus=corpus) for option in LOADING[loading]]
+    run(train_command(corpus, tmp_path / "whole", *options))
     whole_step, whole = weights(tmp_path / "whole/checkpoints/last.ckpt")
     per_epoch = whole_step // 2
 
-    command = train_command(corpus, tmp_path / "killed", *loading)
+    command = train_command(corpus, tmp_path / "killed", *options)
     last = tmp_path / "killed/checkpoints/last.ckpt"
     killed_at = run_and_kill(command, last, per_epoch + 1)  # in the second epoch
     assert per_epoch < killed_at < 2 * per_epoch
@@ -148,6 +150,11 @@ def test_a_run_killed_mid_epoch_resumes_to_the_same_weights(corpus, tmp_path, lo
     assert resumed_step == whole_step
     assert max_difference(whole, resumed) <= 1e-4
     assert max_difference(at_kill, resumed) > 1e-3  # the resumed run trained on
+    if loading == "weight_averaging":  # the trained weights beside their average
+        trained = torch.load(last, weights_only=True)["current_model_state"]
+        whole_trained = torch.load(tmp_path / "whole/checkpoints/last.ckpt", weights_only=True)
+        assert max_difference(whole_trained["current_model_state"], trained) <= 1e-4
+        assert max_difference(trained, resumed) > 1e-3  # the checkpoint holds the average
 
 
 def max_difference(a: dict[str, torch.Tensor], b: dict[str, torch.Tensor]) -> float:
