@@ -128,7 +128,9 @@ LOADING = {
         "--data.shard_window", "1",
     ],
     "ddp": ["--trainer.accelerator", "cpu", "--trainer.devices", "2", "--trainer.strategy", "ddp"],
-    "weight_averaging": ["--trainer.callbacks+=EMAWeightAveraging", "--trainer.callbacks.decay", "0.9"],
+    "weight_averaging": [
+        "--trainer.callbacks+=EMAWeightAveraging", "--trainer.callbacks.decay", "0.9",
+    ],
 }  # fmt: skip
 
 
