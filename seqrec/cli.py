@@ -72,6 +72,7 @@ def _tune_lm(args: argparse.Namespace) -> int:
             rescore_weights=args.rescore_weights,
             rescore_word_scores=args.rescore_word_scores,
             rescore_oov_scores=args.rescore_oov_scores,
+            rescore_beam_lm_weights=args.rescore_beam_lm_weights,
         )
     except (ValueError, FileNotFoundError) as err:
         raise SystemExit(f"seqrec tune-lm: {err}") from None
@@ -87,6 +88,8 @@ def _tune_lm(args: argparse.Namespace) -> int:
         f" --rescore-word-score {d.rescore_word_score:g}"
         f" --rescore-oov-score {d.rescore_oov_score:g}"
     )
+    if d.rescore_beam_lm_weight is not None:
+        rescoring += f" --rescore-beam-lm-weight {d.rescore_beam_lm_weight:g}"
     print(
         f"best: --lm-weight {d.lm_weight:g} --word-score {d.word_score:g} "
         f"--blank-penalty {d.blank_penalty:g}{rescoring}"

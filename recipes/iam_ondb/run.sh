@@ -15,10 +15,11 @@
 #            wordnet-base and dict-gcide packages where they are installed
 #            (recipes/iam_ondb/lm_text.py);
 #            beam search with the char LM, its 32 best lines re-ranked by the word LM (with a
-#            score per out-of-vocabulary word); weights
-#            tuned on valid (seqrec tune-lm, saved in EXP/decoding.json: `seqrec serve EXP`
-#            decodes so); test decoded so (EXP/report_lm), and testset_t
-#            too where it is not the test split (EXP/report_lm_testset_t)
+#            score per out-of-vocabulary word) beside each line's exact CTC log-likelihood and
+#            the char LM at its own weight; weights tuned on valid (seqrec tune-lm, saved in
+#            EXP/decoding.json: `seqrec serve EXP` decodes so); test decoded so
+#            (EXP/report_lm), and testset_t too where it is not the test split
+#            (EXP/report_lm_testset_t)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -86,13 +87,15 @@ if [[ $stage -le 3 && $stop_stage -ge 3 ]]; then
   # tuned on every third valid line (480 of 1,438, every writer): the whole of valid at six
   # weights would take half an hour on 2 cores. The char LM guides the beam; the word 3-gram
   # re-ranks its 32 best lines (re-ranking needs no new search, so its grid is cheap), with
-  # its own score per word outside its vocabulary (the OOV score); a blank penalty counters
-  # the deletions the char LM's per-character cost brings.
+  # its own score per word outside its vocabulary (the OOV score), on the beam's scores or on
+  # each line's exact CTC log-likelihood plus the char LM at a weight of its own (the beam
+  # needs a strong char LM to keep good lines, the ranking a weaker one); a blank penalty
+  # counters the deletions the char LM's per-character cost brings.
   awk 'NR % 3 == 1' "$data/valid.jsonl" > "$exp/lm/valid_tune.jsonl"
   seqrec tune-lm "$exp/checkpoints/best.ckpt" "$exp/lm/valid_tune.jsonl" --lm "$exp/lm/char6.arpa" \
-    --lm-weights 1.5,2,2.5 --rescore-lm "$exp/lm/word3.arpa" --rescore-weights 0.5,0.75,1,1.25 \
-    --rescore-word-scores 0,2,4 --rescore-oov-scores -4,-2,0,2 --blank-penalties 0,1 \
-    --save "$exp/decoding.json" \
+    --lm-weights 2,2.5,3 --rescore-lm "$exp/lm/word3.arpa" --rescore-weights 1,1.25,1.5,2 \
+    --rescore-word-scores -2,-1,0 --rescore-oov-scores -6,-4,-2 --blank-penalties 1 \
+    --rescore-beam-lm-weights 0.75,1,1.25 --save "$exp/decoding.json" \
     | tee "$exp/lm/tune.txt"
   seqrec evaluate "$exp/checkpoints/best.ckpt" "$data/test.jsonl" --report "$exp/report_lm" \
     --decoding-file "$exp/decoding.json"

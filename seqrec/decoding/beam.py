@@ -89,6 +89,8 @@ class BeamSearchDecoder:
             raise ValueError("word_score applies to lexicon decoding only: give a lexicon")
         chars = [WORD_DELIMITER if c == " " else c for c in tokenizer.characters]
         self._pad = WORD_DELIMITER not in chars
+        self.tokenizer = tokenizer
+        self.lm = None if lm is None else Path(lm)
         self.blank_penalty = blank_penalty
         self.tokens = [BLANK_TOKEN, *chars] + ([WORD_DELIMITER] if self._pad else [])
         self.lexicon = None if lexicon is None else sorted(set(lexicon))

@@ -60,6 +60,12 @@ def add_decoder_options(parser: argparse.ArgumentParser, ensemble: bool = True) 
         help="rescoring: bonus per word outside the rescoring LM's vocabulary (negative: a "
         f"penalty; default {d.rescore_oov_score})",
     )
+    group.add_argument(
+        "--rescore-beam-lm-weight",
+        type=float,
+        help="rescoring: rank on each candidate's exact CTC log-likelihood plus this weight x "
+        "the beam LM's score (default: on the beam's own scores)",
+    )
     if ensemble:
         add_ensemble_options(group)
 
@@ -88,6 +94,7 @@ def add_ensemble_options(group: Any) -> None:
 DECODER_OPTIONS = (
     "lexicon", "lm", "lm_weight", "word_score", "beam_size", "beam_threshold", "blank_penalty",
     "rescore_lm", "rescore_weight", "rescore_word_score", "rescore_oov_score",
+    "rescore_beam_lm_weight",
 )  # fmt: skip
 
 
@@ -183,6 +190,13 @@ def add_tune_parser(sub: Any) -> argparse.ArgumentParser:
         type=_numbers,
         default=[0.0],
         help="bonus per word outside the rescoring LM's vocabulary, e.g. -4,0,4 (default 0)",
+    )
+    p.add_argument(
+        "--rescore-beam-lm-weights",
+        type=_numbers,
+        default=[],
+        help="also rank on the exact CTC log-likelihood plus each of these weights x the beam "
+        "LM's score, e.g. 0.5,1 (default: the beam's own scores only)",
     )
     p.add_argument("--beam-size", type=int, default=DecoderConfig.beam_size)
     p.add_argument("--beam-threshold", type=float, default=DecoderConfig.beam_threshold)

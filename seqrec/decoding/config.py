@@ -42,7 +42,9 @@ class DecoderConfig:
     LM, e.g. a word n-gram beside a character LM, that re-ranks the beam's best
     ``max(nbest, RESCORE_NBEST)`` transcripts, adding ``rescore_weight`` x its log10 score,
     ``rescore_word_score`` per word and ``rescore_oov_score`` per word outside its vocabulary
-    (``seqrec.decoding.rescoring``).
+    (``seqrec.decoding.rescoring``) to each candidate's beam score, or, with
+    ``rescore_beam_lm_weight``, to its exact CTC log-likelihood plus that weight x the beam
+    LM's log10 score.
 
     Attributes:
         kind: "greedy" (best path) or "beam" (beam search).
@@ -60,10 +62,12 @@ class DecoderConfig:
         rescore_weight: the weight of the rescoring LM's log10 score.
         rescore_word_score: added per word when rescoring.
         rescore_oov_score: added per word outside the rescoring LM's vocabulary.
+        rescore_beam_lm_weight: None: re-rank on the beam's scores; else rank on the exact
+            CTC log-likelihood plus this weight x the beam LM's log10 score.
 
     Raises:
-        ValueError: for an unknown ``kind``, or a lexicon, LM or rescoring LM with the
-            greedy decoder.
+        ValueError: for an unknown ``kind``, a lexicon, LM or rescoring LM with the greedy
+            decoder, or ``rescore_beam_lm_weight`` without a rescoring LM.
 
     Example:
         >>> greedy = DecoderConfig(blank_penalty=0.5)  # doctest: +SKIP
@@ -84,6 +88,7 @@ class DecoderConfig:
     rescore_weight: float = 1.0
     rescore_word_score: float = 0.0
     rescore_oov_score: float = 0.0
+    rescore_beam_lm_weight: float | None = None
 
     def __post_init__(self) -> None:
         if self.kind not in DECODERS:
@@ -92,6 +97,8 @@ class DecoderConfig:
             raise ValueError("a lexicon or LM needs the beam decoder (kind='beam')")
         if self.kind == "greedy" and self.rescore_lm is not None:
             raise ValueError("a rescoring LM needs the beam decoder (kind='beam')")
+        if self.rescore_beam_lm_weight is not None and self.rescore_lm is None:
+            raise ValueError("rescore_beam_lm_weight re-ranks for a rescoring LM: give rescore_lm")
 
     def words(self) -> list[str] | None:
         """The lexicon's words: read from its file, or as given.
@@ -261,4 +268,5 @@ def build_decoder(config: DecoderConfig, tokenizer: CharTokenizer) -> Decoder:
         config.rescore_weight,
         config.rescore_word_score,
         config.rescore_oov_score,
+        config.rescore_beam_lm_weight,
     )

@@ -14,6 +14,7 @@ import torch
 import torch.nn.functional as F
 
 from seqrec.decoding.beam import BeamSearchDecoder, Candidate, quiet_stderr
+from seqrec.decoding.greedy import penalise_blank
 from seqrec.lm.arpa import SPECIAL, UNK, LMError, read_arpa_vocabulary
 from seqrec.lm.corpus import to_units
 from seqrec.text.tokenizer import CharTokenizer
@@ -108,7 +109,11 @@ class RescoredBeamDecoder:
 
     A candidate scores its beam score plus ``weight`` x log10 p_LM(text) plus ``word_score``
     per word plus ``oov_score`` per word outside the LM's vocabulary (whose ``<unk>``
-    probability alone would tie their cost to ``weight``).
+    probability alone would tie their cost to ``weight``). With ``beam_lm_weight``, the beam
+    score is replaced by the candidate's exact CTC log-likelihood under the log-probs the
+    beam searched (blank penalty included; all alignments summed) plus ``beam_lm_weight`` x
+    the beam LM's log10 score: the beam's LM then weighs differently in the search (where
+    it keeps good candidates alive) and in the ranking.
 
     Args:
         beam: the beam search; it should keep many candidates (its ``nbest``).
@@ -116,9 +121,11 @@ class RescoredBeamDecoder:
         weight: the weight of the LM's log10 score.
         word_score: added per word.
         oov_score: added per word outside the LM's vocabulary.
+        beam_lm_weight: None: rank on the beam's scores; else the weight of the beam's LM
+            beside the exact CTC log-likelihood (with no beam LM, that likelihood alone).
 
     Raises:
-        LMError: when the LM cannot be loaded.
+        LMError: when an LM cannot be loaded.
     """
 
     def __init__(
@@ -128,10 +135,13 @@ class RescoredBeamDecoder:
         weight: float,
         word_score: float,
         oov_score: float = 0.0,
+        beam_lm_weight: float | None = None,
     ) -> None:
         self.beam = beam
         self.scorer = LMScorer(lm)
         self.weight, self.word_score, self.oov_score = weight, word_score, oov_score
+        self.beam_lm_weight = beam_lm_weight
+        self._beam_scorer: LMScorer | None = None  # the beam's LM, loaded when first needed
 
     def __call__(self, log_probs: torch.Tensor, lengths: torch.Tensor) -> list[str]:
         return [c[0][0] if c else "" for c in self.candidates(log_probs, lengths)]
@@ -150,6 +160,12 @@ class RescoredBeamDecoder:
         Raises:
             ValueError: when ``lengths`` does not fit ``log_probs`` (``BeamSearchDecoder``).
         """
+        found = self.beam.candidates(log_probs, lengths)
+        if self.beam_lm_weight is not None:
+            found = [
+                self.exact_scores(c, log_probs[b, : int(lengths[b])], self.beam_lm_weight)
+                for b, c in enumerate(found)
+            ]
         return [
             rerank(
                 c,
@@ -159,8 +175,54 @@ class RescoredBeamDecoder:
                 [self.scorer.unknown(t) for t, _ in c],
                 self.oov_score,
             )
-            for c in self.beam.candidates(log_probs, lengths)
+            for c in found
         ]
+
+    def exact_scores(
+        self,
+        candidates: Sequence[tuple[str, float]],
+        log_probs: torch.Tensor,
+        beam_lm_weight: float,
+    ) -> list[Candidate]:
+        """Candidates re-scored by their exact CTC log-likelihood plus ``beam_lm_weight`` x
+        the beam LM's log10 score, in the beam's order.
+
+        Args:
+            candidates: (text, score) pairs of one utterance, e.g. the beam's.
+            log_probs: that utterance's valid log-probs (T, V), blank at 0, as the beam got
+                them (before its blank penalty).
+            beam_lm_weight: the weight of the beam's LM (none: no LM term).
+
+        Returns:
+            The candidates with their new scores.
+        """
+        texts = [text for text, _ in candidates]
+        ctc, lm = self.score_parts(texts, log_probs)
+        return [
+            Candidate(text, a + beam_lm_weight * b)
+            for text, a, b in zip(texts, ctc, lm, strict=True)
+        ]
+
+    def score_parts(
+        self, texts: Sequence[str], log_probs: torch.Tensor
+    ) -> tuple[list[float], list[float]]:
+        """The two parts of ``exact_scores``: each text's CTC log-likelihood (natural log,
+        under the blank-penalised log-probs) and its beam-LM log10 score (0 without one).
+
+        Args:
+            texts: candidate transcripts of one utterance.
+            log_probs: its valid log-probs (T, V), before the beam's blank penalty.
+
+        Returns:
+            The CTC log-likelihoods and the LM scores, one per text.
+        """
+        penalised = penalise_blank(log_probs.detach().cpu().float(), self.beam.blank_penalty)
+        ctc = ctc_log_likelihoods(penalised, texts, self.beam.tokenizer).tolist()
+        if self.beam.lm is None:
+            return ctc, [0.0] * len(texts)
+        if self._beam_scorer is None:
+            self._beam_scorer = LMScorer(self.beam.lm)
+        return ctc, [self._beam_scorer(t) for t in texts]
 
 
 def rerank(

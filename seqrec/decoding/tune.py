@@ -11,13 +11,14 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import torch
 
 from seqrec.data.manifest import read_manifest
 from seqrec.decoding.config import DecoderConfig, build_decoder
 from seqrec.decoding.rescoring import RescoredBeamDecoder, rerank
 from seqrec.decoding.results import Transcriber
-from seqrec.metrics import char_errors, word_errors
+from seqrec.metrics import ErrorCounts, char_errors, utterance_errors, word_errors
 
 
 @dataclass(frozen=True)
@@ -50,12 +51,15 @@ def tune_lm(
     rescore_weights: Sequence[float] = (),
     rescore_word_scores: Sequence[float] = (0.0,),
     rescore_oov_scores: Sequence[float] = (0.0,),
+    rescore_beam_lm_weights: Sequence[float] = (),
 ) -> list[GridPoint]:
     """Score greedy decoding (for reference), then ``base`` (a beam config) with every
     (lm_weight, word_score, blank_penalty) triple, all from one pass of the model over
     ``manifest``. With ``base.rescore_lm``, each triple's candidates are also re-ranked with
-    every (rescore_weight, rescore_word_score, rescore_oov_score) triple. The recognizer is
-    left decoding with the best beam setting (``best_point``).
+    every (rescore_weight, rescore_word_score, rescore_oov_score) triple, on the beam's own
+    scores and, for each of ``rescore_beam_lm_weights``, on the exact CTC log-likelihood plus
+    that weight x the beam LM. The recognizer is left decoding with the best beam setting
+    (``best_point``).
 
     Args:
         recognizer: a ``Recognizer`` or ``Ensemble``; its decoder is changed.
@@ -70,6 +74,8 @@ def tune_lm(
         rescore_word_scores: with ``base.rescore_lm``, rescoring word scores to try.
         rescore_oov_scores: with ``base.rescore_lm``, scores per out-of-vocabulary word to
             try.
+        rescore_beam_lm_weights: with ``base.rescore_lm``, beam-LM weights of the exact
+            ranking to try beside the beam's own scores.
 
     Returns:
         The grid: greedy decoding first, then per (blank_penalty, lm_weight, word_score)
@@ -110,6 +116,7 @@ def tune_lm(
                 decoding,
                 base,
                 (rescore_weights, rescore_word_scores, rescore_oov_scores),
+                rescore_beam_lm_weights,
             )
     recognizer.set_decoding(best_point(points).decoding)
     return points
@@ -136,9 +143,11 @@ def _rescored(
     decoding: DecoderConfig,
     base: DecoderConfig,
     grid: tuple[Sequence[float], Sequence[float], Sequence[float]],
+    beam_lm_weights: Sequence[float],
 ) -> list[GridPoint]:
     """The beam of ``decoding`` alone, then re-ranked by ``base.rescore_lm`` at every
-    (weight, word score, OOV score) of ``grid``: one search, many rankings."""
+    (weight, word score, OOV score) of ``grid``, on the beam's scores and on the exact ones
+    at each of ``beam_lm_weights``: one search, many rankings."""
     rescoring = replace(decoding, rescore_lm=base.rescore_lm)
     decoder = build_decoder(rescoring, recognizer.tokenizer)
     assert isinstance(decoder, RescoredBeamDecoder)
@@ -151,25 +160,61 @@ def _rescored(
     ]
     lm_scores = [[decoder.scorer(text) for text, _ in c] for c in candidates]
     unknown = [[decoder.scorer.unknown(text) for text, _ in c] for c in candidates]
+    exact_parts = [
+        decoder.score_parts([text for text, _ in c], e.log_probs) if beam_lm_weights and c else None
+        for c, e in zip(candidates, emissions, strict=True)
+    ]
     seconds = time.perf_counter() - start
 
-    def point(config: DecoderConfig, weight: float, word_score: float, oov: float) -> GridPoint:
-        hyps = [
-            rerank(c, s, weight, word_score, u, oov)[0][0] if c else ""
-            for c, s, u in zip(candidates, lm_scores, unknown, strict=True)
+    def ranked_on(beam_lm_weight: float | None) -> list[list[tuple[str, float]]]:
+        if beam_lm_weight is None:
+            return candidates
+        return [
+            [(text, a + beam_lm_weight * b) for (text, _), a, b in zip(c, *parts, strict=True)]
+            if parts
+            else []
+            for c, parts in zip(candidates, exact_parts, strict=True)
         ]
-        wer, cer = word_errors(refs, hyps).rate, char_errors(refs, hyps).rate
+
+    # every candidate's edit counts, once: a point then sums the counts of those it picks
+    options = [[text for text, _ in c] or [""] for c in candidates]
+    counts = [
+        (
+            utterance_errors("word", [ref] * len(o), o)[0],
+            utterance_errors("char", [ref] * len(o), o)[0],
+        )
+        for ref, o in zip(refs, options, strict=True)
+    ]
+    index = [{text: i for i, text in reversed(list(enumerate(o)))} for o in options]
+
+    def point(
+        config: DecoderConfig,
+        ranked: list[list[tuple[str, float]]],
+        weight: float,
+        word_score: float,
+        oov: float,
+    ) -> GridPoint:
+        picked = [
+            index[i][rerank(c, s, weight, word_score, u, oov)[0][0] if c else ""]
+            for i, (c, s, u) in enumerate(zip(ranked, lm_scores, unknown, strict=True))
+        ]
+        word = sum((counts[i][0][k] for i, k in enumerate(picked)), np.zeros(4, np.int64))
+        char = sum((counts[i][1][k] for i, k in enumerate(picked)), np.zeros(4, np.int64))
+        wer, cer = ErrorCounts(*word.tolist()).rate, ErrorCounts(*char.tolist()).rate
         return GridPoint(config, wer, cer, seconds)
 
-    points = [point(decoding, 0.0, 0.0, 0.0)]
-    for weight, word_score, oov in itertools.product(*grid):
-        config = replace(
-            rescoring,
-            rescore_weight=weight,
-            rescore_word_score=word_score,
-            rescore_oov_score=oov,
-        )
-        points.append(point(config, weight, word_score, oov))
+    points = [point(decoding, candidates, 0.0, 0.0, 0.0)]
+    for beam_lm_weight in [None, *beam_lm_weights]:
+        ranked = ranked_on(beam_lm_weight)
+        for weight, word_score, oov in itertools.product(*grid):
+            config = replace(
+                rescoring,
+                rescore_weight=weight,
+                rescore_word_score=word_score,
+                rescore_oov_score=oov,
+                rescore_beam_lm_weight=beam_lm_weight,
+            )
+            points.append(point(config, ranked, weight, word_score, oov))
     return points
 
 
@@ -190,7 +235,8 @@ def best_point(points: Sequence[GridPoint]) -> GridPoint:
 
 def grid_table(points: Sequence[GridPoint]) -> str:
     """A plain-text table of the grid, the best point marked with ``*``; the rescoring
-    columns read ``-`` where a point has no rescoring LM.
+    columns read ``-`` where a point has no rescoring LM, ``exact_lm`` (the beam-LM weight
+    of the exact ranking) where it ranks on the beam's scores.
 
     Args:
         points: grid points, as ``tune_lm`` returns them.
@@ -205,7 +251,7 @@ def grid_table(points: Sequence[GridPoint]) -> str:
     best = best_point(points)
     lines = [
         f"{'decoder':<8}{'lm_weight':>10}{'word_score':>11}{'blank_pen':>10}{'rescore_w':>10}"
-        f"{'rescore_ws':>11}{'oov_score':>10}{'WER %':>8}{'CER %':>8}{'s':>8}"
+        f"{'rescore_ws':>11}{'oov_score':>10}{'exact_lm':>10}{'WER %':>8}{'CER %':>8}{'s':>8}"
     ]
     for p in points:
         d = p.decoding
@@ -217,9 +263,11 @@ def grid_table(points: Sequence[GridPoint]) -> str:
             if rescored
             else ("-", "-", "-")
         )
+        exact = "-" if d.rescore_beam_lm_weight is None else f"{d.rescore_beam_lm_weight:g}"
         mark = " *" if p is best else ""
         lines.append(
             f"{d.kind:<8}{weight:>10}{score:>11}{d.blank_penalty:>10g}{rw:>10}{rws:>11}{oov:>10}"
+            f"{exact:>10}"
             f"{100 * p.wer:>8.2f}{100 * p.cer:>8.2f}{p.seconds:>8.2f}{mark}"
         )
     return "\n".join(lines)

@@ -10,8 +10,13 @@ import torch
 
 from seqrec.decoding.beam import BeamSearchDecoder
 from seqrec.decoding.config import DecoderConfig, build_decoder
-from seqrec.decoding.greedy import greedy_texts
-from seqrec.decoding.rescoring import RescoredBeamDecoder, rerank
+from seqrec.decoding.greedy import greedy_texts, penalise_blank
+from seqrec.decoding.rescoring import (
+    LMScorer,
+    RescoredBeamDecoder,
+    ctc_log_likelihoods,
+    rerank,
+)
 from seqrec.lm.arpa import LMError
 from seqrec.lm.corpus import to_units
 from seqrec.lm.kneser_ney import KneserNey
@@ -236,3 +241,40 @@ def test_rerank_adds_the_oov_score_per_unknown_word():
     assert ranked == [("a b", pytest.approx(0.0)), ("a", pytest.approx(-0.5))]
     with pytest.raises(ValueError):
         rerank([("a", 0.0)], [0.0], 0.0, 0.0, [0, 1], oov_score=1.0)
+
+
+def test_exact_rescoring_ranks_on_the_ctc_likelihood_summed_over_alignments(lms):
+    # frame 1: a .6 / blank .4; frame 2: s .4, a .3, blank .3. The best single path is "as"
+    # (.24; "s" .16), but "a" has three paths (a a .18, a _ .18, _ a .12: .48 in all)
+    x = _frames([{"a": 0.6, "_": 0.4}, {"s": 0.4, "a": 0.3, "_": 0.3}])
+    beam = BeamSearchDecoder(TOKENIZER, nbest=8)
+    assert _decode(beam, x) == "as"
+    assert _decode(RescoredBeamDecoder(beam, lms["word"], 0.0, 0.0), x) == "as"
+    exact = RescoredBeamDecoder(beam, lms["word"], 0.0, 0.0, beam_lm_weight=0.0)
+    ranked = exact.candidates(x, torch.tensor([2]))[0]
+    assert ranked[0].text == "a"
+    likelihoods = ctc_log_likelihoods(x[0], [t for t, _ in ranked], TOKENIZER)
+    assert [s for _, s in ranked] == pytest.approx(likelihoods.tolist())
+    assert math.exp(ranked[0].score) == pytest.approx(0.48, rel=1e-2)
+    config = DecoderConfig("beam", rescore_lm=lms["word"], rescore_weight=0.0,
+                           rescore_beam_lm_weight=0.0)  # fmt: skip
+    assert _decode(build_decoder(config, TOKENIZER), x) == "a"
+    with pytest.raises(ValueError, match="give rescore_lm"):
+        DecoderConfig("beam", rescore_beam_lm_weight=1.0)
+
+
+def test_exact_rescoring_adds_the_beam_lm_and_keeps_the_blank_penalty(lms):
+    x = _spoken("say", 0.5, 0.4)
+    beam = BeamSearchDecoder(TOKENIZER, lm=lms["char"], lm_weight=2.0, nbest=8, blank_penalty=0.5)
+    exact = RescoredBeamDecoder(beam, lms["word"], 0.5, 1.0, beam_lm_weight=0.75)
+    ranked = exact.candidates(x, torch.tensor([x.shape[1]]))[0]
+    texts = [t for t, _ in ranked]
+    assert len(texts) > 1 and len(set(texts)) == len(texts)
+    ctc = ctc_log_likelihoods(penalise_blank(x[0], 0.5), texts, TOKENIZER)
+    chars, words = LMScorer(lms["char"], "char"), LMScorer(lms["word"], "word")
+    expected = [
+        c + 0.75 * chars(t) + 0.5 * words(t) + 1.0 * len(t.split())
+        for t, c in zip(texts, ctc.tolist(), strict=True)
+    ]
+    assert [s for _, s in ranked] == pytest.approx(expected)
+    assert expected == sorted(expected, reverse=True)

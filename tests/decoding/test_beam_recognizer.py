@@ -107,13 +107,16 @@ def test_cli_evaluate_and_tune_lm_with_beam(
     best = r"^best: --lm-weight [01] --word-score 0 --blank-penalty 0$"
     assert re.search(best, printed, re.MULTILINE)
     rescore = ["--rescore-lm", str(lm_files["word"]), "--rescore-weights", "0.5,1"]
-    oov = ["--rescore-oov-scores", "-2,2"]
+    oov = ["--rescore-oov-scores", "-2,2", "--rescore-beam-lm-weights", "0.5"]
     assert main([*tune, *rescore, "--rescore-word-scores", "0", *oov]) == 0
     printed = capsys.readouterr().out
     rows = [line.split() for line in printed.splitlines() if line.startswith("beam")]
-    assert len(rows) == 10  # 2 LM weights x (the beam alone, then 2 weights x 2 OOV scores)
+    # 2 LM weights x (the beam alone, then on the beam's scores and on the exact ones with
+    # beam-LM weight 0.5, 2 weights x 2 OOV scores each)
+    assert len(rows) == 18
     assert sorted({row[4] for row in rows}) == ["-", "0.5", "1"]
     assert sorted({row[6] for row in rows}) == ["-", "-2", "2"]
+    assert sorted({row[7] for row in rows}) == ["-", "0.5"]
     best = re.search(r"^best: (.*)$", printed, re.MULTILINE).group(1).split()
     assert main([*args, *best, "--report", str(tmp_path / "rescored")]) == 0
     summary = json.loads((tmp_path / "rescored" / "summary.json").read_text())
