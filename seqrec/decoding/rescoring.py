@@ -162,9 +162,12 @@ class RescoredBeamDecoder:
         """
         found = self.beam.candidates(log_probs, lengths)
         if self.beam_lm_weight is not None:
+            texts = [[text for text, _ in c] for c in found]
             found = [
-                self.exact_scores(c, log_probs[b, : int(lengths[b])], self.beam_lm_weight)
-                for b, c in enumerate(found)
+                exact_candidates(
+                    t, self.score_parts(t, log_probs[b, : int(lengths[b])]), self.beam_lm_weight
+                )
+                for b, t in enumerate(texts)
             ]
         return [
             rerank(
@@ -178,36 +181,12 @@ class RescoredBeamDecoder:
             for c in found
         ]
 
-    def exact_scores(
-        self,
-        candidates: Sequence[tuple[str, float]],
-        log_probs: torch.Tensor,
-        beam_lm_weight: float,
-    ) -> list[Candidate]:
-        """Candidates re-scored by their exact CTC log-likelihood plus ``beam_lm_weight`` x
-        the beam LM's log10 score, in the beam's order.
-
-        Args:
-            candidates: (text, score) pairs of one utterance, e.g. the beam's.
-            log_probs: that utterance's valid log-probs (T, V), blank at 0, as the beam got
-                them (before its blank penalty).
-            beam_lm_weight: the weight of the beam's LM (none: no LM term).
-
-        Returns:
-            The candidates with their new scores.
-        """
-        texts = [text for text, _ in candidates]
-        ctc, lm = self.score_parts(texts, log_probs)
-        return [
-            Candidate(text, a + beam_lm_weight * b)
-            for text, a, b in zip(texts, ctc, lm, strict=True)
-        ]
-
     def score_parts(
         self, texts: Sequence[str], log_probs: torch.Tensor
     ) -> tuple[list[float], list[float]]:
-        """The two parts of ``exact_scores``: each text's CTC log-likelihood (natural log,
-        under the blank-penalised log-probs) and its beam-LM log10 score (0 without one).
+        """The two parts of the exact ranking (``exact_candidates``): each text's CTC
+        log-likelihood (natural log, under the blank-penalised log-probs) and its beam-LM
+        log10 score (0 without one).
 
         Args:
             texts: candidate transcripts of one utterance.
@@ -223,6 +202,30 @@ class RescoredBeamDecoder:
         if self._beam_scorer is None:
             self._beam_scorer = LMScorer(self.beam.lm)
         return ctc, [self._beam_scorer(t) for t in texts]
+
+
+def exact_candidates(
+    texts: Sequence[str], parts: tuple[Sequence[float], Sequence[float]], beam_lm_weight: float
+) -> list[Candidate]:
+    """Texts scored by their CTC log-likelihood plus ``beam_lm_weight`` x their beam-LM
+    log10 score, in the order given.
+
+    Args:
+        texts: candidate transcripts of one utterance.
+        parts: their CTC log-likelihoods and beam-LM scores
+            (``RescoredBeamDecoder.score_parts``).
+        beam_lm_weight: the weight of the beam LM's score.
+
+    Returns:
+        One ``Candidate`` per text.
+
+    Raises:
+        ValueError: when ``texts`` and ``parts`` differ in length.
+    """
+    ctc, lm = parts
+    return [
+        Candidate(text, a + beam_lm_weight * b) for text, a, b in zip(texts, ctc, lm, strict=True)
+    ]
 
 
 def rerank(

@@ -16,7 +16,7 @@ import torch
 
 from seqrec.data.manifest import read_manifest
 from seqrec.decoding.config import DecoderConfig, build_decoder
-from seqrec.decoding.rescoring import RescoredBeamDecoder, rerank
+from seqrec.decoding.rescoring import RescoredBeamDecoder, exact_candidates, rerank
 from seqrec.decoding.results import Transcriber
 from seqrec.metrics import ErrorCounts, char_errors, utterance_errors, word_errors
 
@@ -170,9 +170,7 @@ def _rescored(
         if beam_lm_weight is None:
             return candidates
         return [
-            [(text, a + beam_lm_weight * b) for (text, _), a, b in zip(c, *parts, strict=True)]
-            if parts
-            else []
+            exact_candidates([text for text, _ in c], parts, beam_lm_weight) if parts else []
             for c, parts in zip(candidates, exact_parts, strict=True)
         ]
 
@@ -235,8 +233,8 @@ def best_point(points: Sequence[GridPoint]) -> GridPoint:
 
 def grid_table(points: Sequence[GridPoint]) -> str:
     """A plain-text table of the grid, the best point marked with ``*``; the rescoring
-    columns read ``-`` where a point has no rescoring LM, ``exact_lm`` (the beam-LM weight
-    of the exact ranking) where it ranks on the beam's scores.
+    columns read ``-`` where a point has no rescoring LM, and ``exact_lm`` (the beam-LM
+    weight of the exact ranking) reads ``-`` where a point ranks on the beam's scores.
 
     Args:
         points: grid points, as ``tune_lm`` returns them.
