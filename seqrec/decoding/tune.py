@@ -158,11 +158,12 @@ def _rescored(
         else []
         for e in emissions
     ]
-    lm_scores = [[decoder.scorer(text) for text, _ in c] for c in candidates]
-    unknown = [[decoder.scorer.unknown(text) for text, _ in c] for c in candidates]
+    texts = [[text for text, _ in c] for c in candidates]
+    lm_scores = [[decoder.scorer(text) for text in t] for t in texts]
+    unknown = [[decoder.scorer.unknown(text) for text in t] for t in texts]
     exact_parts = [
-        decoder.score_parts([text for text, _ in c], e.log_probs) if beam_lm_weights and c else None
-        for c, e in zip(candidates, emissions, strict=True)
+        decoder.score_parts(t, e.log_probs) if beam_lm_weights and t else None
+        for t, e in zip(texts, emissions, strict=True)
     ]
     seconds = time.perf_counter() - start
 
@@ -170,12 +171,12 @@ def _rescored(
         if beam_lm_weight is None:
             return candidates
         return [
-            exact_candidates([text for text, _ in c], parts, beam_lm_weight) if parts else []
-            for c, parts in zip(candidates, exact_parts, strict=True)
+            exact_candidates(t, parts, beam_lm_weight) if parts else []
+            for t, parts in zip(texts, exact_parts, strict=True)
         ]
 
     # every candidate's edit counts, once: a point then sums the counts of those it picks
-    options = [[text for text, _ in c] or [""] for c in candidates]
+    options = [t or [""] for t in texts]
     counts = [
         (
             utterance_errors("word", [ref] * len(o), o)[0],
